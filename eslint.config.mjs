@@ -1,0 +1,52 @@
+// Lint rules, including the enforced import direction:
+//   functions -> orchestrations -> shared; shared imports none of them; local may import anything.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const layer = (name) => [`**/${name}`, `**/${name}/**`, `${name}/**`];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.local-data/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: [...layer('functions'), ...layer('orchestrations'), ...layer('local')], message: 'shared/ is the core: it imports neither functions/, orchestrations/ nor local/.' },
+          { group: ['durable-functions', '@azure/functions'], message: 'shared/ knows nothing about the Functions runtime or Durable Functions.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['orchestrations/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: [...layer('functions'), ...layer('local')], message: 'orchestrations/ may import shared/ only (functions -> orchestrations -> shared).' }],
+      }],
+    },
+  },
+  {
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: layer('local'), message: 'functions/ must not import local/: the same code deploys to Azure.' }],
+      }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);
