@@ -95,7 +95,7 @@ export function parseResourceEvent(raw: unknown): ParsedEvent {
     return { ok: false, reason: `subject: ${(err as Error).message}` };
   }
   const principal = principalFrom(e.data.claims);
-  const eventTime = 'time' in e ? e.time : e.eventTime;
+  const eventTime = 'specversion' in e ? e.time : e.eventTime;
   return {
     ok: true,
     event: {
