@@ -1,0 +1,195 @@
+/**
+ * The local ARM emulator: Azure Resource Manager for the network APIs the control plane uses (virtual networks,
+ * peerings, gateways, private endpoints and zone groups, Private DNS), over HTTPS on 127.0.0.1 or in-process,
+ * with Azure's long-running-operation protocol, per-VNet operation locks, throttling, error codes and wire shapes.
+ *
+ *   const arm = createArmEmulator({ timeScale: 0.001 });
+ *   const { endpoint, caCertFile } = await arm.start();
+ *   const client = new NetworkManagementClient(credential, subscriptionId, { endpoint, tlsOptions: { ca: readFileSync(caCertFile, 'utf8') } });
+ */
+import type { HttpClient } from '@azure/core-rest-pipeline';
+import type { EmulatorCore } from './context';
+import { FaultInjector } from './faults';
+import { buildGateway, gatewayWire, parseGatewaySpec } from './handlers/gateways';
+import { peeringWire, seedPeering } from './handlers/peerings';
+import { newZone, recordSetWire, upsertRecordSet, zoneWire } from './handlers/privateDns';
+import { privateEndpointWire } from './handlers/privateEndpoints';
+import { buildVnet, vnetWire } from './handlers/virtualNetworks';
+import { NotificationHub, type ResourceNotificationListener } from './notifications';
+import { OperationTracker } from './operations';
+import { DEFAULT_LRO_DURATIONS_MS, realClock, type ArmEmulatorOptions } from './options';
+import { RequestLog } from './requestLog';
+import { idKey, networkId, resourceGroupId } from './resourceId';
+import { ArmRouter } from './router';
+import { ArmState } from './state';
+import { Throttler, resolveLimits } from './throttling';
+import { inProcessHttpClient, makeCertificate, removeCertificate, startHttpsServer, type Certificate, type RunningServer } from './transport';
+
+export type { ResourceNotification, ResourceNotificationListener } from './notifications';
+export type { ArmEmulatorOptions, LroKind, ThrottlingLimits } from './options';
+export type { FaultEffect, FaultRule, FaultHandle, FaultInjector } from './faults';
+export type { RequestLogSnapshot, OperationCounts } from './requestLog';
+export { ArmError } from './errors';
+
+export interface SeedVirtualNetwork {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location?: string;
+  addressPrefixes: string[];
+  subnets?: Array<{ name: string; addressPrefix: string }>;
+  tags?: Record<string, string>;
+}
+
+export interface SeedPeering {
+  /** ID of the VNet the peering belongs to. */
+  vnetId: string;
+  name: string;
+  remoteVirtualNetworkId: string;
+  allowVirtualNetworkAccess?: boolean;
+  allowForwardedTraffic?: boolean;
+  allowGatewayTransit?: boolean;
+  useRemoteGateways?: boolean;
+}
+
+export interface ArmEmulator {
+  /** Starts the HTTPS server (port 0 = any free port) and returns its endpoint and the CA file to trust. */
+  start(options?: { port?: number }): Promise<{ endpoint: string; caCertFile: string; caCert: string }>;
+  /** Stops the server, cancels running operations and deletes the certificate. */
+  stop(): Promise<void>;
+  /** In-process transport for the SDK clients (`{ endpoint: 'https://management.local', httpClient }`). */
+  httpClient(): HttpClient;
+  /** Called after every write/delete (success or failure); returns an unsubscribe function. */
+  onResourceEvent(listener: ResourceNotificationListener): () => void;
+  readonly faults: FaultInjector;
+  readonly requestLog: RequestLog;
+  /** Synchronous seeding, no events, no throttling, no request log. */
+  createResourceGroup(subscriptionId: string, name: string, location?: string): string;
+  putVirtualNetwork(seed: SeedVirtualNetwork): Record<string, unknown>;
+  /** A Succeeded VPN gateway in the VNet's GatewaySubnet (which must exist). */
+  addGateway(seed: { subscriptionId: string; resourceGroup: string; name: string; vnetId: string; location?: string }): Record<string, unknown>;
+  putPeering(seed: SeedPeering): Record<string, unknown>;
+  putPrivateDnsZone(seed: { subscriptionId: string; resourceGroup: string; name: string }): Record<string, unknown>;
+  putARecordSet(seed: { zoneId: string; name: string; ipAddresses: string[]; ttl?: number }): Record<string, unknown>;
+  /** The wire body of a resource as GET would answer it (VNet, peering, gateway, private endpoint, zone, A record set). */
+  getResource(id: string): Record<string, unknown> | undefined;
+}
+
+export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator {
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new Error(`ARM emulator: timeScale must be > 0 (got ${timeScale}).`);
+  const clock = options.clock ?? realClock;
+  const log = options.log ?? ((level, message) => (level === 'warn' ? console.warn(message) : undefined));
+  const state = new ArmState();
+  const core: EmulatorCore = {
+    state,
+    operations: new OperationTracker(clock, (e) => log('warn', `ARM emulator: operation error: ${String(e)}`)),
+    faults: new FaultInjector(),
+    notifications: new NotificationHub((e) => log('warn', `ARM emulator: resource event listener threw: ${String(e)}`)),
+    clock,
+    timeScale,
+    durations: { ...DEFAULT_LRO_DURATIONS_MS, ...options.lroDurationsMs },
+    pageSize: options.pageSize ?? 5,
+    log,
+  };
+  const requestLog = new RequestLog();
+  const router = new ArmRouter(core, new Throttler(resolveLimits(options.throttling), clock, timeScale), requestLog, options.tenantId ?? '00000000-0000-0000-0000-000000000000');
+  const dispatch = router.handle.bind(router);
+  let cert: Certificate | undefined;
+  let server: RunningServer | undefined;
+
+  const getResource = (id: string): Record<string, unknown> | undefined => {
+    const key = idKey(id);
+    const vnet = state.virtualNetworks.get(key);
+    if (vnet) return vnetWire(core, vnet);
+    const peering = state.peerings.get(key);
+    if (peering) return peeringWire(core, peering);
+    const gateway = state.gateways.get(key);
+    if (gateway) return gatewayWire(gateway);
+    const pe = state.privateEndpoints.get(key);
+    if (pe) return privateEndpointWire(pe);
+    const zone = state.privateDnsZones.get(key);
+    if (zone) return zoneWire(zone);
+    const match = /^(.*\/privatednszones\/[^/]+)\/a\/([^/]+)$/.exec(key);
+    if (match?.[1] && match[2]) {
+      const owner = state.privateDnsZones.get(match[1]);
+      const recordSet = owner?.recordSets.get(`a/${match[2]}`);
+      if (owner && recordSet) return recordSetWire(owner, recordSet);
+    }
+    return undefined;
+  };
+
+  return {
+    async start(startOptions) {
+      if (server && cert) return { endpoint: server.endpoint, caCertFile: cert.caCertFile, caCert: cert.cert };
+      cert = await makeCertificate();
+      server = await startHttpsServer(cert, dispatch, startOptions?.port ?? 0);
+      log('info', `ARM emulator listening on ${server.endpoint} (CA: ${cert.caCertFile})`);
+      return { endpoint: server.endpoint, caCertFile: cert.caCertFile, caCert: cert.cert };
+    },
+    async stop() {
+      core.operations.stop();
+      await server?.close();
+      server = undefined;
+      if (cert) await removeCertificate(cert);
+      cert = undefined;
+    },
+    httpClient: () => inProcessHttpClient(dispatch),
+    onResourceEvent: (listener) => core.notifications.subscribe(listener),
+    faults: core.faults,
+    requestLog,
+    createResourceGroup(subscriptionId, name, location = 'westeurope') {
+      const id = resourceGroupId(subscriptionId, name);
+      if (!state.resourceGroups.has(idKey(id))) {
+        state.resourceGroups.set(idKey(id), { id, subscriptionId, name, location, provisioningState: 'Succeeded' });
+      }
+      return id;
+    },
+    putVirtualNetwork(seed) {
+      if (!state.resourceGroup(seed.subscriptionId, seed.resourceGroup)) {
+        throw new Error(`putVirtualNetwork: resource group '${seed.resourceGroup}' does not exist; call createResourceGroup first.`);
+      }
+      const key = idKey(networkId(seed.subscriptionId, seed.resourceGroup, 'virtualNetworks', seed.name));
+      const vnet = buildVnet(core, seed.subscriptionId, seed.resourceGroup, seed.name, {
+        location: seed.location ?? 'westeurope',
+        tags: seed.tags,
+        addressPrefixes: seed.addressPrefixes,
+        subnets: (seed.subnets ?? []).map((s) => ({ name: s.name, addressPrefix: s.addressPrefix, extra: {} })),
+      }, state.virtualNetworks.get(key));
+      state.virtualNetworks.set(key, vnet);
+      return vnetWire(core, vnet);
+    },
+    addGateway(seed) {
+      const vnet = state.virtualNetworks.get(idKey(seed.vnetId));
+      const subnet = vnet?.subnets.get('gatewaysubnet');
+      if (!vnet || !subnet) throw new Error(`addGateway: ${seed.vnetId} must exist and have a subnet named GatewaySubnet.`);
+      const gateway = buildGateway(core, seed.subscriptionId, seed.resourceGroup, seed.name, parseGatewaySpec({
+        location: seed.location ?? vnet.location,
+        properties: { ipConfigurations: [{ name: 'default', properties: { subnet: { id: subnet.id } } }], gatewayType: 'Vpn', vpnType: 'RouteBased', sku: { name: 'VpnGw1', tier: 'VpnGw1' } },
+      }));
+      state.gateways.set(idKey(gateway.id), gateway);
+      return gatewayWire(gateway);
+    },
+    putPeering(seed) {
+      const { vnetId, name, ...spec } = seed;
+      return peeringWire(core, seedPeering(core, vnetId, name, spec));
+    },
+    putPrivateDnsZone(seed) {
+      if (!state.resourceGroup(seed.subscriptionId, seed.resourceGroup)) {
+        throw new Error(`putPrivateDnsZone: resource group '${seed.resourceGroup}' does not exist; call createResourceGroup first.`);
+      }
+      const zone = newZone(seed.subscriptionId, seed.resourceGroup, seed.name);
+      const key = idKey(zone.id);
+      const existing = state.privateDnsZones.get(key);
+      if (existing) return zoneWire(existing);
+      state.privateDnsZones.set(key, zone);
+      return zoneWire(zone);
+    },
+    putARecordSet(seed) {
+      const zone = state.privateDnsZones.get(idKey(seed.zoneId));
+      if (!zone) throw new Error(`putARecordSet: zone ${seed.zoneId} does not exist; call putPrivateDnsZone first.`);
+      return recordSetWire(zone, upsertRecordSet(core, zone, seed.name, seed.ttl ?? 3600, seed.ipAddresses));
+    },
+    getResource,
+  };
+}
