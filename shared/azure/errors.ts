@@ -89,9 +89,30 @@ export function retryAfterMs(err: unknown, now: number = Date.now()): number | u
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * A long-running operation that ends `Failed` does not surface as a RestError: @azure/core-lro throws a plain Error
+ * whose message is `The long-running operation has failed. {code}. {message}`, so the code is read from there.
+ */
+const FAILED_LRO = /^The long-running operation has failed(?:\. ([^.\s]+)\. ([\s\S]*))?$/;
+
+function classifyFailedOperation(message: string): ClassifiedError | undefined {
+  const match = FAILED_LRO.exec(message);
+  if (!match) return undefined;
+  const code = match[1] ?? 'OperationFailed';
+  const detail = match[2] ?? message;
+  // The operation itself failed on the service side; unless its code says a retry cannot help, trying again is
+  // safe (ARM PUTs are idempotent) and is bounded by the caller's retry policy.
+  const lower = code.toLowerCase();
+  return { class: TERMINAL_CODES.has(lower) ? 'terminal' : 'retryable', code, message: detail };
+}
+
 /** Classifies anything thrown by an Azure SDK call (or a network failure) into retryable / terminal / notFound. */
 export function classifyArmError(err: unknown): ClassifiedError {
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as ErrorLike;
+  if (e.statusCode === undefined && e.code === undefined && typeof e.message === 'string') {
+    const failed = classifyFailedOperation(e.message);
+    if (failed) return failed;
+  }
   const statusCode = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   const rawCode = typeof e.code === 'string' && e.code !== '' ? e.code : undefined;
   const code = rawCode ?? (statusCode !== undefined ? `Http${statusCode}` : 'Unknown');

@@ -46,6 +46,15 @@ describe('classifyArmError', () => {
     expect(classifyArmError(restError(429, 'SubscriptionRequestsThrottled', { 'retry-after': '7' })).retryAfterMs).toBe(7000);
   });
 
+  it.each([
+    ['The long-running operation has failed. VnetAddressSpaceOverlapsWithAlreadyPeeredVnet. Cannot create peering.', 'terminal', 'VnetAddressSpaceOverlapsWithAlreadyPeeredVnet', 'Cannot create peering.'],
+    ['The long-running operation has failed. InternalServerError. An error occurred.', 'retryable', 'InternalServerError', 'An error occurred.'],
+    ['The long-running operation has failed. SomethingNew. Who knows.', 'retryable', 'SomethingNew', 'Who knows.'],
+    ['The long-running operation has failed', 'retryable', 'OperationFailed', 'The long-running operation has failed'],
+  ])('reads the code of a failed long-running operation from %j', (message, cls, code, detail) => {
+    expect(classifyArmError(new Error(message))).toEqual({ class: cls, code, message: detail });
+  });
+
   it('treats network failures as retryable and plain bugs as terminal', () => {
     expect(classifyArmError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).class).toBe('retryable');
     expect(classifyArmError(new TypeError('cannot read properties of undefined')).class).toBe('terminal');
