@@ -1,0 +1,356 @@
+/**
+ * What one orchestrator episode decides, as the Durable extension's shim would: check the orchestrator's actions
+ * against the history it replayed (nondeterminism), turn new actions into scheduling events with the sequence
+ * numbers the library assigned, and add the events the extension itself creates for retries and long timers.
+ *
+ * Sequence numbers. The library numbers tasks in the order it tracks them (TaskOrchestrationExecutor.trackOpenTask)
+ * and a fire-and-forget signal takes one when it is issued. A RetryableTask takes one extra number when its
+ * attempt fails (the retry timer) and one when that timer fires (the next attempt); a LongTimerTask takes one
+ * per further sub-timer. Those numbers are taken while the library processes the event, so the engine puts at
+ * most one such "engine event" in a batch, always last (see `splitBatch`): then every number the orchestrator's
+ * new actions take comes first, and the engine's event takes the next one.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventType, isSchedulingEvent, iso, scheduled, type HistoryEvent, type WireRetryOptions } from './history';
+import {
+  ACTION_NAMES,
+  ActionType,
+  LONG_RUNNING_TIMER_INTERVAL_MS,
+  MAXIMUM_SHORT_TIMER_MS,
+  flattenActions,
+  processedInputJson,
+  rawInputJson,
+  type WireAction,
+  type WireOrchestratorState,
+} from './protocol';
+import type { EntityRequest } from './state';
+
+/** Work to start once the episode is durable. */
+export type EpisodeWork =
+  | { kind: 'activity'; seq: number; name: string; input?: string }
+  | { kind: 'timer'; seq: number; fireAt: number }
+  | { kind: 'subOrchestration'; seq: number; name: string; instanceId: string; input?: string }
+  | { kind: 'entity'; entityId: string; req: EntityRequest };
+
+/** The engine event of a batch (see the module comment). */
+export type EngineEvent =
+  | { kind: 'retryFailed'; ownerId: number }
+  | { kind: 'retryTimerFired'; ownerId: number }
+  | { kind: 'longTimerFired'; ownerId: number; finalFireAt: number };
+
+export class NondeterminismError extends Error {
+  constructor(orchestrator: string, instanceId: string, seq: number, expected: string, actual: string) {
+    super(
+      `Non-deterministic workflow detected in orchestrator '${orchestrator}' (instance '${instanceId}'): ` +
+        `at sequence number ${seq} the history recorded ${expected}, but the orchestrator now ${actual}. ` +
+        'An orchestrator must issue the same actions in the same order on every replay; ' +
+        'do not change in-flight orchestrations or branch on anything but inputs, task results and currentUtcDateTime.',
+    );
+    this.name = 'NondeterminismError';
+  }
+}
+
+const describeEvent = (e: HistoryEvent): string => {
+  switch (e.EventType) {
+    case EventType.TaskScheduled:
+      return `TaskScheduled '${e.Name}'`;
+    case EventType.SubOrchestrationInstanceCreated:
+      return `SubOrchestrationInstanceCreated '${e.Name}'`;
+    case EventType.TimerCreated:
+      return `TimerCreated (fireAt ${e.FinalFireAt ?? e.FireAt})`;
+    case EventType.EventSent:
+      return `EventSent '${e.Name}' to '${e.InstanceId}'`;
+    default:
+      return `event type ${e.EventType}`;
+  }
+};
+
+const describeAction = (a: WireAction): string => {
+  const name = ACTION_NAMES[a.actionType] ?? `action type ${a.actionType}`;
+  if (a.functionName) return `${name} '${a.functionName}'`;
+  if (a.operation) return `${name} '${a.operation}' on '${a.instanceId}'`;
+  if (a.fireAt) return `${name} (fireAt ${a.fireAt})`;
+  return name;
+};
+
+function matches(a: WireAction, e: HistoryEvent): boolean {
+  switch (e.EventType) {
+    case EventType.TaskScheduled:
+      return (a.actionType === ActionType.CallActivity || a.actionType === ActionType.CallActivityWithRetry) && a.functionName === e.Name;
+    case EventType.SubOrchestrationInstanceCreated:
+      return (
+        (a.actionType === ActionType.CallSubOrchestrator || a.actionType === ActionType.CallSubOrchestratorWithRetry) &&
+        a.functionName === e.Name
+      );
+    case EventType.TimerCreated:
+      return a.actionType === ActionType.CreateTimer;
+    case EventType.EventSent:
+      return (
+        (a.actionType === ActionType.CallEntity || a.actionType === ActionType.SignalEntity) &&
+        a.instanceId === e.InstanceId &&
+        a.operation === e.Name
+      );
+    default:
+      return false;
+  }
+}
+
+/** Scheduling events of a history by sequence number. */
+export function schedulingIndex(history: HistoryEvent[]): Map<number, HistoryEvent> {
+  const map = new Map<number, HistoryEvent>();
+  for (const e of history) if (isSchedulingEvent(e)) map.set(e.EventId, e);
+  return map;
+}
+
+/** The engine event a new message is, if any. */
+export function engineEventOf(ev: HistoryEvent, index: Map<number, HistoryEvent>): EngineEvent | undefined {
+  if (ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed) {
+    const target = ev.TaskScheduledId === undefined ? undefined : index.get(ev.TaskScheduledId);
+    if (!target) return undefined;
+    const ownerId = target.Origin === 'retryCall' ? (target.OwnerId ?? target.EventId) : target.EventId;
+    const owner = index.get(ownerId);
+    return owner?.RetryOptions ? { kind: 'retryFailed', ownerId } : undefined;
+  }
+  if (ev.EventType === EventType.TimerFired) {
+    const target = ev.TimerId === undefined ? undefined : index.get(ev.TimerId);
+    if (!target) return undefined;
+    if (target.Origin === 'retryTimer' && target.OwnerId !== undefined) return { kind: 'retryTimerFired', ownerId: target.OwnerId };
+    if (target.FinalFireAt !== undefined) {
+      return { kind: 'longTimerFired', ownerId: target.OwnerId ?? target.EventId, finalFireAt: Date.parse(target.FinalFireAt) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Orders a batch of new messages: ordinary ones in arrival order, then at most one engine event. Returns the
+ * inbox indexes taken, in delivery order; engine events beyond the first wait for the next episode.
+ */
+export function splitBatch(inbox: HistoryEvent[], index: Map<number, HistoryEvent>): { taken: number[]; engineEvent?: EngineEvent } {
+  const taken: number[] = [];
+  let engine: { i: number; ev: EngineEvent } | undefined;
+  inbox.forEach((ev, i) => {
+    const special = engineEventOf(ev, index);
+    if (!special) taken.push(i);
+    else if (!engine) engine = { i, ev: special };
+  });
+  if (engine) taken.push(engine.i);
+  return { taken, engineEvent: engine?.ev };
+}
+
+export interface EpisodeInput {
+  orchestrator: string;
+  instanceId: string;
+  /** History before this episode. */
+  committed: HistoryEvent[];
+  /** The episode's OrchestratorStarted time (the orchestrator's currentUtcDateTime). */
+  now: number;
+  state: WireOrchestratorState;
+  engineEvent?: EngineEvent;
+  /** True when the orchestration is finishing in this episode: only fire-and-forget messages are still sent. */
+  finishing: boolean;
+}
+
+export interface EpisodeDecision {
+  /** Scheduling events to append (before OrchestratorCompleted). */
+  scheduled: HistoryEvent[];
+  work: EpisodeWork[];
+}
+
+/** Checks the actions against history and turns what is new into scheduling events and work. */
+export function decideEpisode(input: EpisodeInput): EpisodeDecision {
+  const { committed, now, orchestrator, instanceId } = input;
+  const index = schedulingIndex(committed);
+  const actionEvents = committed.filter((e) => isSchedulingEvent(e) && e.Origin === undefined);
+  let nextSeq = index.size;
+  const actions = flattenActions(input.state);
+
+  const common = Math.min(actions.length, actionEvents.length);
+  for (let i = 0; i < common; i++) {
+    const a = actions[i] as WireAction;
+    const e = actionEvents[i] as HistoryEvent;
+    if (!matches(a, e)) {
+      throw new NondeterminismError(orchestrator, instanceId, e.EventId, describeEvent(e), `schedules ${describeAction(a)}`);
+    }
+  }
+  if (actions.length < actionEvents.length && !input.state.isDone) {
+    const e = actionEvents[actions.length] as HistoryEvent;
+    throw new NondeterminismError(orchestrator, instanceId, e.EventId, describeEvent(e), 'no longer schedules it');
+  }
+
+  const scheduledEvents: HistoryEvent[] = [];
+  const work: EpisodeWork[] = [];
+  for (const a of actions.slice(actionEvents.length)) {
+    const seq = nextSeq++;
+    const retry: WireRetryOptions | undefined = a.retryOptions;
+    switch (a.actionType) {
+      case ActionType.CallActivity:
+      case ActionType.CallActivityWithRetry: {
+        const name = a.functionName ?? '';
+        const inputJson = processedInputJson(a.input);
+        scheduledEvents.push(
+          scheduled(EventType.TaskScheduled, seq, now, {
+            Name: name,
+            Input: inputJson,
+            ...(a.actionType === ActionType.CallActivityWithRetry && retry ? { RetryOptions: retry } : {}),
+          }),
+        );
+        work.push({ kind: 'activity', seq, name, input: inputJson });
+        break;
+      }
+      case ActionType.CallSubOrchestrator:
+      case ActionType.CallSubOrchestratorWithRetry: {
+        const name = a.functionName ?? '';
+        const childId = a.instanceId || `${instanceId}:${seq}`;
+        const inputJson = rawInputJson(a.input);
+        scheduledEvents.push(
+          scheduled(EventType.SubOrchestrationInstanceCreated, seq, now, {
+            Name: name,
+            InstanceId: childId,
+            Input: inputJson,
+            ...(a.actionType === ActionType.CallSubOrchestratorWithRetry && retry ? { RetryOptions: retry } : {}),
+          }),
+        );
+        work.push({ kind: 'subOrchestration', seq, name, instanceId: childId, input: inputJson });
+        break;
+      }
+      case ActionType.CreateTimer: {
+        const finalAt = Date.parse(a.fireAt ?? '');
+        if (Number.isNaN(finalAt)) throw new Error(`Orchestrator '${orchestrator}' created a timer without a valid fireAt (${a.fireAt}).`);
+        // Mirrors DurableOrchestrationContext.createTimer: beyond the maximum short timer the library splits it.
+        const isLong = finalAt - now > MAXIMUM_SHORT_TIMER_MS;
+        const fireAt = isLong ? now + LONG_RUNNING_TIMER_INTERVAL_MS : finalAt;
+        scheduledEvents.push(
+          scheduled(EventType.TimerCreated, seq, now, { FireAt: iso(fireAt), ...(isLong ? { FinalFireAt: iso(finalAt) } : {}) }),
+        );
+        work.push({ kind: 'timer', seq, fireAt });
+        break;
+      }
+      case ActionType.CallEntity:
+      case ActionType.SignalEntity: {
+        const entityId = a.instanceId ?? '';
+        const signal = a.actionType === ActionType.SignalEntity;
+        const req: EntityRequest = {
+          id: randomUUID(),
+          op: a.operation ?? '',
+          signal,
+          input: rawInputJson(a.input),
+          ...(signal ? {} : { parentInstanceId: instanceId }),
+        };
+        scheduledEvents.push(
+          scheduled(EventType.EventSent, seq, now, {
+            Name: req.op,
+            InstanceId: entityId,
+            // The library reads the request id from here to match the entity's response (EventRaised.Name).
+            Input: JSON.stringify({ id: req.id, op: req.op, signal, input: req.input, parent: instanceId }),
+          }),
+        );
+        work.push({ kind: 'entity', entityId, req });
+        break;
+      }
+      case ActionType.CallHttp:
+        throw new UnsupportedActionError(orchestrator, instanceId, 'context.df.callHttp is not supported by the embedded Durable engine; call HTTP from an activity instead.');
+      default:
+        throw new UnsupportedActionError(
+          orchestrator,
+          instanceId,
+          `the action ${describeAction(a)} is not supported by the embedded Durable engine (replay schema V3).`,
+        );
+    }
+  }
+
+  if (input.engineEvent) {
+    const ev = engineEventFollowUp(input.engineEvent, index, nextSeq, now, instanceId);
+    if (ev) {
+      scheduledEvents.push(ev.event);
+      work.push(ev.work);
+    }
+  }
+
+  if (input.finishing) {
+    return { scheduled: scheduledEvents, work: work.filter((w) => w.kind === 'entity') };
+  }
+  return { scheduled: scheduledEvents, work };
+}
+
+export class UnsupportedActionError extends Error {
+  constructor(orchestrator: string, instanceId: string, what: string) {
+    super(`Orchestrator '${orchestrator}' (instance '${instanceId}'): ${what}`);
+    this.name = 'UnsupportedActionError';
+  }
+}
+
+/** Attempts made so far for a retrying task: its first call plus every re-call. */
+function attemptsOf(ownerId: number, index: Map<number, HistoryEvent>): number {
+  let n = 0;
+  for (const e of index.values()) if (e.EventId === ownerId || (e.Origin === 'retryCall' && e.OwnerId === ownerId)) n++;
+  return n;
+}
+
+/**
+ * The extension's own follow-up to an engine event, as DurableTask.Core's RetryInterceptor and the long-timer loop
+ * do it: a retry timer after a failed attempt (even the last one: the library waits for it before failing), the
+ * next attempt when that timer fires, the next sub-timer of a long timer.
+ */
+function engineEventFollowUp(
+  ev: EngineEvent,
+  index: Map<number, HistoryEvent>,
+  seq: number,
+  now: number,
+  instanceId: string,
+): { event: HistoryEvent; work: EpisodeWork } | undefined {
+  const owner = index.get(ev.ownerId);
+  if (!owner) return undefined;
+  switch (ev.kind) {
+    case 'retryFailed': {
+      const opts = owner.RetryOptions as WireRetryOptions;
+      const retryCount = attemptsOf(ev.ownerId, index) - 1;
+      const backoff = opts.backoffCoefficient ?? 1;
+      const max = opts.maxRetryIntervalInMilliseconds && opts.maxRetryIntervalInMilliseconds > 0 ? opts.maxRetryIntervalInMilliseconds : Number.POSITIVE_INFINITY;
+      const delay = Math.min(opts.firstRetryIntervalInMilliseconds * Math.pow(backoff, retryCount), max);
+      const fireAt = now + Math.round(delay);
+      return {
+        event: scheduled(EventType.TimerCreated, seq, now, { FireAt: iso(fireAt), Origin: 'retryTimer', OwnerId: ev.ownerId }),
+        work: { kind: 'timer', seq, fireAt },
+      };
+    }
+    case 'retryTimerFired': {
+      const opts = owner.RetryOptions as WireRetryOptions;
+      if (attemptsOf(ev.ownerId, index) >= opts.maxNumberOfAttempts) return undefined;
+      const name = owner.Name ?? '';
+      if (owner.EventType === EventType.SubOrchestrationInstanceCreated) {
+        const firstId = owner.InstanceId ?? '';
+        // A caller-chosen instance id is reused (the failed attempt is finished); generated ids are per attempt.
+        const childId = firstId === `${instanceId}:${owner.EventId}` ? `${instanceId}:${seq}` : firstId;
+        return {
+          event: scheduled(EventType.SubOrchestrationInstanceCreated, seq, now, {
+            Name: name,
+            InstanceId: childId,
+            Input: owner.Input,
+            Origin: 'retryCall',
+            OwnerId: ev.ownerId,
+          }),
+          work: { kind: 'subOrchestration', seq, name, instanceId: childId, input: owner.Input },
+        };
+      }
+      return {
+        event: scheduled(EventType.TaskScheduled, seq, now, { Name: name, Input: owner.Input, Origin: 'retryCall', OwnerId: ev.ownerId }),
+        work: { kind: 'activity', seq, name, input: owner.Input },
+      };
+    }
+    case 'longTimerFired': {
+      if (!(ev.finalFireAt > now)) return undefined;
+      const fireAt = ev.finalFireAt - now > MAXIMUM_SHORT_TIMER_MS ? now + LONG_RUNNING_TIMER_INTERVAL_MS : ev.finalFireAt;
+      return {
+        event: scheduled(EventType.TimerCreated, seq, now, {
+          FireAt: iso(fireAt),
+          Origin: 'longTimer',
+          OwnerId: ev.ownerId,
+          FinalFireAt: iso(ev.finalFireAt),
+        }),
+        work: { kind: 'timer', seq, fireAt },
+      };
+    }
+  }
+}
+
