@@ -1,0 +1,44 @@
+/**
+ * A fixed TokenCredential for the local ARM emulator. Local mode never builds DefaultAzureCredential (it can hang on
+ * a metadata endpoint that never answers); the emulator only needs a JWT-shaped bearer token to read the caller's
+ * claims (oid, tid, appid), which end up in the Event Grid events' `claims` and `authorization.evidence`.
+ * The token is unsigned and worthless anywhere else.
+ */
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+
+export interface StaticCredentialOptions {
+  tenantId: string;
+  /** Object ID of the principal the token stands for. */
+  objectId?: string;
+  /** Application (client) ID. */
+  appId?: string;
+  /** Token lifetime reported to the SDK. */
+  lifetimeInMs?: number;
+}
+
+const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+export function staticTokenCredential(options: StaticCredentialOptions): TokenCredential {
+  const objectId = options.objectId ?? '5eed0000-0000-4000-8000-000000000001';
+  const appId = options.appId ?? '5eed0000-0000-4000-8000-0000000000a1';
+  const lifetime = options.lifetimeInMs ?? 60 * 60 * 1000;
+  return {
+    async getToken(): Promise<AccessToken> {
+      const now = Math.floor(Date.now() / 1000);
+      const expiresOnTimestamp = Date.now() + lifetime;
+      const claims = {
+        aud: 'https://management.azure.com/',
+        iss: `https://sts.windows.net/${options.tenantId}/`,
+        iat: now,
+        nbf: now,
+        exp: Math.floor(expiresOnTimestamp / 1000),
+        tid: options.tenantId,
+        oid: objectId,
+        sub: objectId,
+        appid: appId,
+        idtyp: 'app',
+      };
+      return { token: `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.`, expiresOnTimestamp };
+    },
+  };
+}
