@@ -17,7 +17,8 @@ import { privateEndpointWire } from './handlers/privateEndpoints';
 import { buildVnet, vnetWire } from './handlers/virtualNetworks';
 import { NotificationHub, type ResourceNotificationListener } from './notifications';
 import { OperationTracker } from './operations';
-import { DEFAULT_LRO_DURATIONS_MS, realClock, type ArmEmulatorOptions } from './options';
+import { wallClock } from '../clock';
+import { DEFAULT_LRO_DURATIONS_MS, type ArmEmulatorOptions } from './options';
 import { RequestLog } from './requestLog';
 import { idKey, networkId, resourceGroupId } from './resourceId';
 import { ArmRouter } from './router';
@@ -78,7 +79,7 @@ export interface ArmEmulator {
 export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator {
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0)) throw new Error(`ARM emulator: timeScale must be > 0 (got ${timeScale}).`);
-  const clock = options.clock ?? realClock;
+  const clock = options.clock ?? wallClock;
   const log = options.log ?? ((level, message) => (level === 'warn' ? console.warn(message) : undefined));
   const state = new ArmState();
   const core: EmulatorCore = {

@@ -104,11 +104,3 @@ export const RESOURCES_API_VERSIONS: readonly string[] = [
   '2019-10-01', '2020-06-01', '2021-04-01', '2022-09-01', '2023-07-01', '2024-03-01', '2024-07-01', '2024-11-01', '2025-04-01',
 ];
 
-/** A wall clock on setTimeout, used when no clock is given. */
-export const realClock: Clock = {
-  now: () => Date.now(),
-  schedule(at, fn) {
-    const timer = setTimeout(fn, Math.max(0, at - Date.now()));
-    return () => clearTimeout(timer);
-  },
-};

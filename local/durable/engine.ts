@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, FunctionInvoker } from '../contract';
-import { realClock } from './clock';
+import { wallClock } from '../clock';
 import {
   decideEpisode,
   NondeterminismError,
@@ -119,7 +119,7 @@ export class DurableEngineCore {
   constructor(options: EngineCoreOptions) {
     this.invoker = options.invoker;
     this.store = options.store;
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? wallClock;
     this.log = options.log ?? (() => undefined);
     this.maxOrchestrations = options.maxConcurrentOrchestrations ?? 32;
     this.maxActivities = options.maxConcurrentActivities ?? 32;

@@ -55,7 +55,6 @@ export function createDurableEngine(options: DurableEngineOptions): DurableEngin
 }
 
 export { WEBHOOK_PREFIX } from './http-api';
-export { createVirtualClock, realClock, type VirtualClock } from './clock';
 export { InstanceExistsError, OrchestratorNotFoundError, WaitTimeoutError, DurableEngineCore } from './engine';
 export { NondeterminismError } from './episode';
 export type { OrchestrationStatusJson, StatusOptions, ListQuery } from './status';

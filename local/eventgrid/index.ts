@@ -29,5 +29,4 @@ export type { EventDeliverySchema } from './handshake';
 export type { InjectionSettings } from './injection';
 export type { DeliveryLogView, DeliveryRecord, DeadLetteredEvent, DeliveryCounts, DeliveryOutcome } from './deliveryLog';
 export { retryScheduleInMs, defaultNonRetriedStatuses, defaultRetryPolicy } from './retryPolicy';
-export { systemClock, createManualClock, type ManualClock } from './clock';
 export { publishResourceEvents, type ResourceNotificationSource } from './armBridge';

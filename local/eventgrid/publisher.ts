@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../contract';
-import { systemClock } from './clock';
+import { wallClock } from '../clock';
 import { DeliveryLog, type DeliveryLogFilter, type DeliveryLogView, type DeliveryRecord } from './deliveryLog';
 import { matchesFilter } from './filters';
 import { EventSubscriptionValidationError, validateWebhookEndpoint } from './handshake';
@@ -121,7 +121,7 @@ const subscriptionKey = (azureSubscriptionId: string, name: string): string =>
   `${azureSubscriptionId.toLowerCase()}/${name.toLowerCase()}`;
 
 export function createEventGridPublisher(options: EventGridPublisherOptions = {}): EventGridPublisher {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? wallClock;
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0)) throw new RangeError(`timeScale must be a positive number, got ${timeScale}`);
   const random = options.random ?? Math.random;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Clock, HostExtensionPoints, InputBindingProvider, RouteHandler } from '../contract';
 import { ADMIN_FUNCTIONS_PATH, handleAdminInvoke } from './admin';
 import { loadFunctionApp, runAppStartHooks, runAppTerminateHooks, type LocalFunctionApp } from './app-loader';
-import { wallClock } from './clock';
+import { wallClock } from '../clock';
 import { EVENTGRID_WEBHOOK_PATH, handleEventGridWebhook, isEventGridTrigger } from './eventgrid-webhook';
 import { readBody, RequestTooLargeError, sendError, sendJson, toRpcHttpRequest, writeRpcHttpResponse } from './http-codec';
 import { loggedInvoke, type HostContext } from './host-context';
@@ -341,4 +341,3 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
 
 export type { AppSettings } from './settings';
 export type { HostLogger, LogSink } from './logger';
-export { wallClock } from './clock';

@@ -1,5 +1,5 @@
 import { EventGridDeserializer, isSystemEvent } from '@azure/eventgrid';
-import { createManualClock, type ManualClock } from '../../../local/eventgrid/clock';
+import { createVirtualClock, type VirtualClock } from '../../../local/clock';
 import {
   createEventGridPublisher,
   EventSubscriptionValidationError,
@@ -39,7 +39,7 @@ function peWrite(subscriptionId = subA): ResourceNotification {
 }
 
 /** Runs the manual clock until every delivery is finished. */
-async function drive(publisher: EventGridPublisher, clock: ManualClock): Promise<void> {
+async function drive(publisher: EventGridPublisher, clock: VirtualClock): Promise<void> {
   for (;;) {
     await publisher.settled();
     if (!clock.advanceToNext()) break;
@@ -50,11 +50,11 @@ async function drive(publisher: EventGridPublisher, clock: ManualClock): Promise
 describe('Event Grid publisher (system topic Microsoft.Resources.Subscriptions)', () => {
   let receiver: WebhookReceiver;
   let publisher: EventGridPublisher;
-  let clock: ManualClock;
+  let clock: VirtualClock;
 
   beforeEach(async () => {
     receiver = await startWebhookReceiver();
-    clock = createManualClock();
+    clock = createVirtualClock();
     publisher = createEventGridPublisher({ clock, timeScale: 0.001, random: () => 0.5 });
   });
 

@@ -1,7 +1,8 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createVirtualClock, EventType } from '../../../local/durable';
+import { createVirtualClock } from '../../../local/clock';
+import { EventType } from '../../../local/durable';
 import { JournalCorruptError, JournalInstanceStore } from '../../../local/durable/journal-store';
 import { startHarness } from './harness';
 

@@ -1,4 +1,5 @@
-import { createVirtualClock, EventType, type DurableEngine, type HistoryEvent } from '../../../local/durable';
+import { createVirtualClock } from '../../../local/clock';
+import { EventType, type DurableEngine, type HistoryEvent } from '../../../local/durable';
 import { fixtureModule, startHarness, type Harness } from './harness';
 
 const fixture = fixtureModule();

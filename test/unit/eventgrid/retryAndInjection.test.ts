@@ -1,4 +1,4 @@
-import { createManualClock } from '../../../local/eventgrid/clock';
+import { createVirtualClock } from '../../../local/clock';
 import { DuplicateDecider, shuffleDifferently } from '../../../local/eventgrid/injection';
 import { decideAfterFailure, defaultNonRetriedStatuses, defaultRetryPolicy, retryDelayInMs } from '../../../local/eventgrid/retryPolicy';
 import { EventSubscriptionOptionsError, parseEventSubscriptionOptions } from '../../../local/eventgrid/subscriptionOptions';
@@ -62,7 +62,7 @@ describe('retry schedule', () => {
 
 describe('manual clock', () => {
   it('runs due callbacks in time order and only when advanced', () => {
-    const clock = createManualClock(0);
+    const clock = createVirtualClock(0);
     const ran: string[] = [];
     clock.schedule(30, () => ran.push('b'));
     clock.schedule(10, () => {

@@ -1,11 +1,12 @@
 /**
- * Time as the Durable engine sees it. Only the engine reads the clock; orchestrators get their time from the
+ * Time for the embedded default (host timers, the Durable engine, Event Grid retries, emulators): the wall clock,
+ * and a virtual clock that tests move by hand. Orchestrators never read it: they get their time from the
  * OrchestratorStarted timestamps the engine writes into history.
  */
-import type { Clock } from '../contract';
+import type { Clock } from './contract';
 
 /** Wall-clock time and `setTimeout` (long delays are chained, since setTimeout caps at ~24.8 days). */
-export const realClock: Clock = {
+export const wallClock: Clock = {
   now: () => Date.now(),
   schedule(at, fn) {
     const MAX_DELAY_MS = 2 ** 31 - 1;
@@ -17,7 +18,7 @@ export const realClock: Clock = {
       } else {
         timer = setTimeout(fn, Math.max(0, delay));
       }
-      // A pending durable timer must not keep a process alive on its own: stop() is the owner of shutdown.
+      // A pending timer must not keep a process alive on its own: each component's stop() owns shutdown.
       timer.unref();
     };
     arm();
