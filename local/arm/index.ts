@@ -60,6 +60,11 @@ export interface ArmEmulator {
   stop(): Promise<void>;
   /** In-process transport for the SDK clients (`{ endpoint: 'https://management.local', httpClient }`). */
   httpClient(): HttpClient;
+  /**
+   * Changes the time scale for operations started from now on (e.g. seed a topology fast, then run at a demo pace).
+   * Operations already in flight keep their end time; throttling buckets start full again.
+   */
+  setTimeScale(timeScale: number): void;
   /** Called after every write/delete (success or failure); returns an unsubscribe function. */
   onResourceEvent(listener: ResourceNotificationListener): () => void;
   readonly faults: FaultInjector;
@@ -94,7 +99,8 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
     log,
   };
   const requestLog = new RequestLog();
-  const router = new ArmRouter(core, new Throttler(resolveLimits(options.throttling), clock, timeScale), requestLog, options.tenantId ?? '00000000-0000-0000-0000-000000000000');
+  const throttler = new Throttler(resolveLimits(options.throttling), clock, timeScale);
+  const router = new ArmRouter(core, throttler, requestLog, options.tenantId ?? '00000000-0000-0000-0000-000000000000');
   const dispatch = router.handle.bind(router);
   let cert: Certificate | undefined;
   let server: RunningServer | undefined;
@@ -136,6 +142,11 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
       cert = undefined;
     },
     httpClient: () => inProcessHttpClient(dispatch),
+    setTimeScale(next) {
+      if (!(next > 0)) throw new Error(`ARM emulator: timeScale must be > 0 (got ${next}).`);
+      core.timeScale = next;
+      throttler.setTimeScale(next);
+    },
     onResourceEvent: (listener) => core.notifications.subscribe(listener),
     faults: core.faults,
     requestLog,

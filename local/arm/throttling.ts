@@ -40,8 +40,15 @@ export class Throttler {
   constructor(
     private readonly limits: ThrottlingLimits | undefined,
     private readonly clock: Clock,
-    private readonly timeScale: number,
+    private timeScale: number,
   ) {}
+
+  /** Changes the time scale; buckets and windows start full again, since their arithmetic assumed the old scale. */
+  setTimeScale(timeScale: number): void {
+    this.timeScale = timeScale;
+    this.buckets.clear();
+    this.windows.clear();
+  }
 
   /** Admits the request (consuming tokens) and returns the rate-limit headers, or throws the 429 Azure answers. */
   admit(input: ThrottleInput): Record<string, string> {

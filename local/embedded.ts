@@ -1,0 +1,215 @@
+/**
+ * The embedded default: everything the control plane needs on one machine with no Azure account, composed in the
+ * order Azure would have it ready: Table storage (Azurite) and ARM (the emulator, seeded with a topology) first, then
+ * the Functions host with the Durable engine, then the Event Grid system topics that point at the host.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Clock } from './contract';
+import { startAzurite, type AzuriteTables } from './azurite';
+import { createArmEmulator, type ArmEmulator } from './arm';
+import { createDurableEngine, WEBHOOK_PREFIX, type DurableEngine } from './durable';
+import { createEventGridPublisher, publishResourceEvents, type EventGridPublisher } from './eventgrid';
+import { createLocalHost, type LocalHost } from './host';
+import { controlPlaneEventSubscriptions, ids, seedTopology, watchedSubscriptions, type Topology } from './demo';
+
+export interface EmbeddedOptions {
+  /** The app's entry modules; default: package.json `main` (dist/functions/index.js). */
+  entries?: string[];
+  /** The Azure topology the ARM emulator starts with. */
+  topology: Topology;
+  /** Create the topology's resources in the emulator at start (default true). */
+  seed?: boolean;
+  /** Functions host port (0 = any free port). Default: PORT / local.settings.json / 7071. */
+  port?: number;
+  /** local.settings.json to read; default the one in the current directory, if any. */
+  settingsFile?: string;
+  /** Environment the settings overlay and the app reads; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Where the Durable journal and Azurite keep data; `memory` keeps nothing on disk. */
+  storage: { kind: 'disk'; dir: string } | { kind: 'memory' };
+  /** ARM emulator time scale: 1 = Azure-like durations, 0.1 = ten times faster (default). */
+  armTimeScale?: number;
+  /** Azure's ARM throttling in the emulator (default true). */
+  armThrottling?: boolean;
+  /** host.json `extensions.durableTask.hubName`. */
+  taskHubName: string;
+  clock?: Clock;
+}
+
+export interface EmbeddedDefault {
+  baseUrl: string;
+  host: LocalHost;
+  engine: DurableEngine;
+  arm: ArmEmulator;
+  armEndpoint: string;
+  caCertFile: string;
+  publisher: EventGridPublisher;
+  tables: AzuriteTables;
+  /** Webhook URLs subscribed to the watched subscriptions' system topics, one per Event Grid function. */
+  eventGridWebhooks: string[];
+  stop(): Promise<void>;
+}
+
+/** Reads `extensions.durableTask.hubName` from a host.json, as the Functions host does. */
+export function taskHubNameFrom(hostJsonFile: string): string {
+  const hostJson = JSON.parse(fs.readFileSync(hostJsonFile, 'utf8')) as { extensions?: { durableTask?: { hubName?: unknown } } };
+  const hubName = hostJson.extensions?.durableTask?.hubName;
+  if (typeof hubName !== 'string' || hubName === '' || hubName.includes('%')) {
+    throw new Error(`${hostJsonFile}: extensions.durableTask.hubName must be a literal task hub name (got ${JSON.stringify(hubName)}).`);
+  }
+  return hubName;
+}
+
+/** The nearest folder at or above `start` holding a package.json: the project root, from source or from dist/. */
+export function findProjectRoot(start: string): string {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`No package.json found at or above ${start}.`);
+  }
+}
+
+/** The app's entry point from package.json `main`, resolved against the project root. */
+export function appEntryFrom(projectRoot: string): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { main?: unknown };
+  if (typeof pkg.main !== 'string') throw new Error(`${projectRoot}/package.json has no "main": it must name the compiled app entry.`);
+  return path.join(projectRoot, pkg.main);
+}
+
+/**
+ * Creating a gateway takes ~30 minutes in Azure; the control plane never creates or waits for one, so seeding the
+ * demo's gateway at that pace would only delay start-up. Every other operation keeps its Azure-like duration.
+ */
+const DURABLE_LOG_LEVELS = { info: 'information', warn: 'warning', error: 'error' } as const;
+
+const SEED_FRIENDLY_LRO_DURATIONS_MS = { virtualNetworkGateways: 60_000 };
+const SEED_TIME_SCALE = 0.002;
+/** At the seed pace operations end within milliseconds; the SDK would otherwise poll every ~2 s. */
+const SEED_POLL_INTERVAL_MS = 10;
+
+export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<EmbeddedDefault> {
+  const projectRoot = findProjectRoot(__dirname);
+  const env = options.env ?? process.env;
+  const started: { stop(): Promise<void> | void }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const piece of started.reverse()) await piece.stop();
+  };
+
+  try {
+    const tables = await startAzurite(
+      options.storage.kind === 'memory'
+        ? { inMemory: true, silent: true }
+        : { inMemory: false, location: path.join(options.storage.dir, 'azurite'), silent: true },
+    );
+    started.push(tables);
+
+    const arm = createArmEmulator({
+      timeScale: options.armTimeScale ?? 0.1,
+      throttling: options.armThrottling ?? true,
+      lroDurationsMs: SEED_FRIENDLY_LRO_DURATIONS_MS,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    const { endpoint: armEndpoint, caCertFile } = await arm.start();
+    started.push(arm);
+    if (options.seed ?? true) {
+      // Seed at a fast pace (the topology exists before the control plane starts), then run at the chosen one.
+      arm.setTimeScale(SEED_TIME_SCALE);
+      await seedTopology(options.topology, { endpoint: armEndpoint, caCertFile, updateIntervalInMs: SEED_POLL_INTERVAL_MS });
+      arm.setTimeScale(options.armTimeScale ?? 0.1);
+    }
+
+    // What the app reads to reach "Azure": set before the app loads, as app settings are in Azure.
+    env.ARM_ENDPOINT = armEndpoint;
+    env.ARM_CA_CERT_FILE = caCertFile;
+    env.TABLES_CONNECTION_STRING = tables.connectionString;
+    env.CONTROL_PLANE_LOCAL = 'true';
+
+    const host = createLocalHost({
+      entries: options.entries ?? [appEntryFrom(projectRoot)],
+      env,
+      functionAppDirectory: projectRoot,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.settingsFile ? { settingsFile: options.settingsFile } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    const engine = createDurableEngine({
+      invoker: host.app,
+      store: options.storage.kind === 'memory' ? 'memory' : { dir: path.join(options.storage.dir, 'durable') },
+      taskHubName: options.taskHubName,
+      baseUrl: () => host.baseUrl(),
+      log: (level, message) => host.logger.host(DURABLE_LOG_LEVELS[level], `[durable] ${message}`),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    host.mount(WEBHOOK_PREFIX, engine.routeHandler);
+    host.app.provideInput('durableClient', () => engine.clientInput());
+    await engine.start();
+    started.push(engine);
+    const baseUrl = await host.start();
+    started.push(host);
+    // durable-functions builds management links from WEBSITE_HOSTNAME, as in Azure.
+    env.WEBSITE_HOSTNAME = new URL(baseUrl).host;
+
+    const publisher = createEventGridPublisher({
+      timeScale: options.armTimeScale ?? 0.1,
+      log: (line) => host.logger.host('information', line),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    started.push(publisher);
+    started.push({ stop: publishResourceEvents(arm, publisher, (line) => host.logger.host('warning', line)) });
+
+    const eventGridKey = host.settings.get('LOCAL_EVENTGRID_KEY');
+    const eventGridWebhooks = host.app
+      .list()
+      .filter((fn) => fn.trigger.type.toLowerCase() === 'eventgridtrigger')
+      .map((fn) => {
+        const url = new URL('/runtime/webhooks/eventgrid', baseUrl);
+        url.searchParams.set('functionName', fn.name);
+        if (eventGridKey) url.searchParams.set('code', eventGridKey);
+        return url.toString();
+      });
+    for (const webhook of eventGridWebhooks) {
+      for (const subscription of controlPlaneEventSubscriptions(options.topology, webhook)) {
+        await publisher.subscribe(subscription);
+      }
+    }
+
+    addInfoSections(host, options.topology, { armEndpoint, caCertFile, tables, eventGridWebhooks, engine: options });
+
+    return { baseUrl, host, engine, arm, armEndpoint, caCertFile, publisher, tables, eventGridWebhooks, stop: stopAll };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+function addInfoSections(
+  host: LocalHost,
+  topology: Topology,
+  ctx: { armEndpoint: string; caCertFile: string; tables: AzuriteTables; eventGridWebhooks: string[]; engine: EmbeddedOptions },
+): void {
+  host.addInfo('arm', () => ({ endpoint: ctx.armEndpoint, caCertFile: ctx.caCertFile, timeScale: ctx.engine.armTimeScale ?? 0.1 }));
+  host.addInfo('eventGrid', () => ({
+    webhookUrl: ctx.eventGridWebhooks[0] ?? null,
+    webhookUrls: ctx.eventGridWebhooks,
+    note: ctx.eventGridWebhooks.length ? undefined : 'The app has no Event Grid function yet, so no subscription was created.',
+  }));
+  host.addInfo('tables', () => ({ endpoint: ctx.tables.tableEndpoint, connectionString: ctx.tables.connectionString }));
+  host.addInfo('durable', () => ({
+    taskHubName: ctx.engine.taskHubName,
+    store: ctx.engine.storage.kind === 'memory' ? 'memory' : path.join(ctx.engine.storage.dir, 'durable'),
+    managementApi: new URL(WEBHOOK_PREFIX, host.baseUrl()).toString(),
+  }));
+  host.addInfo('subscriptions', () => ({ connectivity: topology.connectivity.subscriptionId, watched: watchedSubscriptions(topology) }));
+  host.addInfo('hubs', () =>
+    topology.connectivity.hubs.map((hub) => ({
+      region: hub.region,
+      vnetId: ids.vnet(topology.connectivity.subscriptionId, hub.resourceGroup, hub.vnet.name),
+      addressPrefixes: hub.vnet.addressPrefixes,
+      hasGateway: hub.gateway !== undefined,
+    })),
+  );
+  host.addInfo('privateDns', () => ({
+    resourceGroupId: ids.resourceGroup(topology.connectivity.subscriptionId, topology.connectivity.privateDns.resourceGroup),
+    zones: topology.connectivity.privateDns.zones,
+  }));
+}

@@ -1,0 +1,84 @@
+/**
+ * `npm start`: runs the control plane on the embedded default (local Functions host, Durable engine, ARM emulator
+ * seeded with the demo topology, Event Grid system topics, Azurite) until Ctrl+C. Settings come from the
+ * environment and local.settings.json; see README.md "Local environment".
+ */
+import * as path from 'node:path';
+import { readLocalSettingsFile } from './host/settings';
+import { demoTopology, loadTopology, type Topology } from './demo';
+import { findProjectRoot, startEmbeddedDefault, taskHubNameFrom } from './embedded';
+
+/** A setting from the environment, else local.settings.json `Values`, as the host resolves them. */
+function settingFrom(values: Record<string, string>, name: string): string | undefined {
+  const value = process.env[name] ?? values[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function numberSetting(values: Record<string, string>, name: string, fallback: number, check: (n: number) => boolean, rule: string): number {
+  const raw = settingFrom(values, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || !check(n)) throw new Error(`${name} is "${raw}"; it must be ${rule}.`);
+  return n;
+}
+
+function booleanSetting(values: Record<string, string>, name: string, fallback: boolean): boolean {
+  const raw = settingFrom(values, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name} is "${raw}"; it must be true or false.`);
+}
+
+async function main(): Promise<void> {
+  const root = findProjectRoot(__dirname);
+  const settingsFile = path.join(process.cwd(), 'local.settings.json');
+  const values = readLocalSettingsFile(settingsFile)?.Values ?? {};
+
+  const topologyFile = settingFrom(values, 'LOCAL_TOPOLOGY_FILE');
+  const topology: Topology = topologyFile ? await loadTopology(path.resolve(topologyFile)) : demoTopology();
+  const storageSetting = settingFrom(values, 'LOCAL_STORAGE') ?? 'disk';
+  if (storageSetting !== 'disk' && storageSetting !== 'memory') {
+    throw new Error(`LOCAL_STORAGE is "${storageSetting}"; it must be disk or memory.`);
+  }
+  const dataDir = path.resolve(settingFrom(values, 'LOCAL_DATA_DIR') ?? path.join(root, '.local-data'));
+
+  const embedded = await startEmbeddedDefault({
+    topology,
+    seed: booleanSetting(values, 'LOCAL_SEED_TOPOLOGY', true),
+    settingsFile,
+    storage: storageSetting === 'memory' ? { kind: 'memory' } : { kind: 'disk', dir: dataDir },
+    armTimeScale: numberSetting(values, 'LOCAL_ARM_TIME_SCALE', 0.1, (n) => n > 0 && n <= 10, 'a number above 0 and at most 10'),
+    armThrottling: booleanSetting(values, 'LOCAL_ARM_THROTTLING', true),
+    taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
+  });
+
+  const say = (line: string): void => embedded.host.logger.host('information', line);
+  say(`Control plane running on the embedded default at ${embedded.baseUrl}`);
+  say(`  Local environment:  ${embedded.baseUrl}/api/local/info`);
+  say(`  ARM emulator:       ${embedded.armEndpoint}  (CA certificate: ${embedded.caCertFile})`);
+  say(`  Durable API:        ${embedded.baseUrl}/runtime/webhooks/durabletask/instances`);
+  say(`  Table storage:      ${embedded.tables.tableEndpoint}`);
+  say('Press Ctrl+C to stop.');
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping...`);
+    embedded
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        console.error('Stopping failed:', error);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`Could not start the control plane: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
