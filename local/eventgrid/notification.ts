@@ -1,42 +1,26 @@
 /**
  * What the ARM emulator tells the Event Grid publisher after a write, delete or action on a resource.
- * The field names mirror the emulator's `ResourceNotification` (local/arm) one to one, so either side can be
- * adapted without renaming; the publisher owns the mapping to the Azure event shapes (resourceEvents.ts).
+ * The publisher owns the mapping to the Azure event shapes (resourceEvents.ts).
  */
 import { z } from 'zod';
+import type { ResourceNotification as ArmResourceNotification } from '../arm';
 
 export type ResourceOperationKind = 'write' | 'delete' | 'action';
 
 /** ARM reports Succeeded / Failed; Canceled exists in Azure (…Cancel events) and is accepted for completeness. */
 export type ResourceOperationStatus = 'Succeeded' | 'Failed' | 'Canceled';
 
-export interface ResourceNotification {
-  kind: ResourceOperationKind;
+/**
+ * The emulator's notification (local/arm), widened to what Azure's system topics can carry: a Canceled status
+ * (the *Cancel event types) and a time given as epoch milliseconds or a Date as well as ISO 8601.
+ */
+export type ResourceNotification = Omit<ArmResourceNotification, 'status' | 'time' | 'principalId'> & {
   status: ResourceOperationStatus;
-  /** The resource ID as ARM received it, e.g. `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{v}`. */
-  resourceUri: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  /** Provider namespace, e.g. `Microsoft.Network`. */
-  resourceProvider: string;
-  /** e.g. `Microsoft.Network/virtualNetworks/write`. */
-  operationName: string;
-  correlationId: string;
-  clientRequestId: string;
-  /** PUT, PATCH, DELETE or POST. */
-  httpMethod: string;
-  /** The full request URL, as the client sent it (with api-version). */
-  url: string;
-  tenantId: string;
-  /** Token claims of the caller; Event Grid passes them through as a string map. */
-  claims: Record<string, string>;
-  /** When the operation completed: an ISO 8601 string, epoch milliseconds or a Date. */
+  /** When the operation completed. */
   time: string | number | Date;
-  /** Object ID of the caller (the emulator's extra field); used as `authorization.evidence.principalId`. */
+  /** Object ID of the caller; used as `authorization.evidence.principalId`. */
   principalId?: string;
-  /** Set by the emulator on failures; Azure's events carry no error, so it is not forwarded. */
-  error?: { code: string; message: string };
-}
+};
 
 /** Validates what reaches `publish` (the emulator is trusted, but a malformed notification must fail loudly). */
 export const resourceNotificationSchema = z.object({
