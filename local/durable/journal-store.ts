@@ -16,8 +16,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { HistoryEvent } from './history';
-import { applyOp, emptyState, isTerminal, type EntityRecord, type OrchestrationRecord, type StoreOp, type StoreState } from './state';
-import type { InstanceStore } from './store';
+import { applyOp, isTerminal, type EntityRecord, type OrchestrationRecord, type StoreOp } from './state';
+import { StateBackedStore, type InstanceStore } from './store';
 
 interface Snapshot {
   format: 1;
@@ -47,9 +47,8 @@ export class JournalCorruptError extends Error {
   }
 }
 
-export class JournalInstanceStore implements InstanceStore {
+export class JournalInstanceStore extends StateBackedStore implements InstanceStore {
   readonly kind = 'disk' as const;
-  private state: StoreState = emptyState();
   private generation = 0;
   private journal: fs.FileHandle | undefined;
   private journalBytes = 0;
@@ -60,6 +59,7 @@ export class JournalInstanceStore implements InstanceStore {
   private readonly compactAtBytes: number;
 
   constructor(private readonly options: JournalStoreOptions) {
+    super();
     this.compactAtBytes = options.compactAtBytes ?? 32 * 1024 * 1024;
   }
 
@@ -204,22 +204,6 @@ export class JournalInstanceStore implements InstanceStore {
       if (rec?.archived) continue; // re-created and archived again since
       await fs.rm(this.archivePath(id), { force: true });
     }
-  }
-
-  getOrchestration(instanceId: string): OrchestrationRecord | undefined {
-    return this.state.orchestrations.get(instanceId);
-  }
-
-  orchestrations(): Iterable<OrchestrationRecord> {
-    return this.state.orchestrations.values();
-  }
-
-  getEntity(entityId: string): EntityRecord | undefined {
-    return this.state.entities.get(entityId);
-  }
-
-  entities(): Iterable<EntityRecord> {
-    return this.state.entities.values();
   }
 
   async loadHistory(rec: OrchestrationRecord): Promise<HistoryEvent[]> {

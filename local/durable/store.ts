@@ -21,16 +21,9 @@ export interface InstanceStore {
   close(): Promise<void>;
 }
 
-export class MemoryInstanceStore implements InstanceStore {
-  readonly kind = 'memory' as const;
-  private readonly state: StoreState = emptyState();
-
-  async open(): Promise<void> {}
-
-  commit(ops: StoreOp[]): Promise<void> {
-    for (const op of ops) applyOp(this.state, op);
-    return Promise.resolve();
-  }
+/** The reads both stores serve from the state they keep in memory (the journal store also persists it). */
+export abstract class StateBackedStore {
+  protected state: StoreState = emptyState();
 
   getOrchestration(instanceId: string): OrchestrationRecord | undefined {
     return this.state.orchestrations.get(instanceId);
@@ -46,6 +39,17 @@ export class MemoryInstanceStore implements InstanceStore {
 
   entities(): Iterable<EntityRecord> {
     return this.state.entities.values();
+  }
+}
+
+export class MemoryInstanceStore extends StateBackedStore implements InstanceStore {
+  readonly kind = 'memory' as const;
+
+  async open(): Promise<void> {}
+
+  commit(ops: StoreOp[]): Promise<void> {
+    for (const op of ops) applyOp(this.state, op);
+    return Promise.resolve();
   }
 
   async loadHistory(rec: OrchestrationRecord): Promise<HistoryEvent[]> {
