@@ -29,7 +29,8 @@ export interface SubnetRecord {
   allocations: Map<string, string>;
 }
 
-export interface VirtualNetworkRecord {
+/** What every top-level tracked resource in a resource group carries. */
+export interface TrackedResourceRecord {
   id: string;
   subscriptionId: string;
   resourceGroup: string;
@@ -38,6 +39,9 @@ export interface VirtualNetworkRecord {
   tags?: Record<string, string>;
   etag: string;
   resourceGuid: string;
+}
+
+export interface VirtualNetworkRecord extends TrackedResourceRecord {
   addressPrefixes: string[];
   dhcpOptions?: { dnsServers: string[] };
   subnets: Map<string, SubnetRecord>;
@@ -69,15 +73,7 @@ export interface PeeringRecord {
   provisioningState: ProvisioningState;
 }
 
-export interface GatewayRecord {
-  id: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-  location: string;
-  tags?: Record<string, string>;
-  etag: string;
-  resourceGuid: string;
+export interface GatewayRecord extends TrackedResourceRecord {
   vnetKey: string;
   subnetId: string;
   gatewayType: string;
@@ -121,15 +117,7 @@ export interface ZoneGroupRecord {
   provisioningState: ProvisioningState;
 }
 
-export interface PrivateEndpointRecord {
-  id: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-  location: string;
-  tags?: Record<string, string>;
-  etag: string;
-  resourceGuid: string;
+export interface PrivateEndpointRecord extends TrackedResourceRecord {
   subnetId: string;
   subnetKey: string;
   vnetKey: string;

@@ -69,18 +69,20 @@ export function peeringWire(core: EmulatorCore, p: PeeringRecord): Record<string
   };
 }
 
-interface PeeringSpec {
-  remoteVirtualNetworkId: string;
-  allowVirtualNetworkAccess: boolean;
-  allowForwardedTraffic: boolean;
-  allowGatewayTransit: boolean;
-  useRemoteGateways: boolean;
-  doNotVerifyRemoteGateways: boolean;
-  peerCompleteVnets: boolean;
-  enableOnlyIPv6Peering: boolean;
-  localSubnetNames?: string[];
-  remoteSubnetNames?: string[];
-}
+/** The writable part of a peering, as a PUT body gives it. */
+type PeeringSpec = Pick<
+  PeeringRecord,
+  | 'remoteVirtualNetworkId'
+  | 'allowVirtualNetworkAccess'
+  | 'allowForwardedTraffic'
+  | 'allowGatewayTransit'
+  | 'useRemoteGateways'
+  | 'doNotVerifyRemoteGateways'
+  | 'peerCompleteVnets'
+  | 'enableOnlyIPv6Peering'
+  | 'localSubnetNames'
+  | 'remoteSubnetNames'
+>;
 
 function parsePeeringBody(body: Record<string, unknown>): PeeringSpec {
   const props = record(body['properties']);
