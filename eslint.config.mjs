@@ -4,10 +4,12 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const layer = (name) => [`**/${name}`, `**/${name}/**`, `${name}/**`];
+// A layer is matched as a relative import path (`../functions`, `../../local/arm`), never a package name, so that
+// `@azure/functions` is not mistaken for the functions/ folder.
+const layer = (...names) => `^(\\.\\.?/)+(${names.join('|')})(/|$)`;
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.local-data/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.local-data/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,7 +25,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: [...layer('functions'), ...layer('orchestrations'), ...layer('local')], message: 'shared/ is the core: it imports neither functions/, orchestrations/ nor local/.' },
+          { regex: layer('functions', 'orchestrations', 'local'), message: 'shared/ is the core: it imports neither functions/, orchestrations/ nor local/.' },
           { group: ['durable-functions', '@azure/functions'], message: 'shared/ knows nothing about the Functions runtime or Durable Functions.' },
         ],
       }],
@@ -33,7 +35,7 @@ export default tseslint.config(
     files: ['orchestrations/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: [...layer('functions'), ...layer('local')], message: 'orchestrations/ may import shared/ only (functions -> orchestrations -> shared).' }],
+        patterns: [{ regex: layer('functions', 'local'), message: 'orchestrations/ may import shared/ only (functions -> orchestrations -> shared).' }],
       }],
     },
   },
@@ -41,7 +43,7 @@ export default tseslint.config(
     files: ['functions/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: layer('local'), message: 'functions/ must not import local/: the same code deploys to Azure.' }],
+        patterns: [{ regex: layer('local'), message: 'functions/ must not import local/: the same code deploys to Azure.' }],
       }],
     },
   },

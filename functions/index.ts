@@ -1,6 +1,14 @@
 /**
- * The Functions app's entry point (package.json `main`, compiled to dist/functions/index.js): importing a trigger
- * module registers it with `app.*`. The same file is loaded by the Azure Functions Node worker in Azure and by the
- * local host (`npm start`). Each flow adds its triggers and orchestrations here as it lands.
+ * The function app's entry point (package.json `main`): importing a module registers its functions, as the
+ * Azure Functions Node.js v4 model does.
  */
-export {};
+import { app } from '@azure/functions';
+import { currentConfig } from '../shared/config';
+import '../orchestrations/peering';
+import './resourceEvents';
+import './spokes';
+
+// A bad configuration fails the start, with one line per problem naming the setting or field.
+app.hook.appStart(() => {
+  currentConfig();
+});

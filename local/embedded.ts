@@ -11,7 +11,7 @@ import { createArmEmulator, type ArmEmulator } from './arm';
 import { createDurableEngine, WEBHOOK_PREFIX, type DurableEngine } from './durable';
 import { createEventGridPublisher, publishResourceEvents, type EventGridPublisher } from './eventgrid';
 import { createLocalHost, type LocalHost } from './host';
-import { controlPlaneEventSubscriptions, ids, seedTopology, watchedSubscriptions, type Topology } from './demo';
+import { controlPlaneEventSubscriptions, controlPlaneTopology, ids, seedTopology, watchedSubscriptions, type Topology } from './demo';
 
 export interface EmbeddedOptions {
   /** The app's entry modules; default: package.json `main` (dist/functions/index.js). */
@@ -140,6 +140,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       log: (level, message) => host.logger.host(DURABLE_LOG_LEVELS[level], `[durable] ${message}`),
       ...(options.clock ? { clock: options.clock } : {}),
     });
+    applyControlPlaneDefaults(host, env, options.topology, options.armTimeScale ?? 0.1);
     host.mount(WEBHOOK_PREFIX, engine.routeHandler);
     host.app.provideInput('durableClient', () => engine.clientInput());
     await engine.start();
@@ -182,6 +183,19 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
   }
 }
 
+/**
+ * The control plane's settings for the embedded default, unless the environment or local.settings.json sets them:
+ * the demo topology's hubs and watched subscriptions, its tenant, and ARM poll / retry intervals at the emulator's
+ * pace (at small time scales the emulator's Retry-After rounds to 0 s and the SDK would fall back to 2 s polls).
+ */
+function applyControlPlaneDefaults(host: LocalHost, env: NodeJS.ProcessEnv, topology: Topology, timeScale: number): void {
+  const unset = (name: string): boolean => host.settings.get(name) === undefined;
+  if (unset('CONTROL_PLANE_TOPOLOGY') && unset('CONTROL_PLANE_TOPOLOGY_FILE')) env.CONTROL_PLANE_TOPOLOGY = JSON.stringify(controlPlaneTopology(topology));
+  if (unset('AZURE_TENANT_ID')) env.AZURE_TENANT_ID = topology.tenantId;
+  if (unset('ARM_LRO_POLL_INTERVAL_MS')) env.ARM_LRO_POLL_INTERVAL_MS = String(Math.max(5, Math.round(2000 * timeScale)));
+  if (unset('ARM_RETRY_DELAY_MS')) env.ARM_RETRY_DELAY_MS = String(Math.max(10, Math.round(800 * timeScale)));
+}
+
 function addInfoSections(
   host: LocalHost,
   topology: Topology,
@@ -198,6 +212,10 @@ function addInfoSections(
     taskHubName: ctx.engine.taskHubName,
     store: ctx.engine.storage.kind === 'memory' ? 'memory' : path.join(ctx.engine.storage.dir, 'durable'),
     managementApi: new URL(WEBHOOK_PREFIX, host.baseUrl()).toString(),
+  }));
+  host.addInfo('controlPlane', () => ({
+    mode: host.settings.get('CONTROL_PLANE_MODE') ?? 'enforce',
+    topology: host.settings.get('CONTROL_PLANE_TOPOLOGY_FILE') ?? JSON.parse(host.settings.get('CONTROL_PLANE_TOPOLOGY') ?? 'null'),
   }));
   host.addInfo('subscriptions', () => ({ connectivity: topology.connectivity.subscriptionId, watched: watchedSubscriptions(topology) }));
   host.addInfo('hubs', () =>

@@ -6,10 +6,14 @@
 import type { EventSubscriptionOptions } from '../eventgrid';
 import type { Topology } from './topology';
 
+/** Peering operations: hub-side peerings live in the connectivity subscription, spoke-side ones in workloads. */
+const peeringOperations = ['Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write', 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete'];
+
 /** Operations whose events start a reconcile (ARCHITECTURE.md: spoke peering and private endpoint DNS flows). */
 export const controlPlaneOperations: readonly string[] = [
   'Microsoft.Network/virtualNetworks/write',
   'Microsoft.Network/virtualNetworks/delete',
+  ...peeringOperations,
   'Microsoft.Network/privateEndpoints/write',
   'Microsoft.Network/privateEndpoints/delete',
 ];
@@ -19,16 +23,37 @@ export function controlPlaneEventSubscriptions(
   endpointUrl: string,
   name = 'hubspoke-control-plane',
 ): EventSubscriptionOptions[] {
-  return topology.workloads
-    .filter((w) => w.watched)
-    .map((w) => ({
-      azureSubscriptionId: w.subscriptionId,
-      name,
-      endpointUrl,
-      schema: 'EventGridSchema' as const,
-      filter: {
-        includedEventTypes: ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess'],
-        advancedFilters: [{ operatorType: 'StringIn' as const, key: 'data.operationName', values: [...controlPlaneOperations] }],
-      },
-    }));
+  const subscription = (azureSubscriptionId: string, operations: readonly string[]): EventSubscriptionOptions => ({
+    azureSubscriptionId,
+    name,
+    endpointUrl,
+    schema: 'EventGridSchema' as const,
+    filter: {
+      includedEventTypes: ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess'],
+      advancedFilters: [{ operatorType: 'StringIn' as const, key: 'data.operationName', values: [...operations] }],
+    },
+  });
+  const watched = topology.workloads.filter((w) => w.watched).map((w) => w.subscriptionId);
+  const connectivity = topology.connectivity.subscriptionId;
+  // The hubs' own subscription: hub VNet changes (address space) and hand-made hub-side peering changes.
+  const hubOperations = ['Microsoft.Network/virtualNetworks/write', ...peeringOperations];
+  return [
+    ...watched.map((s) => subscription(s, controlPlaneOperations)),
+    ...(watched.some((s) => s.toLowerCase() === connectivity.toLowerCase()) ? [] : [subscription(connectivity, hubOperations)]),
+  ];
+}
+
+/**
+ * The control plane's own topology document (CONTROL_PLANE_TOPOLOGY) for a demo topology: its hubs, named after
+ * their regions, and its watched subscriptions.
+ */
+export function controlPlaneTopology(topology: Topology): Record<string, unknown> {
+  return {
+    watchedSubscriptions: topology.workloads.filter((w) => w.watched).map((w) => w.subscriptionId),
+    hubs: topology.connectivity.hubs.map((hub) => ({
+      name: hub.region,
+      region: hub.region,
+      vnetId: `/subscriptions/${topology.connectivity.subscriptionId}/resourceGroups/${hub.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${hub.vnet.name}`,
+    })),
+  };
 }

@@ -24,6 +24,6 @@ export {
   type SeedResult,
 } from './seed';
 export { createSdkSeedingPort, SeedingWriteError, type ArmConnection, type TopologySeedingPort } from './seedingPort';
-export { staticTokenCredential, type StaticCredentialOptions } from './staticCredential';
+export { staticTokenCredential, type StaticCredentialOptions } from '../../shared/azure/local-credential';
 export { privateLinkZoneFor } from './privateLinkZones';
-export { controlPlaneEventSubscriptions, controlPlaneOperations } from './eventSubscriptions';
+export { controlPlaneEventSubscriptions, controlPlaneOperations, controlPlaneTopology } from './eventSubscriptions';

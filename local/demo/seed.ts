@@ -11,7 +11,7 @@
  */
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import { createSdkSeedingPort, type PeeringWrite, type TopologySeedingPort } from './seedingPort';
-import { staticTokenCredential } from './staticCredential';
+import { staticTokenCredential } from '../../shared/azure/local-credential';
 import { ids, type HubSpec, type SpokeSpec, type Topology } from './topology';
 import { privateLinkZoneFor } from './privateLinkZones';
 import type { TokenCredential } from '@azure/core-auth';

@@ -31,4 +31,6 @@ export interface ObservedVnet {
   /** True when the VNet has its own virtual network gateway (it then cannot use remote gateways). */
   hasGateway: boolean;
   peerings: ObservedPeering[];
+  /** Succeeded, Updating, Deleting or Failed: peerings cannot be written while the VNet is Updating. */
+  provisioningState?: string;
 }

@@ -129,3 +129,27 @@ export function planSpokePeering(hub: ObservedVnet, spoke: ObservedVnet, options
 export function planSpokeRemoval(hub: ObservedVnet, spokeId: string): ObservedPeering | null {
   return peeringTo(hub, spokeId) ?? null;
 }
+
+/** Both sides exist, are Connected, and have the other's current address space (FullyInSync). */
+export function pairState(hub: ObservedVnet, spoke: ObservedVnet): { converged: boolean; hubSide?: ObservedPeering; spokeSide?: ObservedPeering; waitingFor?: string } {
+  const hubSide = peeringTo(hub, spoke.id);
+  const spokeSide = peeringTo(spoke, hub.id);
+  const sides = { ...(hubSide ? { hubSide } : {}), ...(spokeSide ? { spokeSide } : {}) };
+  for (const [label, side] of [['hub side', hubSide], ['spoke side', spokeSide]] as const) {
+    if (!side) return { converged: false, ...sides, waitingFor: `${label} does not exist` };
+    if (side.provisioningState && side.provisioningState !== 'Succeeded') return { converged: false, ...sides, waitingFor: `${label} ${side.name} is ${side.provisioningState}` };
+    if (side.peeringState !== 'Connected') return { converged: false, ...sides, waitingFor: `${label} ${side.name} is ${side.peeringState ?? 'in an unknown state'}` };
+    if (side.peeringSyncLevel && side.peeringSyncLevel !== 'FullyInSync') return { converged: false, ...sides, waitingFor: `${label} ${side.name} is ${side.peeringSyncLevel}` };
+  }
+  return { converged: true, ...sides };
+}
+
+export function describeOverlaps(conditions: readonly OverlapCondition[]): string {
+  return conditions
+    .map((c) => `overlaps ${c.withVnetId}: ${c.overlaps.map((o) => `${o.a} with ${o.b}`).join(', ')}`)
+    .join('; ');
+}
+
+export function describeChanges(changes: readonly { kind: string; side: string; name: string; reason: string }[]): string {
+  return changes.map((c) => `${c.kind} ${c.side}-side peering ${c.name} (${c.reason})`).join('; ');
+}

@@ -1,0 +1,82 @@
+/**
+ * The Event Grid trigger for Azure subscription events (Event Grid schema and CloudEvents 1.0). Thin: validate the
+ * event, decide where to look (shared/peering/events.ts), and start or signal the orchestration that reconciles it.
+ * A malformed event is logged and audited as a rejection and not retried (it cannot get better); an event the
+ * control plane has no business with is logged at debug level and dropped.
+ */
+import { app, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { parseResourceEvent, type ResourceEvent } from '../shared/events/resource-event';
+import { routePeeringEvent } from '../shared/peering/events';
+import type { TriggerInfo } from '../shared/store/records';
+import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, peeringDeps, requestSpokeReconcile, timingFrom, type HubEventInput } from '../orchestrations/peering';
+
+function triggerOf(event: ResourceEvent): TriggerInfo {
+  return {
+    source: 'event',
+    eventId: event.eventId,
+    operationName: event.operationName,
+    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+    ...(event.principal ? { principal: event.principal } : {}),
+    ...(event.eventTime ? { eventTime: event.eventTime } : {}),
+  };
+}
+
+function field(raw: unknown, name: string): string | undefined {
+  const value = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+export async function resourceEvents(raw: unknown, context: InvocationContext): Promise<void> {
+  const { config, store } = peeringDeps();
+  const parsed = parseResourceEvent(raw);
+  if (!parsed.ok) {
+    const eventId = field(raw, 'id');
+    const subject = field(raw, 'subject');
+    context.warn(`Rejected event ${eventId ?? '(no id)'} (subject ${subject ?? '(none)'}): ${parsed.reason}`);
+    await store.appendAudit([
+      {
+        at: new Date().toISOString(),
+        resourceId: subject ?? '(no subject)',
+        kind: 'event',
+        action: 'reject',
+        outcome: 'rejected',
+        reason: parsed.reason,
+        trigger: { source: 'event', ...(eventId ? { eventId } : {}) },
+        mode: config.mode,
+      },
+    ]);
+    return;
+  }
+  const event = parsed.event;
+  const route = routePeeringEvent(config, event);
+  const trigger = triggerOf(event);
+  const timing = timingFrom(config);
+  const client = df.getClient(context);
+  switch (route.kind) {
+    case 'ignore':
+      context.debug(`Event ${event.eventId} (${event.operationName} on ${event.resourceId}) ignored: ${route.reason}`);
+      return;
+    case 'spoke': {
+      const { instanceId, outcome } = await requestSpokeReconcile(client, { vnetId: route.vnetId, trigger, timing });
+      context.log(`Event ${event.eventId} (${event.operationName}): ${outcome} ${instanceId} for ${route.vnetId}`);
+      return;
+    }
+    case 'hub': {
+      const instanceId = hubEventInstanceId(event.resourceId, event.eventId);
+      const input: HubEventInput = { hubVnetId: route.hubVnetId, ...(route.peeringId ? { peeringId: route.peeringId } : {}), trigger, timing };
+      try {
+        await client.startNew(HUB_EVENT_ORCHESTRATOR, { instanceId, input });
+        context.log(`Event ${event.eventId} (${event.operationName}): started ${instanceId} for hub ${route.hubVnetId}`);
+      } catch (e) {
+        // The same event delivered again (at-least-once): its instance exists already. Anything else is retried.
+        const existing = await client.getStatus(instanceId).catch(() => undefined);
+        if (!existing) throw e;
+        context.log(`Event ${event.eventId} was handled before (${instanceId}, ${existing.runtimeStatus})`);
+      }
+      return;
+    }
+  }
+}
+
+app.eventGrid('resourceEvents', { extraInputs: [df.input.durableClient()], handler: resourceEvents });

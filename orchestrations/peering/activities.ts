@@ -1,0 +1,257 @@
+/**
+ * The peering flow's activities. Each calls one port (ARM, the record store, or the durable client) and returns
+ * plain data; ARM failures come back as classified values (`{ok:false, error}`) so that orchestrators decide, with
+ * durable timers, whether and when to try again. Only the hub writer's activity waits and retries in place: it
+ * holds the hub's write slot, and handing the slot back between attempts would only add latency.
+ */
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { classifyArmError, type ClassifiedError } from '../../shared/azure/errors';
+import { resourceKey, sameResource } from '../../shared/azure/resource-id';
+import type { ObservedPeering, ObservedVnet, PeeringFlags } from '../../shared/peering/model';
+import { selectSpoke } from '../../shared/peering/selection';
+import { peeringTo } from '../../shared/peering/spec';
+import { nextCondition, type AuditEntry, type Condition, type TriggerInfo } from '../../shared/store/records';
+import { peeringDeps, timingFrom } from './deps';
+import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_ORCHESTRATOR } from './names';
+import { requestSpokeReconcile, type ReconcileRequestOutcome } from './start';
+import type { AppliedChange, ArmResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeObservation } from './types';
+
+async function arm<T>(work: () => Promise<T>): Promise<ArmResult<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (e) {
+    return { ok: false, error: classifyArmError(e) };
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function observeSpoke(input: { vnetId: string; snapshot?: ObservedVnet }): Promise<ArmResult<SpokeObservation>> {
+  const { config, network } = peeringDeps();
+  return arm(async (): Promise<SpokeObservation> => {
+    const vnet = input.snapshot ?? (await network.getVnet(input.vnetId));
+    if (!vnet) return { kind: 'absent' };
+    const selection = selectSpoke(config, vnet);
+    if (selection.kind !== 'spoke') return { kind: selection.kind, reason: selection.reason, message: selection.message, vnet };
+    const hub = await network.getVnet(selection.hub.vnetId);
+    if (!hub) {
+      return { kind: 'hubMissing', vnet, hubName: selection.hub.name, hubVnetId: selection.hub.vnetId, message: `hub "${selection.hub.name}" (${selection.hub.vnetId}) does not exist` };
+    }
+    return { kind: 'spoke', spoke: vnet, hub, hubName: selection.hub.name, options: { useRemoteGateways: config.peering.useRemoteGateways }, mode: config.mode };
+  });
+}
+
+/** The hub-side peerings still pointing at a deleted spoke, found on every configured hub. */
+export async function observeRemoval(input: { vnetId: string }): Promise<ArmResult<{ removals: PeeringRemoval[]; mode: 'enforce' | 'observe' }>> {
+  const { config, network } = peeringDeps();
+  return arm(async () => {
+    const removals: PeeringRemoval[] = [];
+    for (const hubConfig of config.hubs) {
+      const hub = await network.getVnet(hubConfig.vnetId);
+      const peering = hub ? peeringTo(hub, input.vnetId) : undefined;
+      if (hub && peering) {
+        removals.push({ kind: 'delete', side: 'hub', vnetId: hub.id, name: peering.name, remoteVnetId: input.vnetId, reason: `spoke ${input.vnetId} was deleted; its hub-side peering ${peering.name} on ${hub.name} goes too` });
+      }
+    }
+    return { removals, mode: config.mode };
+  });
+}
+
+const FLAGS: readonly (keyof PeeringFlags)[] = ['allowVirtualNetworkAccess', 'allowForwardedTraffic', 'allowGatewayTransit', 'useRemoteGateways'];
+const sameFlags = (a: PeeringFlags, b: PeeringFlags): boolean => FLAGS.every((k) => a[k] === b[k]);
+const flagsOf = (p: ObservedPeering): PeeringFlags => ({
+  allowVirtualNetworkAccess: p.allowVirtualNetworkAccess,
+  allowForwardedTraffic: p.allowForwardedTraffic,
+  allowGatewayTransit: p.allowGatewayTransit,
+  useRemoteGateways: p.useRemoteGateways,
+});
+const peeringId = (vnetId: string, name: string): string => `${vnetId}/virtualNetworkPeerings/${name}`;
+
+/**
+ * Applies one change, reading the peering first (the plan was made before the request waited in the hub's queue):
+ * a change that is no longer needed is skipped, a Disconnected peering is deleted and created again.
+ */
+async function applyChange(change: HubChange, request: HubWorkRequest, mode: 'enforce' | 'observe'): Promise<{ applied: AppliedChange; audit: AuditEntry[]; error?: ClassifiedError }> {
+  const { config, network } = peeringDeps();
+  const timing = timingFrom(config);
+  const target = peeringId(change.vnetId, change.name);
+  const audit: AuditEntry[] = [];
+  const entry = (action: string, outcome: AuditEntry['outcome'], extra: Partial<AuditEntry>): AuditEntry => ({
+    at: new Date().toISOString(),
+    resourceId: request.spokeVnetId,
+    kind: 'spoke',
+    action,
+    target,
+    outcome,
+    reason: change.reason,
+    trigger: request.trigger,
+    mode,
+    ...extra,
+  });
+  let lastError: ClassifiedError | undefined;
+  for (let attempt = 1; attempt <= timing.maxAttempts; attempt++) {
+    let before: ObservedPeering | null = null;
+    try {
+      before = await network.getPeering(change.vnetId, change.name);
+      if (change.kind === 'delete') {
+        if (!before) return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'skipped', detail: 'already gone' }, audit };
+        await network.deletePeering(change.vnetId, change.name);
+        audit.push(entry('delete', 'succeeded', { before }));
+        return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'written', detail: 'deleted' }, audit };
+      }
+      const disconnected = before?.peeringState === 'Disconnected';
+      if (before && !disconnected && change.kind !== 'sync' && sameFlags(flagsOf(before), change.flags) && sameResource(before.remoteVnetId, change.remoteVnetId)) {
+        return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'skipped', detail: 'already as desired' }, audit };
+      }
+      if (before && disconnected) {
+        await network.deletePeering(change.vnetId, change.name);
+        audit.push(entry('delete', 'succeeded', { before, reason: `${change.reason}; deleting it to create it again` }));
+        before = null;
+      }
+      const after = await network.putPeering(change.vnetId, change.name, { remoteVnetId: change.remoteVnetId, flags: change.flags }, { syncRemoteAddressSpace: change.kind === 'sync' });
+      audit.push(entry(change.kind, 'succeeded', { ...(before ? { before } : {}), after }));
+      return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'written', detail: `${change.kind} done` }, audit };
+    } catch (e) {
+      lastError = classifyArmError(e);
+      if (lastError.class !== 'retryable' || attempt === timing.maxAttempts) break;
+      const backoff = Math.min(timing.maxRetryDelayMs, timing.retryDelayMs * 2 ** (attempt - 1));
+      await sleep(Math.max(backoff, lastError.retryAfterMs ?? 0));
+    }
+  }
+  const error = lastError ?? { class: 'terminal' as const, code: 'Unknown', message: 'the write failed' };
+  audit.push(entry(change.kind, 'failed', { error: { code: error.code, message: error.message } }));
+  return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'failed', detail: `${error.code}: ${error.message}` }, audit, error };
+}
+
+/** Runs one request's writes in order (hub side first), records them, and answers the spoke orchestration. */
+export async function applyHubWork(request: HubWorkRequest, context: InvocationContext): Promise<HubWorkReply> {
+  const { config, store } = peeringDeps();
+  const applied: AppliedChange[] = [];
+  const audit: AuditEntry[] = [];
+  let error: ClassifiedError | undefined;
+  if (config.mode === 'observe') {
+    // Defence in depth: spoke orchestrations never send work in observe mode; a request left over from before a
+    // mode switch must not write either.
+    error = { class: 'terminal', code: 'ObserveOnly', message: 'CONTROL_PLANE_MODE is observe: nothing is written' };
+  } else {
+    for (const change of request.changes) {
+      const result = await applyChange(change, request, config.mode);
+      applied.push(result.applied);
+      audit.push(...result.audit);
+      if (result.error) {
+        error = result.error;
+        break;
+      }
+    }
+  }
+  try {
+    await store.appendAudit(audit);
+  } catch (e) {
+    context.error(`Could not record ${audit.length} audit entries for ${request.spokeVnetId}: ${String(e)}; entries: ${JSON.stringify(audit)}`);
+  }
+  const reply: HubWorkReply = { requestId: request.requestId, ok: !error, applied, ...(error ? { error } : {}) };
+  await notify(context, request.spokeInstanceId, reply);
+  return reply;
+}
+
+async function notify(context: InvocationContext, spokeInstanceId: string, reply: HubWorkReply): Promise<void> {
+  await df.getClient(context).raiseEvent(spokeInstanceId, HUB_WORK_DONE_EVENT, reply);
+}
+
+export async function notifySpoke(input: { spokeInstanceId: string; reply: HubWorkReply }, context: InvocationContext): Promise<void> {
+  await notify(context, input.spokeInstanceId, input.reply);
+}
+
+export async function startHubWriter(input: { instanceId: string; hubVnetId: string; queueKey: string }, context: InvocationContext): Promise<void> {
+  const client = df.getClient(context);
+  try {
+    await client.startNew(HUB_WRITER_ORCHESTRATOR, { instanceId: input.instanceId, input: { hubVnetId: input.hubVnetId, queueKey: input.queueKey, processed: 0 } });
+  } catch (e) {
+    // Started already (an activity retried after its first try got through): that is the goal.
+    const status = await client.getStatus(input.instanceId).catch(() => undefined);
+    if (!status) throw e;
+  }
+}
+
+export async function hubWriterStatus(input: { instanceId: string }, context: InvocationContext): Promise<string | null> {
+  try {
+    return (await df.getClient(context).getStatus(input.instanceId)).runtimeStatus;
+  } catch {
+    return null;
+  }
+}
+
+export interface RecordSpokeInput {
+  vnetId: string;
+  condition: Omit<Condition, 'lastTransitionTime' | 'type'>;
+  details: Record<string, unknown>;
+  trigger: TriggerInfo;
+  audit: Omit<AuditEntry, 'at' | 'mode' | 'resourceId' | 'kind' | 'trigger'>[];
+  mode: 'enforce' | 'observe';
+}
+
+/** Writes the spoke's current condition (keeping its transition time when unchanged) and audit entries. */
+export async function recordSpoke(input: RecordSpokeInput): Promise<void> {
+  const { store } = peeringDeps();
+  const now = new Date().toISOString();
+  const previous = await store.getRecord('spoke', input.vnetId);
+  await store.putRecord({
+    kind: 'spoke',
+    resourceId: input.vnetId,
+    condition: nextCondition(previous?.condition, { type: 'Peered', ...input.condition }, now),
+    details: input.details,
+    lastTrigger: input.trigger,
+    updatedAt: now,
+  });
+  await store.appendAudit(input.audit.map((a) => ({ ...a, at: now, resourceId: input.vnetId, kind: 'spoke' as const, trigger: input.trigger, mode: input.mode })));
+}
+
+/**
+ * The spokes a hub event concerns. A peering event: the peering's remote VNet, or, when the peering is gone, the
+ * spoke whose record names it. A hub VNet event (its address space may have changed): every VNet it is peered with.
+ */
+export async function spokesOfHubEvent(input: { hubVnetId: string; peeringId?: string }): Promise<ArmResult<string[]>> {
+  const { network, store } = peeringDeps();
+  return arm(async () => {
+    if (!input.peeringId) {
+      const hub = await network.getVnet(input.hubVnetId);
+      return (hub?.peerings ?? []).map((p) => p.remoteVnetId).filter((id) => id !== '');
+    }
+    const name = input.peeringId.split('/').pop() ?? '';
+    const peering = await network.getPeering(input.hubVnetId, name);
+    if (peering) return peering.remoteVnetId ? [peering.remoteVnetId] : [];
+    const owner = (await store.listRecords('spoke')).find((r) => typeof r.details.hubPeeringId === 'string' && resourceKey(r.details.hubPeeringId) === resourceKey(input.peeringId ?? ''));
+    return owner ? [owner.resourceId] : [];
+  });
+}
+
+export async function requestReconcile(
+  input: { requests: Array<{ vnetId: string; trigger: TriggerInfo; snapshot?: ObservedVnet }> },
+  context: InvocationContext,
+): Promise<ReconcileRequestOutcome[]> {
+  const client = df.getClient(context);
+  const timing = timingFrom(peeringDeps().config);
+  const out: ReconcileRequestOutcome[] = [];
+  for (const request of input.requests) out.push(await requestSpokeReconcile(client, { ...request, timing }));
+  return out;
+}
+
+/** Every VNet of a watched subscription except the hubs, from one paged list per subscription. */
+export async function listSpokeCandidates(input: { subscriptionId: string }): Promise<ArmResult<ObservedVnet[]>> {
+  const { config, network } = peeringDeps();
+  return arm(async () => (await network.listVnets(input.subscriptionId)).filter((v) => !config.hubs.some((h) => sameResource(h.vnetId, v.id))));
+}
+
+const withClient = { extraInputs: [df.input.durableClient()] };
+
+df.app.activity(ACTIVITY.observeSpoke, { handler: observeSpoke });
+df.app.activity(ACTIVITY.observeRemoval, { handler: observeRemoval });
+df.app.activity(ACTIVITY.applyHubWork, { ...withClient, handler: applyHubWork });
+df.app.activity(ACTIVITY.notifySpoke, { ...withClient, handler: notifySpoke });
+df.app.activity(ACTIVITY.startHubWriter, { ...withClient, handler: startHubWriter });
+df.app.activity(ACTIVITY.hubWriterStatus, { ...withClient, handler: hubWriterStatus });
+df.app.activity(ACTIVITY.recordSpoke, { handler: recordSpoke });
+df.app.activity(ACTIVITY.spokesOfHubEvent, { handler: spokesOfHubEvent });
+df.app.activity(ACTIVITY.requestReconcile, { ...withClient, handler: requestReconcile });
+df.app.activity(ACTIVITY.listSpokeCandidates, { handler: listSpokeCandidates });

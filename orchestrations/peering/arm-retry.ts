@@ -1,0 +1,19 @@
+/**
+ * The orchestrators' one way to call an ARM-reading activity: retryable failures (classified once, in
+ * shared/azure/errors.ts) wait on a durable timer for Retry-After or an exponential backoff, a bounded number of
+ * times; terminal ones return at once. Durable's own retry options cannot honour Retry-After, hence this helper.
+ */
+import type * as df from 'durable-functions';
+import type { ArmResult, Timing } from './types';
+
+export function backoffMs(timing: Timing, attempt: number, retryAfterMs?: number): number {
+  return Math.min(timing.maxRetryDelayMs, Math.max(retryAfterMs ?? 0, timing.retryDelayMs * 2 ** (attempt - 1)));
+}
+
+export function* callArm<T>(context: df.OrchestrationContext, activity: string, input: unknown, timing: Timing): Generator<df.Task, ArmResult<T>, unknown> {
+  for (let attempt = 1; ; attempt++) {
+    const result = (yield context.df.callActivity(activity, input)) as ArmResult<T>;
+    if (result.ok || result.error.class !== 'retryable' || attempt >= timing.maxAttempts) return result;
+    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + backoffMs(timing, attempt, result.error.retryAfterMs)));
+  }
+}

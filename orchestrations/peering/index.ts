@@ -1,0 +1,10 @@
+/** The spoke peering flow: registering this module registers its orchestrators, activities and entity. */
+import './activities';
+import './hub-writer';
+import './spoke';
+import './sweep';
+
+export { requestSpokeReconcile } from './start';
+export { peeringDeps, timingFrom } from './deps';
+export * from './names';
+export type { SweepInput, SweepResult, HubEventInput } from './sweep';

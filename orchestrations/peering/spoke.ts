@@ -1,0 +1,217 @@
+/**
+ * The runbook of one spoke (one instance per VNet, see names.ts):
+ *   observe the spoke and its hub -> plan (pure spec) -> nothing to do: verify Connected + FullyInSync and record;
+ *   blocked (overlap): record, no write; observe-only: record what would change; otherwise hand the writes to the
+ *   hub's writer, wait for its answer, and observe again to verify -- at most `maxPasses` rounds.
+ * A deleted spoke has its hub-side peering removed. Every ending records the spoke's condition with its reason.
+ * Whatever asked for a reconcile while this ran (a `reconcile` event) gets exactly one more execution afterwards.
+ */
+import * as df from 'durable-functions';
+import type { ClassifiedError } from '../../shared/azure/errors';
+import type { ObservedVnet } from '../../shared/peering/model';
+import { describeChanges, describeOverlaps, pairState, planSpokePeering } from '../../shared/peering/spec';
+import type { TriggerInfo } from '../../shared/store/records';
+import type { RecordSpokeInput } from './activities';
+import { backoffMs, callArm } from './arm-retry';
+import { ACTIVITY, HUB_QUEUE_ENTITY, HUB_WORK_DONE_EVENT, RECONCILE_EVENT, SPOKE_ORCHESTRATOR, hubQueueKey } from './names';
+import type { EnqueueResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeInput, SpokeObservation, Timing } from './types';
+
+type Ctx = df.OrchestrationContext;
+type Outcome = Omit<RecordSpokeInput, 'vnetId' | 'trigger' | 'mode'> & { mode?: 'enforce' | 'observe' };
+
+function* record(context: Ctx, input: SpokeInput, trigger: TriggerInfo, outcome: Outcome): Generator<df.Task, void, unknown> {
+  const payload: RecordSpokeInput = { vnetId: input.vnetId, trigger, mode: outcome.mode ?? 'enforce', condition: outcome.condition, details: outcome.details, audit: outcome.audit };
+  yield context.df.callActivity(ACTIVITY.recordSpoke, payload);
+}
+
+const armFailure = (error: ClassifiedError, doing: string): Outcome => ({
+  condition: { status: 'Unknown', reason: 'ArmError', message: `${doing} failed (${error.class}): ${error.code}: ${error.message}` },
+  details: {},
+  audit: [],
+});
+
+/** Sends the changes to the hub's writer and waits for its answer; checks on the writer when it is slow. */
+function* submitToHub(context: Ctx, input: SpokeInput, trigger: TriggerInfo, hubVnetId: string, changes: HubChange[]): Generator<df.Task, HubWorkReply, unknown> {
+  const queueKey = hubQueueKey(hubVnetId);
+  const queue = new df.EntityId(HUB_QUEUE_ENTITY, queueKey);
+  const request: HubWorkRequest = {
+    requestId: context.df.newGuid(`${context.df.instanceId}|${hubVnetId}|${context.df.currentUtcDateTime.toISOString()}`),
+    spokeInstanceId: context.df.instanceId,
+    spokeVnetId: input.vnetId,
+    hubVnetId,
+    changes,
+    trigger,
+  };
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const enqueued = (yield context.df.callEntity(queue, 'enqueue', request)) as EnqueueResult;
+    if (enqueued.startWriter) yield context.df.callActivity(ACTIVITY.startHubWriter, { instanceId: enqueued.startWriter, hubVnetId, queueKey });
+    for (;;) {
+      const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + input.timing.hubReplyTimeoutMs));
+      const answer = context.df.waitForExternalEvent(HUB_WORK_DONE_EVENT);
+      const winner = yield context.df.Task.any([answer, timer]);
+      if (winner !== answer) break;
+      timer.cancel();
+      const reply = answer.result as HubWorkReply;
+      if (reply.requestId === request.requestId) return reply;
+      // An answer to an earlier request of this spoke (one that timed out): keep waiting for ours.
+    }
+    // No answer in time: if the writer died, hand the queue to a new one; then ask again (the request replaces itself).
+    const status = (yield context.df.callEntity(queue, 'status')) as { active: boolean; writerInstanceId: string | null };
+    if (status.active && status.writerInstanceId) {
+      const runtime = (yield context.df.callActivity(ACTIVITY.hubWriterStatus, { instanceId: status.writerInstanceId })) as string | null;
+      if (runtime === null || ['Completed', 'Failed', 'Terminated', 'Canceled'].includes(runtime)) {
+        const next = (yield context.df.callEntity(queue, 'writerGone', status.writerInstanceId)) as EnqueueResult;
+        if (next.startWriter) yield context.df.callActivity(ACTIVITY.startHubWriter, { instanceId: next.startWriter, hubVnetId, queueKey });
+      }
+    }
+  }
+  return {
+    requestId: request.requestId,
+    ok: false,
+    applied: [],
+    error: { class: 'retryable', code: 'HubWriterTimeout', message: `the writer of hub ${hubVnetId} did not answer within ${input.timing.hubReplyTimeoutMs} ms, three times` },
+  };
+}
+
+function* removeSpoke(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Generator<df.Task, Outcome, unknown> {
+  const observed = yield* callArm<{ removals: PeeringRemoval[]; mode: 'enforce' | 'observe' }>(context, ACTIVITY.observeRemoval, { vnetId: input.vnetId }, input.timing);
+  if (!observed.ok) return armFailure(observed.error, 'Reading the hubs for peerings of the deleted VNet');
+  const { removals, mode } = observed.value;
+  const details = { deleted: true, hubPeeringIds: removals.map((r) => `${r.vnetId}/virtualNetworkPeerings/${r.name}`) };
+  if (removals.length === 0) {
+    return { condition: { status: 'False', reason: 'Deleted', message: 'the VNet is gone and no hub has a peering to it' }, details, audit: [] };
+  }
+  if (mode === 'observe') {
+    return {
+      mode,
+      condition: { status: 'False', reason: 'WouldChange', message: `the VNet is gone; would ${describeChanges(removals)}` },
+      details: { ...details, pendingChanges: removals },
+      audit: removals.map((r) => ({ action: 'delete', target: `${r.vnetId}/virtualNetworkPeerings/${r.name}`, outcome: 'observed' as const, reason: r.reason })),
+    };
+  }
+  const failures: string[] = [];
+  for (const removal of removals) {
+    const reply = yield* submitToHub(context, input, trigger, removal.vnetId, [removal]);
+    if (!reply.ok) failures.push(`${removal.name} on ${removal.vnetId}: ${reply.error?.code}: ${reply.error?.message}`);
+  }
+  if (failures.length) return { condition: { status: 'Unknown', reason: 'RemovalFailed', message: `the VNet is gone; removing its hub-side peering failed: ${failures.join('; ')}` }, details, audit: [] };
+  return { condition: { status: 'False', reason: 'Deleted', message: `the VNet is gone; removed ${removals.map((r) => r.name).join(', ')} from its hub` }, details, audit: [] };
+}
+
+function spokeDetails(obs: Extract<SpokeObservation, { kind: 'spoke' }>): Record<string, unknown> {
+  const state = pairState(obs.hub, obs.spoke);
+  return {
+    // ARM's own spelling of the ID (events may arrive lower-cased).
+    vnetId: obs.spoke.id,
+    hubName: obs.hubName,
+    hubVnetId: obs.hub.id,
+    addressPrefixes: obs.spoke.addressPrefixes,
+    hubHasGateway: obs.hub.hasGateway,
+    ...(state.hubSide ? { hubPeeringId: state.hubSide.id, hubPeeringName: state.hubSide.name, hubSideState: `${state.hubSide.peeringState}/${state.hubSide.peeringSyncLevel}` } : {}),
+    ...(state.spokeSide ? { spokePeeringId: state.spokeSide.id, spokePeeringName: state.spokeSide.name, spokeSideState: `${state.spokeSide.peeringState}/${state.spokeSide.peeringSyncLevel}` } : {}),
+  };
+}
+
+function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Generator<df.Task, Outcome | null, unknown> {
+  const timing: Timing = input.timing;
+  let snapshot: ObservedVnet | undefined = input.snapshot;
+  let lastNote = '';
+  for (let pass = 1; pass <= timing.maxPasses; pass++) {
+    const observed = yield* callArm<SpokeObservation>(context, ACTIVITY.observeSpoke, { vnetId: input.vnetId, ...(snapshot ? { snapshot } : {}) }, timing);
+    snapshot = undefined;
+    if (!observed.ok) return armFailure(observed.error, 'Reading the spoke and its hub');
+    const obs = observed.value;
+    switch (obs.kind) {
+      case 'absent':
+        return yield* removeSpoke(context, input, trigger);
+      case 'unmanaged':
+        // A hub is not a spoke and gets no record of its own; other unmanaged VNets say why they are left alone.
+        if (obs.reason === 'IsHub') return null;
+        return { condition: { status: 'False', reason: obs.reason, message: obs.message }, details: { managed: false }, audit: [] };
+      case 'invalid':
+        return {
+          condition: { status: 'False', reason: obs.reason, message: obs.message },
+          details: { managed: true },
+          audit: [{ action: 'reject', outcome: 'rejected', reason: obs.message }],
+        };
+      case 'hubMissing':
+        return { condition: { status: 'False', reason: 'HubNotFound', message: obs.message }, details: { hubName: obs.hubName, hubVnetId: obs.hubVnetId }, audit: [] };
+      case 'spoke':
+        break;
+    }
+    const plan = planSpokePeering(obs.hub, obs.spoke, obs.options);
+    const details = spokeDetails(obs);
+    if (plan.kind === 'blocked') {
+      const message = `not peered with ${obs.hubName}: the spoke's address space ${describeOverlaps(plan.conditions)}`;
+      return {
+        condition: { status: 'False', reason: 'AddressSpaceOverlap', message },
+        details: { ...details, overlaps: plan.conditions },
+        audit: [{ action: 'reject', outcome: 'rejected', reason: message }],
+      };
+    }
+    if (plan.changes.length === 0) {
+      const state = pairState(obs.hub, obs.spoke);
+      if (state.converged) {
+        return { condition: { status: 'True', reason: 'Converged', message: `peered with hub ${obs.hubName}: both sides Connected and FullyInSync` }, details, audit: [] };
+      }
+      // Both sides are as desired but still settling (e.g. Updating): look again shortly.
+      lastNote = state.waitingFor ?? '';
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + backoffMs(timing, pass)));
+      continue;
+    }
+    if (obs.mode === 'observe') {
+      return {
+        mode: 'observe',
+        condition: { status: 'False', reason: 'WouldChange', message: `observe-only: would ${describeChanges(plan.changes)}` },
+        details: { ...details, pendingChanges: plan.changes },
+        audit: plan.changes.map((c) => ({ action: c.kind, target: `${c.vnetId}/virtualNetworkPeerings/${c.name}`, outcome: 'observed' as const, reason: c.reason, after: c.flags })),
+      };
+    }
+    const reply = yield* submitToHub(context, input, trigger, obs.hub.id, plan.changes);
+    if (!reply.ok) {
+      const error = reply.error ?? { class: 'terminal', code: 'Unknown', message: 'the hub writer reported a failure' };
+      const written = reply.applied.filter((a) => a.outcome === 'written').map((a) => a.name);
+      const half = written.length ? ` (already written: ${written.join(', ')})` : '';
+      if (error.class !== 'retryable') {
+        return { condition: { status: 'False', reason: error.code, message: `peering with ${obs.hubName} failed: ${error.message}${half}` }, details, audit: [] };
+      }
+      lastNote = `${error.code}: ${error.message}${half}`;
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + backoffMs(timing, pass, error.retryAfterMs)));
+    }
+    // Next pass: observe again, to verify what was written (or to retry what failed).
+  }
+  return { condition: { status: 'Unknown', reason: 'NotConverged', message: `not converged after ${timing.maxPasses} passes: ${lastNote}` }, details: {}, audit: [] };
+}
+
+/** Takes one pending `reconcile` request, if any was raised while this execution ran. */
+function* pendingReconcile(context: Ctx): Generator<df.Task, TriggerInfo | undefined, unknown> {
+  const now = context.df.createTimer(context.df.currentUtcDateTime);
+  const request = context.df.waitForExternalEvent(RECONCILE_EVENT);
+  const winner = yield context.df.Task.any([request, now]);
+  if (winner !== request) return undefined;
+  now.cancel();
+  return request.result as TriggerInfo;
+}
+
+const spokePeering: df.OrchestrationHandler = function* (context) {
+  const input = context.df.getInput<SpokeInput>();
+  let outcome: Outcome | null;
+  try {
+    outcome = yield* reconcile(context, input, input.trigger);
+  } catch (e) {
+    // A bug or a broken activity, not an ARM answer: still leave a recorded reason behind.
+    outcome = { condition: { status: 'Unknown', reason: 'ControllerError', message: (e as Error).message }, details: {}, audit: [] };
+  }
+  if (outcome) {
+    context.df.setCustomStatus({ status: outcome.condition.status, reason: outcome.condition.reason });
+    yield* record(context, input, input.trigger, outcome);
+  }
+  const next = yield* pendingReconcile(context);
+  if (next) {
+    context.df.continueAsNew({ vnetId: input.vnetId, trigger: next, timing: input.timing } satisfies SpokeInput);
+    return undefined;
+  }
+  return outcome?.condition ?? null;
+};
+
+df.app.orchestration(SPOKE_ORCHESTRATOR, spokePeering);

@@ -1,0 +1,77 @@
+/**
+ * The sweep: every VNet of the watched subscriptions is reconciled, listed once per subscription (paged) and handed
+ * to its spoke orchestration as a snapshot, so a sweep costs one list per subscription instead of a GET per spoke.
+ * Also the small orchestration that maps a hub-side peering event to its spoke.
+ */
+import * as df from 'durable-functions';
+import type { ObservedVnet } from '../../shared/peering/model';
+import type { TriggerInfo } from '../../shared/store/records';
+import { callArm } from './arm-retry';
+import { ACTIVITY, HUB_EVENT_ORCHESTRATOR, SPOKE_SWEEP_ORCHESTRATOR } from './names';
+import type { ReconcileRequestOutcome } from './start';
+import type { Timing } from './types';
+
+export interface SweepInput {
+  subscriptions: string[];
+  trigger: TriggerInfo;
+  timing: Timing;
+}
+
+export interface SweepResult {
+  subscriptions: Array<{ subscriptionId: string; vnets: number; error?: string }>;
+  started: number;
+  signalled: number;
+}
+
+/** Spokes handed over per activity call. */
+const REQUEST_CHUNK = 50;
+
+const spokeSweep: df.OrchestrationHandler = function* (context) {
+  const input = context.df.getInput<SweepInput>();
+  const result: SweepResult = { subscriptions: [], started: 0, signalled: 0 };
+  const vnets: ObservedVnet[] = [];
+  for (const subscriptionId of input.subscriptions) {
+    const listed = yield* callArm<ObservedVnet[]>(context, ACTIVITY.listSpokeCandidates, { subscriptionId }, input.timing);
+    if (listed.ok) {
+      vnets.push(...listed.value);
+      result.subscriptions.push({ subscriptionId, vnets: listed.value.length });
+    } else {
+      result.subscriptions.push({ subscriptionId, vnets: 0, error: `${listed.error.code}: ${listed.error.message}` });
+    }
+    context.df.setCustomStatus(result);
+  }
+  const calls: df.Task[] = [];
+  for (let i = 0; i < vnets.length; i += REQUEST_CHUNK) {
+    const requests = vnets.slice(i, i + REQUEST_CHUNK).map((snapshot) => ({ vnetId: snapshot.id, trigger: input.trigger, snapshot }));
+    calls.push(context.df.callActivity(ACTIVITY.requestReconcile, { requests }));
+  }
+  if (calls.length) {
+    const outcomes = (yield context.df.Task.all(calls)) as ReconcileRequestOutcome[][];
+    for (const o of outcomes.flat()) result[o.outcome] += 1;
+  }
+  return result;
+};
+
+export interface HubEventInput {
+  hubVnetId: string;
+  peeringId?: string;
+  trigger: TriggerInfo;
+  timing: Timing;
+}
+
+/** A hub changed: reconcile the spokes concerned (one for a peering event, all of them for the hub VNet itself). */
+const hubEvent: df.OrchestrationHandler = function* (context) {
+  const input = context.df.getInput<HubEventInput>();
+  const resolved = yield* callArm<string[]>(context, ACTIVITY.spokesOfHubEvent, { hubVnetId: input.hubVnetId, ...(input.peeringId ? { peeringId: input.peeringId } : {}) }, input.timing);
+  if (!resolved.ok) return { spokes: [], error: `${resolved.error.code}: ${resolved.error.message}` };
+  const calls: df.Task[] = [];
+  for (let i = 0; i < resolved.value.length; i += REQUEST_CHUNK) {
+    const requests = resolved.value.slice(i, i + REQUEST_CHUNK).map((vnetId) => ({ vnetId, trigger: input.trigger }));
+    calls.push(context.df.callActivity(ACTIVITY.requestReconcile, { requests }));
+  }
+  if (calls.length) yield context.df.Task.all(calls);
+  return { spokes: resolved.value };
+};
+
+df.app.orchestration(SPOKE_SWEEP_ORCHESTRATOR, spokeSweep);
+df.app.orchestration(HUB_EVENT_ORCHESTRATOR, hubEvent);

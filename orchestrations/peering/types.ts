@@ -1,0 +1,82 @@
+/** The plain data the peering flow's orchestrators, activities and entity pass to each other. */
+import type { ClassifiedError } from '../../shared/azure/errors';
+import type { ObservedVnet } from '../../shared/peering/model';
+import type { PeeringChange, PeeringOptions } from '../../shared/peering/spec';
+import type { TriggerInfo } from '../../shared/store/records';
+
+/** Retry and wait bounds, fixed when an orchestration starts so that replay sees the same values. */
+export interface Timing {
+  /** First backoff step; doubled per attempt, capped at maxRetryDelayMs. */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  /** Attempts of one ARM call (reads by the orchestrator, writes by the hub writer) before giving up. */
+  maxAttempts: number;
+  /** How long a spoke waits for its hub writer before checking on it. */
+  hubReplyTimeoutMs: number;
+  /** Observe -> write -> verify rounds per execution before recording NotConverged. */
+  maxPasses: number;
+}
+
+export interface SpokeInput {
+  vnetId: string;
+  trigger: TriggerInfo;
+  timing: Timing;
+  /** The VNet as a subscription-wide list returned it (sweeps), used instead of a GET on the first pass. */
+  snapshot?: ObservedVnet;
+}
+
+export type ArmResult<T> = { ok: true; value: T } | { ok: false; error: ClassifiedError };
+
+export type SpokeObservation =
+  | { kind: 'absent' }
+  | { kind: 'unmanaged' | 'invalid'; reason: string; message: string; vnet: ObservedVnet }
+  | { kind: 'hubMissing'; message: string; vnet: ObservedVnet; hubName: string; hubVnetId: string }
+  | { kind: 'spoke'; spoke: ObservedVnet; hub: ObservedVnet; hubName: string; options: PeeringOptions; mode: 'enforce' | 'observe' };
+
+/** A hub-side peering to delete because its spoke is gone. */
+export interface PeeringRemoval {
+  kind: 'delete';
+  side: 'hub';
+  vnetId: string;
+  name: string;
+  remoteVnetId: string;
+  reason: string;
+}
+
+export type HubChange = PeeringChange | PeeringRemoval;
+
+export interface HubWorkRequest {
+  requestId: string;
+  spokeInstanceId: string;
+  spokeVnetId: string;
+  hubVnetId: string;
+  changes: HubChange[];
+  trigger: TriggerInfo;
+}
+
+export interface AppliedChange {
+  kind: HubChange['kind'];
+  vnetId: string;
+  name: string;
+  outcome: 'written' | 'skipped' | 'failed';
+  detail: string;
+}
+
+export interface HubWorkReply {
+  requestId: string;
+  ok: boolean;
+  applied: AppliedChange[];
+  error?: ClassifiedError;
+}
+
+export interface EnqueueResult {
+  /** Set when no writer was running: the caller starts this instance. */
+  startWriter: string | null;
+}
+
+export interface HubQueueState {
+  active: boolean;
+  generation: number;
+  writerInstanceId: string | null;
+  pending: HubWorkRequest[];
+}

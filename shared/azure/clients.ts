@@ -1,0 +1,57 @@
+/**
+ * Credentials and client options for every ARM client, from the configuration. In Azure: DefaultAzureCredential
+ * (the app's managed identity), with each token request bounded by a timeout because it can hang when a metadata
+ * endpoint never answers. Locally: the emulator's endpoint and CA, and a static token; DefaultAzureCredential is
+ * never built there.
+ */
+import { readFileSync } from 'node:fs';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { ArmSettings } from '../config';
+import { staticTokenCredential } from './local-credential';
+
+const TOKEN_TIMEOUT_MS = 30_000;
+
+function withTimeout(credential: TokenCredential, timeoutMs: number): TokenCredential {
+  return {
+    getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Getting an access token for ${String(scopes)} took longer than ${timeoutMs} ms (managed identity endpoint unreachable?)`)), timeoutMs);
+      });
+      return Promise.race([credential.getToken(scopes, options), timeout]).finally(() => clearTimeout(timer));
+    },
+  };
+}
+
+export interface ArmConnectionSettings {
+  local: boolean;
+  arm: ArmSettings;
+  tenantId?: string;
+}
+
+/** The credential for ARM (and, in Azure, for Tables with TABLES_ACCOUNT_URL). */
+export function armCredential(settings: ArmConnectionSettings): TokenCredential {
+  if (settings.local) return staticTokenCredential({ tenantId: settings.tenantId ?? '00000000-0000-0000-0000-000000000000' });
+  return withTimeout(new DefaultAzureCredential(), TOKEN_TIMEOUT_MS);
+}
+
+export interface ArmClientOptions {
+  endpoint?: string;
+  tlsOptions?: { ca: string };
+  retryOptions: { retryDelayInMs: number; maxRetries: number };
+}
+
+/** Options every ARM client takes: endpoint and CA (local emulator), and the retry base delay. */
+export function armClientOptions(settings: ArmConnectionSettings): ArmClientOptions {
+  return {
+    ...(settings.arm.endpoint ? { endpoint: settings.arm.endpoint } : {}),
+    ...(settings.arm.caCertFile ? { tlsOptions: { ca: readFileSync(settings.arm.caCertFile, 'utf8') } } : {}),
+    retryOptions: { retryDelayInMs: settings.arm.retryDelayMs, maxRetries: 3 },
+  };
+}
+
+/** LRO options: the configured poll interval when ARM sends no Retry-After (the SDK's default is ~2 s). */
+export function lroOptions(settings: ArmConnectionSettings): { updateIntervalInMs?: number } {
+  return settings.arm.lroPollIntervalMs !== undefined ? { updateIntervalInMs: settings.arm.lroPollIntervalMs } : {};
+}

@@ -1,0 +1,240 @@
+/**
+ * The control plane's configuration, read once and validated with zod: scalars from app settings (environment) plus
+ * a topology document (hubs, watched subscriptions, tags). A bad config fails with one line per problem, each naming
+ * the setting or the document field, so the host refuses to run half-configured.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { parseResourceId, resourceKey } from '../azure/resource-id';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Azure region names compare without case and spaces ("West Europe" = "westeurope"). */
+export function normalizeRegion(region: string): string {
+  return region.replace(/\s+/g, '').toLowerCase();
+}
+
+/** Tag names Azure accepts: 1-512 characters, none of `<>%&\?/`. */
+const tagName = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[^<>%&\\?/]+$/, 'must not contain any of < > % & \\ ? /');
+
+const vnetId = z.string().superRefine((value, ctx) => {
+  try {
+    const id = parseResourceId(value);
+    if (id.provider?.toLowerCase() !== 'microsoft.network' || id.types.length !== 1 || id.types[0]?.toLowerCase() !== 'virtualnetworks') {
+      ctx.addIssue({ code: 'custom', message: 'must be a virtual network ID (/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name})' });
+    }
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+const hubSchema = z.object({
+  /** What the hub tag on a spoke names; defaults to the region. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'must be 1-80 letters, digits, ".", "_" or "-"').optional(),
+  region: z.string().min(1).transform(normalizeRegion),
+  vnetId,
+});
+
+const peeringSchema = z
+  .object({
+    /** `opt-out`: every VNet of a watched subscription is a spoke unless tagged out; `opt-in`: only tagged VNets. */
+    selection: z.enum(['opt-out', 'opt-in']).default('opt-out'),
+    optOutTag: tagName.default('hubspoke-opt-out'),
+    optInTag: tagName.default('hubspoke-opt-in'),
+    /** A spoke carrying this tag is peered with the hub it names instead of its region's hub. */
+    hubTag: tagName.default('hubspoke-hub'),
+    /** Spokes use the hub's gateway (useRemoteGateways) when the hub has one. */
+    useRemoteGateways: z.boolean().default(true),
+  })
+  .strict();
+
+export const topologyDocumentSchema = z
+  .object({
+    watchedSubscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1, 'name at least one subscription to watch'),
+    hubs: z.array(hubSchema).min(1, 'configure at least one hub'),
+    peering: peeringSchema.default(() => peeringSchema.parse({})),
+  })
+  .strict()
+  .superRefine((doc, ctx) => {
+    const seenRegion = new Map<string, number>();
+    const seenName = new Map<string, number>();
+    const seenVnet = new Map<string, number>();
+    doc.hubs.forEach((hub, i) => {
+      const checks: Array<[Map<string, number>, string, string]> = [
+        [seenRegion, hub.region, `region ${hub.region} already has hub ${seenRegion.get(hub.region)}; one hub per region`],
+        [seenName, (hub.name ?? hub.region).toLowerCase(), `name "${hub.name ?? hub.region}" is used by hubs[${seenName.get((hub.name ?? hub.region).toLowerCase())}] too`],
+        [seenVnet, resourceKey(hub.vnetId), `VNet is already hubs[${seenVnet.get(resourceKey(hub.vnetId))}]`],
+      ];
+      for (const [seen, key, message] of checks) {
+        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['hubs', i], message });
+        else seen.set(key, i);
+      }
+    });
+  });
+
+export type TopologyDocument = z.infer<typeof topologyDocumentSchema>;
+
+export interface HubConfig {
+  name: string;
+  region: string;
+  vnetId: string;
+}
+
+export type Mode = 'enforce' | 'observe';
+
+export interface ArmSettings {
+  /** ARM endpoint; Azure public cloud unless set (the local emulator sets its own). */
+  endpoint?: string;
+  /** PEM file of the CA to trust for `endpoint` (the local emulator's self-signed certificate). */
+  caCertFile?: string;
+  /** Long-running operation poll interval when ARM sends no Retry-After. */
+  lroPollIntervalMs?: number;
+  /** Base delay of the SDK's and the orchestrations' retries. */
+  retryDelayMs: number;
+}
+
+export interface ControlPlaneConfig {
+  mode: Mode;
+  /** True when running on the embedded default: a static local credential, never DefaultAzureCredential. */
+  local: boolean;
+  arm: ArmSettings;
+  tables: { connectionString: string } | { accountUrl: string };
+  watchedSubscriptions: string[];
+  hubs: HubConfig[];
+  peering: TopologyDocument['peering'];
+  tenantId?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The control plane's configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function formatIssues(where: string, error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${where}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, problems: string[]): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    problems.push(`${name}: must be a whole number of milliseconds (got "${raw}")`);
+    return undefined;
+  }
+  return value;
+}
+
+function readTopologyDocument(env: NodeJS.ProcessEnv, baseDir: string, problems: string[]): unknown {
+  const inline = env.CONTROL_PLANE_TOPOLOGY;
+  const file = env.CONTROL_PLANE_TOPOLOGY_FILE;
+  if (inline && file) {
+    problems.push('CONTROL_PLANE_TOPOLOGY and CONTROL_PLANE_TOPOLOGY_FILE are both set; set one');
+    return undefined;
+  }
+  if (!inline && !file) {
+    problems.push('CONTROL_PLANE_TOPOLOGY_FILE (a JSON file) or CONTROL_PLANE_TOPOLOGY (the JSON itself) must be set: it names the hubs and the watched subscriptions');
+    return undefined;
+  }
+  let text = inline ?? '';
+  const where = file ? `CONTROL_PLANE_TOPOLOGY_FILE (${path.resolve(baseDir, file)})` : 'CONTROL_PLANE_TOPOLOGY';
+  if (file) {
+    try {
+      text = fs.readFileSync(path.resolve(baseDir, file), 'utf8');
+    } catch (e) {
+      problems.push(`${where}: cannot be read: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    problems.push(`${where}: is not valid JSON: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Reads and validates the configuration from app settings. `baseDir` resolves a relative topology file (the
+ * function app's folder). Throws ConfigError listing every problem at once.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, baseDir: string = process.cwd()): ControlPlaneConfig {
+  const problems: string[] = [];
+  const rawMode = (env.CONTROL_PLANE_MODE ?? 'enforce').trim().toLowerCase();
+  const mode: Mode | undefined = rawMode === 'enforce' || rawMode === '' ? 'enforce' : rawMode === 'observe' ? 'observe' : undefined;
+  if (!mode) problems.push(`CONTROL_PLANE_MODE: must be "enforce" (write to ARM) or "observe" (record what would change, write nothing); got "${env.CONTROL_PLANE_MODE}"`);
+  const local = (env.CONTROL_PLANE_LOCAL ?? '').toLowerCase() === 'true';
+
+  const arm: ArmSettings = { retryDelayMs: positiveInt(env, 'ARM_RETRY_DELAY_MS', problems) ?? 800 };
+  if (env.ARM_ENDPOINT) {
+    try {
+      const url = new URL(env.ARM_ENDPOINT);
+      if (url.protocol !== 'https:') problems.push(`ARM_ENDPOINT: must be https (the SDK refuses to send tokens over http); got "${env.ARM_ENDPOINT}"`);
+      arm.endpoint = env.ARM_ENDPOINT;
+    } catch {
+      problems.push(`ARM_ENDPOINT: is not a URL: "${env.ARM_ENDPOINT}"`);
+    }
+  }
+  if (env.ARM_CA_CERT_FILE) arm.caCertFile = env.ARM_CA_CERT_FILE;
+  const poll = positiveInt(env, 'ARM_LRO_POLL_INTERVAL_MS', problems);
+  if (poll !== undefined) arm.lroPollIntervalMs = poll;
+
+  let tables: ControlPlaneConfig['tables'] | undefined;
+  if (env.TABLES_CONNECTION_STRING) tables = { connectionString: env.TABLES_CONNECTION_STRING };
+  else if (env.TABLES_ACCOUNT_URL) tables = { accountUrl: env.TABLES_ACCOUNT_URL };
+  else problems.push('TABLES_CONNECTION_STRING or TABLES_ACCOUNT_URL (with the app\'s managed identity) must be set: audit and conditions are kept in Azure Tables');
+  if (local && tables && 'accountUrl' in tables) problems.push('TABLES_ACCOUNT_URL needs a managed identity; locally set TABLES_CONNECTION_STRING');
+
+  const raw = readTopologyDocument(env, baseDir, problems);
+  let doc: TopologyDocument | undefined;
+  if (raw !== undefined) {
+    const parsed = topologyDocumentSchema.safeParse(raw);
+    if (parsed.success) doc = parsed.data;
+    else problems.push(...formatIssues('topology', parsed.error));
+  }
+  if (problems.length || !doc || !mode || !tables) throw new ConfigError(problems);
+  return {
+    mode,
+    local,
+    arm,
+    tables,
+    watchedSubscriptions: doc.watchedSubscriptions.map((s) => s.toLowerCase()),
+    hubs: doc.hubs.map((h) => ({ name: h.name ?? h.region, region: h.region, vnetId: h.vnetId })),
+    peering: doc.peering,
+    ...(env.AZURE_TENANT_ID ? { tenantId: env.AZURE_TENANT_ID } : {}),
+  };
+}
+
+/** Settings the configuration is read from; a change to any of them is picked up on the next call. */
+export const CONFIG_SETTINGS = [
+  'CONTROL_PLANE_MODE',
+  'CONTROL_PLANE_LOCAL',
+  'CONTROL_PLANE_TOPOLOGY',
+  'CONTROL_PLANE_TOPOLOGY_FILE',
+  'ARM_ENDPOINT',
+  'ARM_CA_CERT_FILE',
+  'ARM_LRO_POLL_INTERVAL_MS',
+  'ARM_RETRY_DELAY_MS',
+  'TABLES_CONNECTION_STRING',
+  'TABLES_ACCOUNT_URL',
+  'AZURE_TENANT_ID',
+] as const;
+
+let cached: { fingerprint: string; config: ControlPlaneConfig } | undefined;
+
+/**
+ * The configuration of this process, read from process.env (app settings) at first use and kept while those
+ * settings stay the same (in Azure they never change under a running worker; the local host may restart them).
+ */
+export function currentConfig(): ControlPlaneConfig {
+  const fingerprint = JSON.stringify(CONFIG_SETTINGS.map((name) => process.env[name] ?? null));
+  if (cached?.fingerprint !== fingerprint) cached = { fingerprint, config: loadConfig(process.env) };
+  return cached.config;
+}

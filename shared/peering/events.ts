@@ -1,0 +1,38 @@
+/**
+ * Which reconcile an Event Grid resource event asks for, as a pure function of the configuration and the event.
+ * Events are only hints (the flows read ARM), so this decides where to look, never what is true.
+ */
+import type { ControlPlaneConfig } from '../config';
+import { isOfType } from '../azure/resource-id';
+import type { ResourceEvent } from '../events/resource-event';
+import { hubOf, isWatched } from './selection';
+
+export type PeeringEventRoute =
+  /** Reconcile this VNet as a (possible) spoke. */
+  | { kind: 'spoke'; vnetId: string }
+  /** Something changed on a hub (its address space, or one of its peerings): find the spokes concerned. */
+  | { kind: 'hub'; hubVnetId: string; peeringId?: string }
+  | { kind: 'ignore'; reason: string };
+
+const VNET = 'Microsoft.Network/virtualNetworks';
+const PEERING = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings';
+
+export function routePeeringEvent(config: Pick<ControlPlaneConfig, 'hubs' | 'watchedSubscriptions'>, event: ResourceEvent): PeeringEventRoute {
+  if (event.outcome !== 'Success') return { kind: 'ignore', reason: `the operation ended ${event.outcome}: nothing changed` };
+  if (event.kind === 'action') return { kind: 'ignore', reason: 'actions do not change VNets or peerings' };
+  const { resource } = event;
+  let vnetId: string;
+  let peeringId: string | undefined;
+  if (isOfType(resource, VNET)) {
+    vnetId = resource.id;
+  } else if (isOfType(resource, PEERING)) {
+    peeringId = resource.id;
+    vnetId = resource.id.replace(/\/virtualNetworkPeerings\/[^/]+$/i, '');
+  } else {
+    return { kind: 'ignore', reason: 'not a virtual network or peering event' };
+  }
+  const hub = hubOf(config, vnetId);
+  if (hub) return { kind: 'hub', hubVnetId: hub.vnetId, ...(peeringId ? { peeringId } : {}) };
+  if (!isWatched(config, vnetId)) return { kind: 'ignore', reason: `subscription ${resource.subscriptionId} is not watched` };
+  return { kind: 'spoke', vnetId };
+}

@@ -1,0 +1,151 @@
+/**
+ * The RecordStore on Azure Tables (Azurite locally). Two tables:
+ *  - ControlPlaneRecords: PartitionKey = kind, RowKey = the resource key; one row per managed resource;
+ *  - ControlPlaneAudit: PartitionKey = the resource key, RowKey = inverted time + random, so a partition query
+ *    lists a resource's history newest first.
+ * Keys percent-encode the characters Tables forbids in keys (`/ \ # ?`) and `%` itself.
+ */
+import { randomBytes } from 'node:crypto';
+import type { TokenCredential } from '@azure/core-auth';
+import { odata, TableClient, type TableEntity } from '@azure/data-tables';
+import { resourceKey } from '../azure/resource-id';
+import type { AuditEntry, ManagedKind, ManagedRecord, RecordStore } from './records';
+
+export const RECORDS_TABLE = 'ControlPlaneRecords';
+export const AUDIT_TABLE = 'ControlPlaneAudit';
+/** A Tables string property holds at most 64 KiB (32 K UTF-16 characters); larger JSON is cut and marked. */
+const MAX_PROPERTY_CHARS = 30_000;
+
+export function tableKey(id: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what Tables forbids in keys
+  return resourceKey(id).replace(/[/\\#?%\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function json(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const text = JSON.stringify(value);
+  return text.length > MAX_PROPERTY_CHARS ? JSON.stringify({ truncated: true, prefix: text.slice(0, MAX_PROPERTY_CHARS) }) : text;
+}
+
+function parse<T>(text: unknown): T | undefined {
+  return typeof text === 'string' && text !== '' ? (JSON.parse(text) as T) : undefined;
+}
+
+/** Milliseconds until the year 9999, zero-padded: sorts newest first. */
+function invertedTime(iso: string): string {
+  return String(253402300799999 - Date.parse(iso)).padStart(15, '0');
+}
+
+export type TablesConnection = { connectionString: string } | { accountUrl: string; credential: TokenCredential };
+
+export function createTablesRecordStore(connection: TablesConnection): RecordStore {
+  const open = (table: string): TableClient =>
+    'connectionString' in connection
+      ? TableClient.fromConnectionString(connection.connectionString, table, { allowInsecureConnection: /UseDevelopmentStorage|http:\/\//i.test(connection.connectionString) })
+      : new TableClient(connection.accountUrl, table, connection.credential);
+  const records = open(RECORDS_TABLE);
+  const audit = open(AUDIT_TABLE);
+  // createTable is idempotent (an existing table is not an error); done once per process and table.
+  const ready = new Map<TableClient, Promise<void>>();
+  const ensure = (client: TableClient): Promise<void> => {
+    let p = ready.get(client);
+    if (!p) {
+      p = client.createTable().catch((e: unknown) => {
+        ready.delete(client);
+        throw e;
+      });
+      ready.set(client, p);
+    }
+    return p;
+  };
+
+  const toRecord = (e: Record<string, unknown>): ManagedRecord => ({
+    kind: e.partitionKey as ManagedKind,
+    resourceId: String(e.resourceId),
+    condition: parse(e.condition) ?? { type: 'Unknown', status: 'Unknown', reason: 'Unknown', message: '', lastTransitionTime: '' },
+    details: parse(e.details) ?? {},
+    ...(e.lastTrigger ? { lastTrigger: parse(e.lastTrigger) } : {}),
+    updatedAt: String(e.updatedAt),
+  });
+
+  return {
+    async appendAudit(entries) {
+      if (entries.length === 0) return;
+      await ensure(audit);
+      for (const entry of entries) {
+        const row: TableEntity<Record<string, unknown>> = {
+          partitionKey: tableKey(entry.resourceId),
+          rowKey: `${invertedTime(entry.at)}-${randomBytes(6).toString('hex')}`,
+          at: entry.at,
+          resourceId: entry.resourceId,
+          kind: entry.kind,
+          action: entry.action,
+          outcome: entry.outcome,
+          reason: entry.reason,
+          mode: entry.mode,
+          ...(entry.target ? { target: entry.target } : {}),
+          ...(entry.before !== undefined ? { before: json(entry.before) } : {}),
+          ...(entry.after !== undefined ? { after: json(entry.after) } : {}),
+          ...(entry.error ? { error: json(entry.error) } : {}),
+          ...(entry.trigger ? { trigger: json(entry.trigger) } : {}),
+        };
+        await audit.createEntity(row);
+      }
+    },
+    async listAudit(resourceId, limit = 50) {
+      await ensure(audit);
+      const out: AuditEntry[] = [];
+      const rows = audit.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${tableKey(resourceId)}` } });
+      for await (const e of rows) {
+        out.push({
+          at: String(e.at),
+          resourceId: String(e.resourceId),
+          kind: e.kind as AuditEntry['kind'],
+          action: String(e.action),
+          outcome: e.outcome as AuditEntry['outcome'],
+          reason: String(e.reason),
+          mode: e.mode as AuditEntry['mode'],
+          ...(e.target ? { target: String(e.target) } : {}),
+          ...(e.before !== undefined ? { before: parse(e.before) } : {}),
+          ...(e.after !== undefined ? { after: parse(e.after) } : {}),
+          ...(e.error ? { error: parse<{ code: string; message: string }>(e.error) } : {}),
+          ...(e.trigger ? { trigger: parse(e.trigger) } : {}),
+        } as AuditEntry);
+        if (out.length >= limit) break;
+      }
+      return out;
+    },
+    async getRecord(kind, resourceId) {
+      await ensure(records);
+      try {
+        return toRecord(await records.getEntity<Record<string, unknown>>(kind, tableKey(resourceId)));
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return null;
+        throw e;
+      }
+    },
+    async putRecord(record) {
+      await ensure(records);
+      await records.upsertEntity(
+        {
+          partitionKey: record.kind,
+          rowKey: tableKey(record.resourceId),
+          resourceId: record.resourceId,
+          condition: json(record.condition),
+          details: json(record.details),
+          ...(record.lastTrigger ? { lastTrigger: json(record.lastTrigger) } : {}),
+          updatedAt: record.updatedAt,
+          status: record.condition.status,
+          reason: record.condition.reason,
+        },
+        'Replace',
+      );
+    },
+    async listRecords(kind) {
+      await ensure(records);
+      const out: ManagedRecord[] = [];
+      for await (const e of records.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${kind}` } })) out.push(toRecord(e));
+      return out;
+    },
+  };
+}
