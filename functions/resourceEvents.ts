@@ -4,12 +4,15 @@
  * A malformed event is logged and audited as a rejection and not retried (it cannot get better); an event the
  * control plane has no business with is logged at debug level and dropped.
  */
-import { app, type InvocationContext } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { parseResourceEvent, type ResourceEvent } from '../shared/events/resource-event';
 import { routePeeringEvent } from '../shared/peering/events';
 import type { TriggerInfo } from '../shared/store/records';
 import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, peeringDeps, requestSpokeReconcile, timingFrom, type HubEventInput } from '../orchestrations/peering';
+
+/** Rejected events are kept together (GET /api/events/rejected), whatever their subject. */
+export const REJECTED_EVENTS = 'rejected-events';
 
 function triggerOf(event: ResourceEvent): TriggerInfo {
   return {
@@ -37,8 +40,9 @@ export async function resourceEvents(raw: unknown, context: InvocationContext): 
     await store.appendAudit([
       {
         at: new Date().toISOString(),
-        resourceId: subject ?? '(no subject)',
+        resourceId: REJECTED_EVENTS,
         kind: 'event',
+        target: subject ?? '(no subject)',
         action: 'reject',
         outcome: 'rejected',
         reason: parsed.reason,
@@ -80,3 +84,15 @@ export async function resourceEvents(raw: unknown, context: InvocationContext): 
 }
 
 app.eventGrid('resourceEvents', { extraInputs: [df.input.durableClient()], handler: resourceEvents });
+
+export async function listRejectedEvents(request: HttpRequest): Promise<HttpResponseInit> {
+  const raw = request.query.get('limit') ?? '50';
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    return { status: 400, jsonBody: { error: { code: 'InvalidQuery', message: `limit must be a whole number from 1 to 1000 (got "${raw}")` } } };
+  }
+  const events = await peeringDeps().store.listAudit(REJECTED_EVENTS, limit);
+  return { status: 200, jsonBody: { count: events.length, events } };
+}
+
+app.http('listRejectedEvents', { methods: ['GET'], route: 'events/rejected', authLevel: 'function', handler: listRejectedEvents });

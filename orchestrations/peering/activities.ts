@@ -95,13 +95,17 @@ async function applyChange(change: HubChange, request: HubWorkRequest, mode: 'en
     try {
       before = await network.getPeering(change.vnetId, change.name);
       if (change.kind === 'delete') {
+        if (before && change.onlyIfDisconnected && before.peeringState !== 'Disconnected') {
+          return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'skipped', detail: `no longer Disconnected (${before.peeringState})` }, audit };
+        }
         if (!before) return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'skipped', detail: 'already gone' }, audit };
         await network.deletePeering(change.vnetId, change.name);
         audit.push(entry('delete', 'succeeded', { before }));
         return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'written', detail: 'deleted' }, audit };
       }
       const disconnected = before?.peeringState === 'Disconnected';
-      if (before && !disconnected && change.kind !== 'sync' && sameFlags(flagsOf(before), change.flags) && sameResource(before.remoteVnetId, change.remoteVnetId)) {
+      const healthy = !disconnected && before?.provisioningState !== 'Failed';
+      if (before && healthy && change.kind !== 'sync' && sameFlags(flagsOf(before), change.flags) && sameResource(before.remoteVnetId, change.remoteVnetId)) {
         return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'skipped', detail: 'already as desired' }, audit };
       }
       if (before && disconnected) {
@@ -135,7 +139,13 @@ export async function applyHubWork(request: HubWorkRequest, context: InvocationC
     // mode switch must not write either.
     error = { class: 'terminal', code: 'ObserveOnly', message: 'CONTROL_PLANE_MODE is observe: nothing is written' };
   } else {
-    for (const change of request.changes) {
+    // A Disconnected side goes first: ARM refuses to create the other side while its remote peering is Disconnected
+    // (RemotePeeringIsDisconnected), so a pair with one side missing and the other Disconnected is rebuilt as
+    // delete the Disconnected side, then create hub side, then spoke side.
+    const disconnected: HubChange[] = request.changes
+      .filter((c) => c.kind === 'recreate')
+      .map((c) => ({ kind: 'delete', side: c.side, vnetId: c.vnetId, name: c.name, remoteVnetId: c.remoteVnetId, reason: c.reason, onlyIfDisconnected: true }));
+    for (const change of [...disconnected, ...request.changes]) {
       const result = await applyChange(change, request, config.mode);
       applied.push(result.applied);
       audit.push(...result.audit);

@@ -79,7 +79,7 @@ function* removeSpoke(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Ge
   const { removals, mode } = observed.value;
   const details = { deleted: true, hubPeeringIds: removals.map((r) => `${r.vnetId}/virtualNetworkPeerings/${r.name}`) };
   if (removals.length === 0) {
-    return { condition: { status: 'False', reason: 'Deleted', message: 'the VNet is gone and no hub has a peering to it' }, details, audit: [] };
+    return { condition: { status: 'False', reason: 'Deleted', message: 'the VNet is gone and no hub has a peering to it (any more)' }, details, audit: [] };
   }
   if (mode === 'observe') {
     return {

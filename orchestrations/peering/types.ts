@@ -33,14 +33,16 @@ export type SpokeObservation =
   | { kind: 'hubMissing'; message: string; vnet: ObservedVnet; hubName: string; hubVnetId: string }
   | { kind: 'spoke'; spoke: ObservedVnet; hub: ObservedVnet; hubName: string; options: PeeringOptions; mode: 'enforce' | 'observe' };
 
-/** A hub-side peering to delete because its spoke is gone. */
+/** A peering to delete: a hub side whose spoke is gone, or a Disconnected side about to be created again. */
 export interface PeeringRemoval {
   kind: 'delete';
-  side: 'hub';
+  side: 'hub' | 'spoke';
   vnetId: string;
   name: string;
   remoteVnetId: string;
   reason: string;
+  /** Delete only while the peering is Disconnected (the first half of a recreate). */
+  onlyIfDisconnected?: boolean;
 }
 
 export type HubChange = PeeringChange | PeeringRemoval;

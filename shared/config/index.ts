@@ -36,7 +36,7 @@ const vnetId = z.string().superRefine((value, ctx) => {
 const hubSchema = z.object({
   /** What the hub tag on a spoke names; defaults to the region. */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'must be 1-80 letters, digits, ".", "_" or "-"').optional(),
-  region: z.string().min(1).transform(normalizeRegion),
+  region: z.string().transform(normalizeRegion).pipe(z.string().regex(/^[a-z0-9]+$/, 'must be an Azure region name such as westeurope')),
   vnetId,
 });
 

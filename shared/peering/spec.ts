@@ -86,6 +86,9 @@ function sideChange(side: PeeringSide, local: ObservedVnet, remote: ObservedVnet
   if (existing.peeringState === 'Disconnected') {
     return { kind: 'recreate', ...target, name, reason: `peering ${name} is Disconnected (the other side was deleted)` };
   }
+  if (existing.provisioningState === 'Failed') {
+    return { kind: 'update', ...target, name, reason: `peering ${name} is in provisioning state Failed (its last write failed); writing it again` };
+  }
   const wrong = flagsDiffer(existing, desired);
   const outOfSync = !samePrefixes(existing.remoteAddressPrefixes, remote.addressPrefixes);
   if (outOfSync) {

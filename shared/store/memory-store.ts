@@ -13,7 +13,10 @@ export function createMemoryRecordStore(): RecordStore & { audit: AuditEntry[] }
       audit.push(...entries.map(clone));
     },
     async listAudit(resourceId, limit = 50) {
-      return audit.filter((e) => resourceKey(e.resourceId) === resourceKey(resourceId)).reverse().slice(0, limit).map(clone);
+      // Newest `at` first (later appends first among equal times), as the Tables adapter's inverted-time row keys.
+      const mine = audit.map((e, i) => ({ e, i })).filter(({ e }) => resourceKey(e.resourceId) === resourceKey(resourceId));
+      mine.sort((x, y) => Date.parse(y.e.at) - Date.parse(x.e.at) || y.i - x.i);
+      return mine.slice(0, limit).map(({ e }) => clone(e));
     },
     async getRecord(kind, resourceId) {
       const found = records.get(key(kind, resourceId));

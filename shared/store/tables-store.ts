@@ -18,7 +18,7 @@ const MAX_PROPERTY_CHARS = 30_000;
 
 export function tableKey(id: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what Tables forbids in keys
-  return resourceKey(id).replace(/[/\\#?%\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return resourceKey(id).replace(/[/\\#?%\u0000-\u001f\u007f-\u009f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function json(value: unknown): string | undefined {

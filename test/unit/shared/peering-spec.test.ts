@@ -56,6 +56,15 @@ describe('planSpokePeering', () => {
     expect(planSpokePeering(hub, spoke, opts)).toEqual({ kind: 'converge', changes: [] });
   });
 
+  it('writes a side again when its last write left it in provisioning state Failed', () => {
+    const hub = vnet(HUB_ID, 'hub-weu', ['10.0.0.0/16'], { peerings: [peering('legacy', SPOKE_ID, ['10.1.0.0/16'], { provisioningState: 'Failed', peeringState: 'Initiated' })] });
+    const spoke = vnet(SPOKE_ID, 'spoke-app', ['10.1.0.0/16'], { peerings: [peering('x', HUB_ID, ['10.0.0.0/16'])] });
+    expect(planSpokePeering(hub, spoke, opts)).toEqual({
+      kind: 'converge',
+      changes: [expect.objectContaining({ kind: 'update', side: 'hub', name: 'legacy', reason: 'peering legacy is in provisioning state Failed (its last write failed); writing it again' })],
+    });
+  });
+
   it('corrects wrong flags in place, under the existing name', () => {
     const hub = vnet(HUB_ID, 'hub-weu', ['10.0.0.0/16'], { peerings: [peering('legacy', SPOKE_ID, ['10.1.0.0/16'], { allowForwardedTraffic: false })] });
     const spoke = vnet(SPOKE_ID, 'spoke-app', ['10.1.0.0/16'], { peerings: [peering('x', HUB_ID, ['10.0.0.0/16'])] });

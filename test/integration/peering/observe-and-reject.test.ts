@@ -1,0 +1,73 @@
+/**
+ * Observe-only mode (CONTROL_PLANE_MODE=observe) writes nothing and records what it would change; malformed events
+ * are refused (400 from the webhook for a broken envelope, an audited rejection for a bad subscription event) and
+ * start nothing.
+ */
+import { ids } from '../../../local/demo';
+import { createVnet, peeringWrites, postEvents, quiesce, resourceEvent, settledSpoke, startWorld, type PeeringWorld } from './support';
+
+const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
+
+describe('observe-only mode and malformed events', () => {
+  let world: PeeringWorld;
+
+  beforeAll(async () => {
+    world = await startWorld({ CONTROL_PLANE_MODE: 'observe' });
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  const instances = (): number => world.embedded.engine.list({}).items.length;
+
+  it('records what it would change and writes nothing', async () => {
+    const spoke = ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-observed');
+    const before = peeringWrites(world);
+    await createVnet(world, spoke, { location: 'westeurope', prefixes: ['10.80.0.0/24'] });
+
+    const view = await settledSpoke(world, spoke, 'WouldChange');
+    expect(view.condition?.status).toBe('False');
+    expect(view.condition?.message).toMatch(/^observe-only: would create hub-side peering spoke-vnet-observed-[0-9a-f]{8} \(no peering from vnet-hub-weu to vnet-observed\); create spoke-side peering hub-vnet-hub-weu-[0-9a-f]{8} \(no peering from vnet-observed to vnet-hub-weu\)$/);
+    expect(view.pendingChanges).toEqual([expect.objectContaining({ kind: 'create', side: 'hub' }), expect.objectContaining({ kind: 'create', side: 'spoke' })]);
+    expect(view.audit.map((a) => `${a.action}:${a.outcome}`).sort()).toEqual(['create:observed', 'create:observed']);
+    expect(peeringWrites(world) - before).toBe(0);
+    expect(world.embedded.arm.getResource(`${world.hubWeu}/virtualNetworkPeerings/${String((view.pendingChanges as Array<{ name: string }>)[0]?.name)}`)).toBeUndefined();
+  });
+
+  it('answers 400 naming the event and field for a broken envelope, and starts nothing', async () => {
+    await quiesce(world);
+    const count = instances();
+    const good = resourceEvent(ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-observed'), 'Write', 'Microsoft.Network/virtualNetworks/write');
+    const { subject: _omitted, ...noSubject } = resourceEvent(ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-x'), 'Write', 'Microsoft.Network/virtualNetworks/write');
+    const res = await postEvents(world, [good, noSubject]);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { code: 'BadRequest', message: 'event[1] (Event Grid schema): required field "subject" is missing' } });
+    await quiesce(world);
+    expect(instances()).toBe(count);
+  });
+
+  it.each([
+    ['a subject (and resourceUri) that is not a resource ID', { subject: 'not-a-resource-id', data: { operationName: 'Microsoft.Network/virtualNetworks/write', resourceUri: 'not-a-resource-id' } }, /not-a-resource-id/],
+    ['data without operationName', { data: { resourceUri: ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-bad') } }, /operationName/],
+    ['a subject with a malformed subscription', { subject: '/subscriptions/nope/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v' }, /subscription GUID/],
+    ['an event type that is not a subscription event', { eventType: 'Contoso.Custom.Thing' }, /Contoso\.Custom\.Thing/],
+  ])('rejects %s with an audited reason, starting nothing', async (_label, change, reason) => {
+    await quiesce(world);
+    const count = instances();
+    const event = { ...resourceEvent(ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-bad'), 'Write', 'Microsoft.Network/virtualNetworks/write'), ...change };
+    // Accepted by the webhook (a retry could never make it valid), and recorded as a rejection.
+    expect((await postEvents(world, [event])).status).toBe(202);
+    await quiesce(world);
+    expect(instances()).toBe(count);
+    const listed = (await (await fetch(`${world.embedded.baseUrl}/api/events/rejected?limit=5`)).json()) as { events: Array<{ reason: string; target: string; trigger: { eventId: string } }> };
+    const rejection = listed.events.find((e) => e.trigger.eventId === event.id);
+    expect(rejection?.reason).toMatch(reason);
+    expect(rejection?.target).toBe(event.subject);
+  });
+
+  it('refuses a bad limit on the rejected-events list', async () => {
+    const res = await fetch(`${world.embedded.baseUrl}/api/events/rejected?limit=0`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { code: 'InvalidQuery', message: 'limit must be a whole number from 1 to 1000 (got "0")' } });
+  });
+});
