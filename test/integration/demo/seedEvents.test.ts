@@ -21,26 +21,32 @@ describe('seeding the demo raises the events the control plane subscribes to', (
     await arm.stop();
   });
 
-  it('delivers one ResourceWriteSuccess per spoke VNet and private endpoint of the watched subscriptions, nothing else', async () => {
+  it('delivers one ResourceWriteSuccess per VNet, peering and private endpoint write of the watched and hub subscriptions, nothing else', async () => {
     const topology = demoTopology();
     const subscriptions = controlPlaneEventSubscriptions(topology, receiver.url);
-    expect(subscriptions.map((s) => s.azureSubscriptionId)).toEqual(topology.workloads.map((w) => w.subscriptionId));
+    // Every watched workload subscription, plus the hubs' subscription (hub VNet and hub-side peering changes).
+    expect(subscriptions.map((s) => s.azureSubscriptionId)).toEqual([...topology.workloads.map((w) => w.subscriptionId), topology.connectivity.subscriptionId]);
     for (const s of subscriptions) await publisher.subscribe(s);
 
     await seedTopology(topology, { endpoint: 'https://management.local', httpClient: arm.httpClient(), updateIntervalInMs: 5 });
-    // Notifications reach the publisher on the next turns; wait until the expected count arrived, then for quiet.
-    const expected = topology.workloads.flatMap((w) => [...w.spokes.map((s) => s.vnet.name), ...w.privateEndpoints.map((p) => p.name)]);
+    // Writes the subscriptions cover: every VNet (hubs and spokes), every peering, every private endpoint; not the
+    // gateway, the zones, links or zone groups.
+    const log = arm.requestLog;
+    const expectedCount = log.count('PUT virtualNetworks', 201) + log.count('PUT virtualNetworkPeerings', 201) + log.count('PUT privateEndpoints', 201);
     const deadline = Date.now() + 10_000;
-    while (receiver.notifications().length < expected.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (receiver.notifications().length < expectedCount && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await publisher.idle();
 
     const events = receiver.notifications().flatMap((r) => r.json as Array<{ eventType: string; subject: string; data: { operationName: string } }>);
+    expect(events).toHaveLength(expectedCount);
     expect(events.every((e) => e.eventType === 'Microsoft.Resources.ResourceWriteSuccess')).toBe(true);
-    expect(events.map((e) => e.subject.split('/').pop()).sort()).toEqual([...expected].sort());
+    const names = new Set(events.map((e) => e.subject.split('/').pop()));
+    for (const w of topology.workloads) for (const n of [...w.spokes.map((s) => s.vnet.name), ...w.privateEndpoints.map((p) => p.name)]) expect(names).toContain(n);
+    for (const hub of topology.connectivity.hubs) expect(names).toContain(hub.vnet.name);
     expect(new Set(events.map((e) => e.data.operationName))).toEqual(
-      new Set(['Microsoft.Network/virtualNetworks/write', 'Microsoft.Network/privateEndpoints/write']),
+      new Set(['Microsoft.Network/virtualNetworks/write', 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write', 'Microsoft.Network/privateEndpoints/write']),
     );
     const counts = publisher.deliveries().counts;
-    expect(counts).toMatchObject({ delivered: expected.length, retried: 0, deadLettered: 0, dropped: 0 });
+    expect(counts).toMatchObject({ delivered: expectedCount, retried: 0, deadLettered: 0, dropped: 0 });
   });
 });
