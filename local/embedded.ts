@@ -189,7 +189,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
  * pace (at small time scales the emulator's Retry-After rounds to 0 s and the SDK would fall back to 2 s polls).
  */
 function applyControlPlaneDefaults(host: LocalHost, env: NodeJS.ProcessEnv, topology: Topology, timeScale: number): void {
-  const unset = (name: string): boolean => host.settings.get(name) === undefined;
+  const unset = (name: string): boolean => !host.settings.get(name);
   if (unset('CONTROL_PLANE_TOPOLOGY') && unset('CONTROL_PLANE_TOPOLOGY_FILE')) env.CONTROL_PLANE_TOPOLOGY = JSON.stringify(controlPlaneTopology(topology));
   if (unset('AZURE_TENANT_ID')) env.AZURE_TENANT_ID = topology.tenantId;
   if (unset('ARM_LRO_POLL_INTERVAL_MS')) env.ARM_LRO_POLL_INTERVAL_MS = String(Math.max(5, Math.round(2000 * timeScale)));
