@@ -51,10 +51,10 @@ describe('observe-only mode and malformed events', () => {
     ['data without operationName', { data: { resourceUri: ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-bad') } }, /operationName/],
     ['a subject with a malformed subscription', { subject: '/subscriptions/nope/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v' }, /subscription GUID/],
     ['an event type that is not a subscription event', { eventType: 'Contoso.Custom.Thing' }, /Contoso\.Custom\.Thing/],
-  ])('rejects %s with an audited reason, starting nothing', async (_label, change, reason) => {
+  ] as Array<[string, Record<string, unknown>, RegExp]>)('rejects %s with an audited reason, starting nothing', async (_label, change, reason) => {
     await quiesce(world);
     const count = instances();
-    const event = { ...resourceEvent(ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-bad'), 'Write', 'Microsoft.Network/virtualNetworks/write'), ...change };
+    const event: Record<string, unknown> = { ...resourceEvent(ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-bad'), 'Write', 'Microsoft.Network/virtualNetworks/write'), ...change };
     // Accepted by the webhook (a retry could never make it valid), and recorded as a rejection.
     expect((await postEvents(world, [event])).status).toBe(202);
     await quiesce(world);
