@@ -12,6 +12,7 @@ import {
   resourceEvent,
   settledSpoke,
   startWorld,
+  sleep,
   until,
   POLL,
   type PeeringWorld,
@@ -257,5 +258,31 @@ describe('spoke <-> hub peering through the local host, the Durable engine and t
     const bad = await fetch(`${world.embedded.baseUrl}/api/spokes/reconcile`, { method: 'POST', body: JSON.stringify({ subscriptions: ['c0000000-0000-4000-8000-0000000000c9'] }) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('NotWatched');
+  });
+  it('resyncs the spoke side of every spoke of a hub whose address space grows', async () => {
+    // Peer every demo spoke first (the test can then run on its own too).
+    expect((await fetch(`${world.embedded.baseUrl}/api/spokes/reconcile`, { method: 'POST' })).status).toBe(202);
+    await sleep(200);
+    await quiesce(world);
+    const converged = ((await (await fetch(`${world.embedded.baseUrl}/api/spokes?status=True`)).json()) as { spokes: Array<{ vnetId: string; hubName: string }> }).spokes
+      .filter((s) => s.hubName === 'westeurope');
+    expect(converged.length).toBeGreaterThanOrEqual(3);
+    const before = peeringWrites(world);
+    const hubRg = world.hubWeu.split('/')[4] as string;
+    const connectivity = world.network(world.topology.connectivity.subscriptionId);
+    const hub = await connectivity.virtualNetworks.get(hubRg, 'vnet-hub-weu');
+    await connectivity.virtualNetworks.createOrUpdate(hubRg, 'vnet-hub-weu', { ...hub, addressSpace: { addressPrefixes: ['10.0.0.0/22', '10.0.4.0/24'] } }, POLL);
+
+    await until('every spoke side to know the new hub prefix', async () => {
+      for (const spoke of converged) {
+        const side = await peeringTo(spoke.vnetId, world.hubWeu);
+        if (side?.remoteAddressSpace?.addressPrefixes?.length !== 2 || side.peeringSyncLevel !== 'FullyInSync') return undefined;
+      }
+      return true;
+    });
+    await quiesce(world);
+    // One sync write per spoke, on its spoke side (the hub side already knows the spoke's unchanged space).
+    expect(peeringWrites(world) - before).toBe(converged.length);
+    for (const spoke of converged) expect((await getSpoke(world, spoke.vnetId))?.condition?.reason).toBe('Converged');
   });
 });
