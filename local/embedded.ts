@@ -48,6 +48,11 @@ export interface EmbeddedDefault {
   tables: AzuriteTables;
   /** Webhook URLs subscribed to the watched subscriptions' system topics, one per Event Grid function. */
   eventGridWebhooks: string[];
+  /**
+   * Resolves true once nothing is in flight: no event being delivered, no orchestration Running or Pending, no work
+   * queued in the Durable engine, and no ARM request for `quietMs` (default 150); false when `timeoutMs` passes first.
+   */
+  whenQuiet(options?: { quietMs?: number; timeoutMs?: number }): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -176,7 +181,21 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
 
     addInfoSections(host, options.topology, { armEndpoint, caCertFile, tables, eventGridWebhooks, engine: options });
 
-    return { baseUrl, host, engine, arm, armEndpoint, caCertFile, publisher, tables, eventGridWebhooks, stop: stopAll };
+    const whenQuiet = async ({ quietMs = 150, timeoutMs = 60_000 }: { quietMs?: number; timeoutMs?: number } = {}): Promise<boolean> => {
+      const deadline = Date.now() + timeoutMs;
+      let requests = -1;
+      while (Date.now() < deadline) {
+        await publisher.settled();
+        await engine.whenIdle();
+        const now = arm.requestLog.snapshot().total;
+        if (now === requests && engine.list({ runtimeStatus: ['Running', 'Pending'] }).items.length === 0) return true;
+        requests = now;
+        await new Promise((resolve) => setTimeout(resolve, quietMs));
+      }
+      return false;
+    };
+
+    return { baseUrl, host, engine, arm, armEndpoint, caCertFile, publisher, tables, eventGridWebhooks, whenQuiet, stop: stopAll };
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;

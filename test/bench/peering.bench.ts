@@ -96,21 +96,6 @@ async function listSpokes(embedded: EmbeddedDefault, status?: 'True'): Promise<{
   return (await res.json()) as { count: number; spokes: SpokeListItem[] };
 }
 
-/** Waits until no event is being delivered, no orchestration runs or waits, and ARM saw no request for QUIET_MS. */
-async function quiesce(embedded: EmbeddedDefault, maxMs: number): Promise<boolean> {
-  const deadline = Date.now() + maxMs;
-  let total = -1;
-  while (Date.now() < deadline) {
-    await embedded.publisher.settled();
-    await embedded.engine.whenIdle();
-    const now = embedded.arm.requestLog.snapshot().total;
-    if (now === total && embedded.engine.list({ runtimeStatus: ['Running', 'Pending'] }).items.length === 0) return true;
-    total = now;
-    await sleep(QUIET_MS);
-  }
-  return false;
-}
-
 function delta(before: RequestLogSnapshot, after: RequestLogSnapshot): RequestLogSnapshot {
   const byOperation: RequestLogSnapshot['byOperation'] = {};
   for (const [op, entry] of Object.entries(after.byOperation)) {
@@ -185,7 +170,7 @@ async function main(): Promise<void> {
     const benchIds = new Set(plan.map((s) => s.vnetId.toLowerCase()));
 
     // 2. Quiet after start, then the baseline.
-    if (!(await quiesce(embedded, 120_000))) process.stdout.write('warning: the control plane did not go quiet after start within 120 s\n');
+    if (!(await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: 120_000 }))) process.stdout.write('warning: the control plane did not go quiet after start within 120 s\n');
     const before = embedded.arm.requestLog.snapshot();
     const baselineConverged = (await listSpokes(embedded, 'True')).count;
 
@@ -263,7 +248,7 @@ async function main(): Promise<void> {
 
     // Trailing read-only passes (our own peering writes raise events too) count toward the cost.
     await creates.catch(() => undefined);
-    const quiet = await quiesce(embedded, timedOut ? 60_000 : 5 * 60_000);
+    const quiet = await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: timedOut ? 60_000 : 5 * 60_000 });
     if (!quiet) process.stdout.write('warning: the control plane did not go quiet after convergence\n');
     const after = embedded.arm.requestLog.snapshot();
     clearInterval(sampler);

@@ -121,21 +121,9 @@ export async function settledSpoke(world: PeeringWorld, vnetId: string, reason: 
   return view;
 }
 
-/** Waits until no event is being delivered, no orchestration work runs and ARM sees no requests for a while. */
-export async function quiesce(world: PeeringWorld, quietMs = 150): Promise<void> {
-  const { embedded } = world;
-  let total = -1;
-  for (let i = 0; i < 400; i++) {
-    await embedded.publisher.settled();
-    await embedded.engine.whenIdle();
-    const now = embedded.arm.requestLog.snapshot().total;
-    if (now === total) {
-      if (embedded.engine.list({ runtimeStatus: ['Running', 'Pending'] }).items.length === 0) return;
-    }
-    total = now;
-    await sleep(quietMs);
-  }
-  throw new Error('the control plane never went quiet');
+/** Waits until the whole embedded default is quiet (see EmbeddedDefault.whenQuiet); fails the test otherwise. */
+export async function quiesce(world: PeeringWorld): Promise<void> {
+  if (!(await world.embedded.whenQuiet({ timeoutMs: 60_000 }))) throw new Error('the control plane never went quiet');
 }
 
 export function peeringWrites(world: PeeringWorld): number {
