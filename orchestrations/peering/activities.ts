@@ -155,13 +155,12 @@ export async function applyHubWork(request: HubWorkRequest, context: InvocationC
       }
     }
   }
-  try {
-    await store.appendAudit(audit);
-  } catch (e) {
-    context.error(`Could not record ${audit.length} audit entries for ${request.spokeVnetId}: ${String(e)}; entries: ${JSON.stringify(audit)}`);
-  }
   const reply: HubWorkReply = { requestId: request.requestId, ok: !error, applied, ...(error ? { error } : {}) };
-  await notify(context, request.spokeInstanceId, reply);
+  // The hub's next write waits for this activity: record and answer at the same time.
+  const recorded = store.appendAudit(audit).catch((e: unknown) => {
+    context.error(`Could not record ${audit.length} audit entries for ${request.spokeVnetId}: ${String(e)}; entries: ${JSON.stringify(audit)}`);
+  });
+  await Promise.all([recorded, notify(context, request.spokeInstanceId, reply)]);
   return reply;
 }
 

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
-import { odata, TableClient, type TableEntity } from '@azure/data-tables';
+import { odata, TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { resourceKey } from '../azure/resource-id';
 import type { AuditEntry, ManagedKind, ManagedRecord, RecordStore } from './records';
 
@@ -72,24 +72,31 @@ export function createTablesRecordStore(connection: TablesConnection): RecordSto
     async appendAudit(entries) {
       if (entries.length === 0) return;
       await ensure(audit);
-      for (const entry of entries) {
-        const row: TableEntity<Record<string, unknown>> = {
-          partitionKey: tableKey(entry.resourceId),
-          rowKey: `${invertedTime(entry.at)}-${randomBytes(6).toString('hex')}`,
-          at: entry.at,
-          resourceId: entry.resourceId,
-          kind: entry.kind,
-          action: entry.action,
-          outcome: entry.outcome,
-          reason: entry.reason,
-          mode: entry.mode,
-          ...(entry.target ? { target: entry.target } : {}),
-          ...(entry.before !== undefined ? { before: json(entry.before) } : {}),
-          ...(entry.after !== undefined ? { after: json(entry.after) } : {}),
-          ...(entry.error ? { error: json(entry.error) } : {}),
-          ...(entry.trigger ? { trigger: json(entry.trigger) } : {}),
-        };
-        await audit.createEntity(row);
+      const rows = entries.map((entry): TableEntity<Record<string, unknown>> => ({
+        partitionKey: tableKey(entry.resourceId),
+        rowKey: `${invertedTime(entry.at)}-${randomBytes(6).toString('hex')}`,
+        at: entry.at,
+        resourceId: entry.resourceId,
+        kind: entry.kind,
+        action: entry.action,
+        outcome: entry.outcome,
+        reason: entry.reason,
+        mode: entry.mode,
+        ...(entry.target ? { target: entry.target } : {}),
+        ...(entry.before !== undefined ? { before: json(entry.before) } : {}),
+        ...(entry.after !== undefined ? { after: json(entry.after) } : {}),
+        ...(entry.error ? { error: json(entry.error) } : {}),
+        ...(entry.trigger ? { trigger: json(entry.trigger) } : {}),
+      }));
+      // Entries of one resource go in one entity-group transaction (one round trip, all or nothing; at most 100).
+      const byPartition = new Map<string, TableEntity<Record<string, unknown>>[]>();
+      for (const row of rows) byPartition.set(row.partitionKey, [...(byPartition.get(row.partitionKey) ?? []), row]);
+      for (const group of byPartition.values()) {
+        for (let i = 0; i < group.length; i += 100) {
+          const chunk = group.slice(i, i + 100);
+          if (chunk.length === 1) await audit.createEntity(chunk[0] as TableEntity<Record<string, unknown>>);
+          else await audit.submitTransaction(chunk.map((row): TransactionAction => ['create', row]));
+        }
       }
     },
     async listAudit(resourceId, limit = 50) {
