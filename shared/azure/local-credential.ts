@@ -18,9 +18,13 @@ export interface StaticCredentialOptions {
 
 const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
+/** The principal the local credential stands for unless told otherwise: the control plane's own identity locally. */
+export const LOCAL_OBJECT_ID = '5eed0000-0000-4000-8000-000000000001';
+export const LOCAL_APP_ID = '5eed0000-0000-4000-8000-0000000000a1';
+
 export function staticTokenCredential(options: StaticCredentialOptions): TokenCredential {
-  const objectId = options.objectId ?? '5eed0000-0000-4000-8000-000000000001';
-  const appId = options.appId ?? '5eed0000-0000-4000-8000-0000000000a1';
+  const objectId = options.objectId ?? LOCAL_OBJECT_ID;
+  const appId = options.appId ?? LOCAL_APP_ID;
   const lifetime = options.lifetimeInMs ?? 60 * 60 * 1000;
   return {
     async getToken(): Promise<AccessToken> {

@@ -107,6 +107,8 @@ export interface ControlPlaneConfig {
   watchedSubscriptions: string[];
   hubs: HubConfig[];
   peering: TopologyDocument['peering'];
+  /** The control plane's own identity (app/client and object IDs, lower case): events of its own writes are skipped. */
+  ownPrincipalIds: string[];
   tenantId?: string;
 }
 
@@ -208,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, baseDir: string = process.cwd
     watchedSubscriptions: doc.watchedSubscriptions.map((s) => s.toLowerCase()),
     hubs: doc.hubs.map((h) => ({ name: h.name ?? h.region, region: h.region, vnetId: h.vnetId })),
     peering: doc.peering,
+    ownPrincipalIds: (env.CONTROL_PLANE_PRINCIPAL_IDS ?? '').split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== ''),
     ...(env.AZURE_TENANT_ID ? { tenantId: env.AZURE_TENANT_ID } : {}),
   };
 }
@@ -225,6 +228,7 @@ export const CONFIG_SETTINGS = [
   'TABLES_CONNECTION_STRING',
   'TABLES_ACCOUNT_URL',
   'AZURE_TENANT_ID',
+  'CONTROL_PLANE_PRINCIPAL_IDS',
 ] as const;
 
 let cached: { fingerprint: string; config: ControlPlaneConfig } | undefined;

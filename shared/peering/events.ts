@@ -17,7 +17,7 @@ export type PeeringEventRoute =
 const VNET = 'Microsoft.Network/virtualNetworks';
 const PEERING = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings';
 
-export function routePeeringEvent(config: Pick<ControlPlaneConfig, 'hubs' | 'watchedSubscriptions'>, event: ResourceEvent): PeeringEventRoute {
+export function routePeeringEvent(config: Pick<ControlPlaneConfig, 'hubs' | 'watchedSubscriptions'> & Partial<Pick<ControlPlaneConfig, 'ownPrincipalIds'>>, event: ResourceEvent): PeeringEventRoute {
   if (event.outcome !== 'Success') return { kind: 'ignore', reason: `the operation ended ${event.outcome}: nothing changed` };
   if (event.kind === 'action') return { kind: 'ignore', reason: 'actions do not change VNets or peerings' };
   const { resource } = event;
@@ -26,6 +26,10 @@ export function routePeeringEvent(config: Pick<ControlPlaneConfig, 'hubs' | 'wat
   if (isOfType(resource, VNET)) {
     vnetId = resource.id;
   } else if (isOfType(resource, PEERING)) {
+    // The control plane's own peering writes: the writer verifies them itself, their events add nothing.
+    if (event.principal && config.ownPrincipalIds?.includes(event.principal.toLowerCase())) {
+      return { kind: 'ignore', reason: `a peering write by the control plane itself (${event.principal})` };
+    }
     peeringId = resource.id;
     vnetId = resource.id.replace(/\/virtualNetworkPeerings\/[^/]+$/i, '');
   } else {

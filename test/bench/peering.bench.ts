@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     const network = (subscriptionId: string): NetworkManagementClient => {
       let c = clients.get(subscriptionId);
       if (!c) {
-        c = new NetworkManagementClient(staticTokenCredential({ tenantId: topology.tenantId, objectId: 'oid-bench-workload-team' }), subscriptionId, {
+        c = new NetworkManagementClient(staticTokenCredential({ tenantId: topology.tenantId, objectId: 'oid-bench-workload-team', appId: 'be0c0000-0000-4000-8000-0000000000be' }), subscriptionId, {
           endpoint: embedded.armEndpoint,
           tlsOptions: { ca },
           retryOptions: { retryDelayInMs: Math.max(5, Math.round(800 * TIME_SCALE)) },

@@ -60,7 +60,7 @@ describe('spoke <-> hub peering through the local host, the Durable engine and t
     expect(spokeSide).toMatchObject({ peeringState: 'Connected', peeringSyncLevel: 'FullyInSync', allowVirtualNetworkAccess: true, allowForwardedTraffic: true, allowGatewayTransit: false, useRemoteGateways: true });
     expect(hubSide?.name).toMatch(/^spoke-vnet-new-weu-[0-9a-f]{8}$/);
 
-    // Our own peering writes raise events too: they cause read-only passes, never another write.
+    // Our own peering writes raise events too: skipped by principal, and never another write.
     expect(peeringWrites(world) - before).toBe(2);
     expect(world.embedded.arm.requestLog.count('PUT virtualNetworkPeerings', 409)).toBe(0);
     // Audit: one entry per write, with the event's correlation ID and principal.
@@ -75,6 +75,25 @@ describe('spoke <-> hub peering through the local host, the Durable engine and t
     await settledSpoke(world, spoke, 'Converged');
     expect(await peeringTo(world.hubNeu, spoke)).toMatchObject({ allowGatewayTransit: false, useRemoteGateways: false, peeringState: 'Connected' });
     expect(await peeringTo(spoke, world.hubNeu)).toMatchObject({ allowGatewayTransit: false, useRemoteGateways: false, peeringState: 'Connected' });
+  });
+
+  it('reacts to a CloudEvents 1.0 event as to an Event Grid one', async () => {
+    // Created without an event (the emulator's seeding door), then announced in the CloudEvents schema.
+    world.embedded.arm.putVirtualNetwork({ subscriptionId: ANALYTICS, resourceGroup: 'rg-analytics-weu', name: 'vnet-cloudevents', location: 'westeurope', addressPrefixes: ['10.73.0.0/24'] });
+    const spoke = ids.vnet(ANALYTICS, 'rg-analytics-weu', 'vnet-cloudevents');
+    const { id, eventType, eventTime, data } = resourceEvent(spoke, 'Write', VNET_WRITE) as { id: string; eventType: string; eventTime: string; data: unknown };
+    const cloudEvent = { specversion: '1.0', id, type: eventType, source: `/subscriptions/${ANALYTICS}`, subject: spoke, time: eventTime, data };
+    const res = await fetch(String(world.embedded.eventGridWebhooks[0]), {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', 'aeg-event-type': 'Notification' },
+      body: JSON.stringify(cloudEvent),
+    });
+    expect(res.status).toBe(202);
+    const view = await settledSpoke(world, spoke, 'Converged');
+    // The writes it caused carry the CloudEvent's ID and the principal from its claims.
+    const writes = view.audit.filter((a) => a.outcome === 'succeeded');
+    expect(writes).toHaveLength(2);
+    expect(writes.every((a) => a.trigger?.eventId === id && a.trigger?.principal === 'alice@contoso.example')).toBe(true);
   });
 
   it('converges to the same state when the same event arrives five times, and writes nothing more', async () => {

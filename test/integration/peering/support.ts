@@ -21,7 +21,7 @@ export interface PeeringWorld {
   stop(): Promise<void>;
 }
 
-const SETTINGS = ['CONTROL_PLANE_MODE', 'LOCAL_LOG_LEVEL', 'CONTROL_PLANE_TOPOLOGY', 'CONTROL_PLANE_TOPOLOGY_FILE', 'ARM_ENDPOINT', 'ARM_CA_CERT_FILE', 'TABLES_CONNECTION_STRING', 'CONTROL_PLANE_LOCAL', 'AZURE_TENANT_ID', 'ARM_LRO_POLL_INTERVAL_MS', 'ARM_RETRY_DELAY_MS', 'WEBSITE_HOSTNAME'];
+const SETTINGS = ['CONTROL_PLANE_MODE', 'LOCAL_LOG_LEVEL', 'CONTROL_PLANE_TOPOLOGY', 'CONTROL_PLANE_TOPOLOGY_FILE', 'ARM_ENDPOINT', 'ARM_CA_CERT_FILE', 'TABLES_CONNECTION_STRING', 'CONTROL_PLANE_LOCAL', 'AZURE_TENANT_ID', 'ARM_LRO_POLL_INTERVAL_MS', 'ARM_RETRY_DELAY_MS', 'WEBSITE_HOSTNAME', 'CONTROL_PLANE_PRINCIPAL_IDS'];
 
 /** Starts the embedded default with the real app; the app reads process.env, as in Azure, so settings go there. */
 export async function startWorld(settings: Record<string, string> = {}, armTimeScale = 0.005): Promise<PeeringWorld> {
@@ -52,7 +52,7 @@ export async function startWorld(settings: Record<string, string> = {}, armTimeS
     network(subscriptionId) {
       let c = clients.get(subscriptionId);
       if (!c) {
-        c = new NetworkManagementClient(staticTokenCredential({ tenantId: topology.tenantId, objectId: 'oid-workload-team' }), subscriptionId, {
+        c = new NetworkManagementClient(staticTokenCredential({ tenantId: topology.tenantId, objectId: 'oid-workload-team', appId: 'a11ce000-0000-4000-8000-00000000a11c' }), subscriptionId, {
           endpoint: embedded.armEndpoint,
           tlsOptions: { ca },
           retryOptions: { retryDelayInMs: 5 },

@@ -52,7 +52,13 @@ describe('loadConfig: topology source', () => {
       watchedSubscriptions: [WL],
       hubs: [{ name: 'westeurope', region: 'westeurope', vnetId: HUB_WEU }],
       peering: { selection: 'opt-out', optOutTag: 'hubspoke-opt-out', optInTag: 'hubspoke-opt-in', hubTag: 'hubspoke-hub', useRemoteGateways: true },
+      ownPrincipalIds: [],
     });
+  });
+
+  it('reads the control plane\'s own principal IDs, trimmed and lower-cased', () => {
+    const config = loadConfig(envWith(baseDoc(), { CONTROL_PLANE_PRINCIPAL_IDS: ' ABC-1 , def-2,, ' }), '/nowhere');
+    expect(config.ownPrincipalIds).toEqual(['abc-1', 'def-2']);
   });
 
   it.each([

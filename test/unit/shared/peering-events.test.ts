@@ -74,3 +74,17 @@ describe('routePeeringEvent', () => {
     expect(routePeeringEvent(config, input)).toEqual({ kind: 'ignore', reason });
   });
 });
+
+describe('routePeeringEvent: the control plane\'s own writes', () => {
+  const own = { ...config, ownPrincipalIds: ['5eed0000-0000-4000-8000-0000000000a1'] };
+  const withPrincipal = (subject: string, operationName: string, principal: string): ResourceEvent => ({ ...event(subject, 'Write', 'Success', operationName), principal });
+
+  it.each<[string, ResourceEvent, PeeringEventRoute['kind']]>([
+    ['its own peering write on a spoke is skipped', withPrincipal(`${SPOKE_ID}/virtualNetworkPeerings/hub-x`, 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write', '5EED0000-0000-4000-8000-0000000000A1'), 'ignore'],
+    ['its own peering write on a hub is skipped', withPrincipal(`${HUB_ID}/virtualNetworkPeerings/spoke-x`, 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write', '5eed0000-0000-4000-8000-0000000000a1'), 'ignore'],
+    ['someone else\'s peering write is followed', withPrincipal(`${HUB_ID}/virtualNetworkPeerings/spoke-x`, 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write', 'alice@contoso.example'), 'hub'],
+    ['a VNet write by the same identity is still followed', withPrincipal(SPOKE_ID, 'Microsoft.Network/virtualNetworks/write', '5eed0000-0000-4000-8000-0000000000a1'), 'spoke'],
+  ])('%s', (_label, e, kind) => {
+    expect(routePeeringEvent(own, e).kind).toBe(kind);
+  });
+});
