@@ -213,7 +213,7 @@ function applyControlPlaneDefaults(host: LocalHost, env: NodeJS.ProcessEnv, topo
   if (unset('CONTROL_PLANE_TOPOLOGY') && unset('CONTROL_PLANE_TOPOLOGY_FILE')) env.CONTROL_PLANE_TOPOLOGY = JSON.stringify(controlPlaneTopology(topology));
   if (unset('AZURE_TENANT_ID')) env.AZURE_TENANT_ID = topology.tenantId;
   if (unset('CONTROL_PLANE_PRINCIPAL_IDS')) env.CONTROL_PLANE_PRINCIPAL_IDS = `${LOCAL_APP_ID},${LOCAL_OBJECT_ID}`;
-  if (unset('ARM_LRO_POLL_INTERVAL_MS')) env.ARM_LRO_POLL_INTERVAL_MS = String(Math.max(5, Math.round(1000 * timeScale)));
+  if (unset('ARM_LRO_POLL_INTERVAL_MS')) env.ARM_LRO_POLL_INTERVAL_MS = String(Math.max(5, Math.round(2000 * timeScale)));
   if (unset('ARM_RETRY_DELAY_MS')) env.ARM_RETRY_DELAY_MS = String(Math.max(10, Math.round(800 * timeScale)));
 }
 
