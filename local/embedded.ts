@@ -206,14 +206,16 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
 /**
  * The control plane's settings for the embedded default, unless the environment or local.settings.json sets them:
  * the demo topology's hubs and watched subscriptions, its tenant, and ARM poll / retry intervals at the emulator's
- * pace (at small time scales the emulator's Retry-After rounds to 0 s and the SDK would fall back to 2 s polls).
+ * pace (at small time scales the emulator's Retry-After rounds to 0 s and the SDK would fall back to 2 s polls). The
+ * poll is half the SDK's 2 s scaled: each serialized hub write is seen done that much sooner (bench: ratio 1.19 at
+ * 20 ms vs 1.19-1.28 at 40 ms, for ~12 more status polls per spoke).
  */
 function applyControlPlaneDefaults(host: LocalHost, env: NodeJS.ProcessEnv, topology: Topology, timeScale: number): void {
   const unset = (name: string): boolean => !host.settings.get(name);
   if (unset('CONTROL_PLANE_TOPOLOGY') && unset('CONTROL_PLANE_TOPOLOGY_FILE')) env.CONTROL_PLANE_TOPOLOGY = JSON.stringify(controlPlaneTopology(topology));
   if (unset('AZURE_TENANT_ID')) env.AZURE_TENANT_ID = topology.tenantId;
   if (unset('CONTROL_PLANE_PRINCIPAL_IDS')) env.CONTROL_PLANE_PRINCIPAL_IDS = `${LOCAL_APP_ID},${LOCAL_OBJECT_ID}`;
-  if (unset('ARM_LRO_POLL_INTERVAL_MS')) env.ARM_LRO_POLL_INTERVAL_MS = String(Math.max(5, Math.round(2000 * timeScale)));
+  if (unset('ARM_LRO_POLL_INTERVAL_MS')) env.ARM_LRO_POLL_INTERVAL_MS = String(Math.max(5, Math.round(1000 * timeScale)));
   if (unset('ARM_RETRY_DELAY_MS')) env.ARM_RETRY_DELAY_MS = String(Math.max(10, Math.round(800 * timeScale)));
 }
 
