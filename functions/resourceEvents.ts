@@ -9,7 +9,7 @@ import * as df from 'durable-functions';
 import { parseResourceEvent, type ResourceEvent } from '../shared/events/resource-event';
 import { routePeeringEvent } from '../shared/peering/events';
 import type { TriggerInfo } from '../shared/store/records';
-import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, peeringDeps, requestSpokeReconcile, timingFrom, type HubEventInput } from '../orchestrations/peering';
+import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, peeringDeps, requestSpokeReconcile, runtimeStatus, timingFrom, type HubEventInput } from '../orchestrations/peering';
 
 /** Rejected events are kept together (GET /api/events/rejected), whatever their subject. */
 export const REJECTED_EVENTS = 'rejected-events';
@@ -74,9 +74,9 @@ export async function resourceEvents(raw: unknown, context: InvocationContext): 
         context.log(`Event ${event.eventId} (${event.operationName}): started ${instanceId} for hub ${route.hubVnetId}`);
       } catch (e) {
         // The same event delivered again (at-least-once): its instance exists already. Anything else is retried.
-        const existing = await client.getStatus(instanceId).catch(() => undefined);
-        if (!existing) throw e;
-        context.log(`Event ${event.eventId} was handled before (${instanceId}, ${existing.runtimeStatus})`);
+        const existing = await runtimeStatus(client, instanceId);
+        if (existing === undefined) throw e;
+        context.log(`Event ${event.eventId} was handled before (${instanceId}, ${existing})`);
       }
       return;
     }

@@ -6,7 +6,7 @@ import type { FaultInjector } from './faults';
 import type { NotificationHub, ResourceNotification } from './notifications';
 import type { OperationFlavor, OperationRecord, OperationTracker } from './operations';
 import type { ArmEmulatorLog, LroKind } from './options';
-import type { ArmState, ResourceGroupRecord } from './state';
+import type { ArmState, ProvisioningState, ResourceGroupRecord } from './state';
 
 /** A request as the router sees it, whichever transport carried it. Header names are lower case. */
 export interface ArmRequest {
@@ -126,6 +126,27 @@ export interface LroStart {
   complete: () => void;
   fail: (error: { code: string; message: string }) => void;
   result?: () => unknown;
+}
+
+/**
+ * How a PUT's long-running operation ends for its resource: Succeeded with a fresh etag (after the write's own
+ * `effects`, unless the resource was replaced or removed meanwhile: `stillCurrent`), or Failed.
+ */
+export function provisioningOutcome(
+  resource: { provisioningState: ProvisioningState; etag: string },
+  options: { etag?: () => string; stillCurrent?: () => boolean; effects?: () => void } = {},
+): Pick<LroStart, 'complete' | 'fail'> {
+  return {
+    complete: () => {
+      if (options.stillCurrent && !options.stillCurrent()) return;
+      options.effects?.();
+      resource.provisioningState = 'Succeeded';
+      resource.etag = (options.etag ?? newEtag)();
+    },
+    fail: () => {
+      resource.provisioningState = 'Failed';
+    },
+  };
 }
 
 /** Starts a long-running operation, honouring the lock and injected LRO failures; notifies when it settles. */

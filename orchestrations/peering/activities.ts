@@ -8,13 +8,13 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { classifyArmError, type ClassifiedError } from '../../shared/azure/errors';
 import { resourceKey, sameResource } from '../../shared/azure/resource-id';
-import type { ObservedPeering, ObservedVnet, PeeringFlags } from '../../shared/peering/model';
+import type { ObservedPeering, ObservedVnet } from '../../shared/peering/model';
 import { selectSpoke } from '../../shared/peering/selection';
-import { peeringTo } from '../../shared/peering/spec';
+import { flagsDiffer, peeringTo } from '../../shared/peering/spec';
 import { nextCondition, type AuditEntry, type Condition, type TriggerInfo } from '../../shared/store/records';
 import { peeringDeps, timingFrom } from './deps';
 import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_ORCHESTRATOR } from './names';
-import { requestSpokeReconcile, type ReconcileRequestOutcome } from './start';
+import { isActive, requestSpokeReconcile, runtimeStatus, type ReconcileRequestOutcome } from './start';
 import type { AppliedChange, ArmResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeObservation } from './types';
 
 async function arm<T>(work: () => Promise<T>): Promise<ArmResult<T>> {
@@ -58,14 +58,6 @@ export async function observeRemoval(input: { vnetId: string }): Promise<ArmResu
   });
 }
 
-const FLAGS: readonly (keyof PeeringFlags)[] = ['allowVirtualNetworkAccess', 'allowForwardedTraffic', 'allowGatewayTransit', 'useRemoteGateways'];
-const sameFlags = (a: PeeringFlags, b: PeeringFlags): boolean => FLAGS.every((k) => a[k] === b[k]);
-const flagsOf = (p: ObservedPeering): PeeringFlags => ({
-  allowVirtualNetworkAccess: p.allowVirtualNetworkAccess,
-  allowForwardedTraffic: p.allowForwardedTraffic,
-  allowGatewayTransit: p.allowGatewayTransit,
-  useRemoteGateways: p.useRemoteGateways,
-});
 const peeringId = (vnetId: string, name: string): string => `${vnetId}/virtualNetworkPeerings/${name}`;
 
 /**
@@ -105,7 +97,7 @@ async function applyChange(change: HubChange, request: HubWorkRequest, mode: 'en
       }
       const disconnected = before?.peeringState === 'Disconnected';
       const healthy = !disconnected && before?.provisioningState !== 'Failed';
-      if (before && healthy && change.kind !== 'sync' && sameFlags(flagsOf(before), change.flags) && sameResource(before.remoteVnetId, change.remoteVnetId)) {
+      if (before && healthy && change.kind !== 'sync' && flagsDiffer(before, change.flags).length === 0 && sameResource(before.remoteVnetId, change.remoteVnetId)) {
         return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'skipped', detail: 'already as desired' }, audit };
       }
       if (before && disconnected) {
@@ -178,17 +170,13 @@ export async function startHubWriter(input: { instanceId: string; hubVnetId: str
     await client.startNew(HUB_WRITER_ORCHESTRATOR, { instanceId: input.instanceId, input: { hubVnetId: input.hubVnetId, queueKey: input.queueKey, processed: 0 } });
   } catch (e) {
     // Started already (an activity retried after its first try got through): that is the goal.
-    const status = await client.getStatus(input.instanceId).catch(() => undefined);
-    if (!status) throw e;
+    if ((await runtimeStatus(client, input.instanceId)) === undefined) throw e;
   }
 }
 
-export async function hubWriterStatus(input: { instanceId: string }, context: InvocationContext): Promise<string | null> {
-  try {
-    return (await df.getClient(context).getStatus(input.instanceId)).runtimeStatus;
-  } catch {
-    return null;
-  }
+/** Whether the hub writer instance can still answer (Pending, Running, ...). */
+export async function hubWriterActive(input: { instanceId: string }, context: InvocationContext): Promise<boolean> {
+  return isActive(await runtimeStatus(df.getClient(context), input.instanceId));
 }
 
 export interface RecordSpokeInput {
@@ -259,7 +247,7 @@ df.app.activity(ACTIVITY.observeRemoval, { handler: observeRemoval });
 df.app.activity(ACTIVITY.applyHubWork, { ...withClient, handler: applyHubWork });
 df.app.activity(ACTIVITY.notifySpoke, { ...withClient, handler: notifySpoke });
 df.app.activity(ACTIVITY.startHubWriter, { ...withClient, handler: startHubWriter });
-df.app.activity(ACTIVITY.hubWriterStatus, { ...withClient, handler: hubWriterStatus });
+df.app.activity(ACTIVITY.hubWriterActive, { ...withClient, handler: hubWriterActive });
 df.app.activity(ACTIVITY.recordSpoke, { handler: recordSpoke });
 df.app.activity(ACTIVITY.spokesOfHubEvent, { handler: spokesOfHubEvent });
 df.app.activity(ACTIVITY.requestReconcile, { ...withClient, handler: requestReconcile });

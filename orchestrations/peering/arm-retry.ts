@@ -10,10 +10,15 @@ export function backoffMs(timing: Timing, attempt: number, retryAfterMs?: number
   return Math.min(timing.maxRetryDelayMs, Math.max(retryAfterMs ?? 0, timing.retryDelayMs * 2 ** (attempt - 1)));
 }
 
+/** A durable timer `ms` after the orchestration's replay-safe current time (never the wall clock). */
+export function timerIn(context: df.OrchestrationContext, ms: number): df.TimerTask {
+  return context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + ms));
+}
+
 export function* callArm<T>(context: df.OrchestrationContext, activity: string, input: unknown, timing: Timing): Generator<df.Task, ArmResult<T>, unknown> {
   for (let attempt = 1; ; attempt++) {
     const result = (yield context.df.callActivity(activity, input)) as ArmResult<T>;
     if (result.ok || result.error.class !== 'retryable' || attempt >= timing.maxAttempts) return result;
-    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + backoffMs(timing, attempt, result.error.retryAfterMs)));
+    yield timerIn(context, backoffMs(timing, attempt, result.error.retryAfterMs));
   }
 }

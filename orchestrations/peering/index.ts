@@ -4,7 +4,7 @@ import './hub-writer';
 import './spoke';
 import './sweep';
 
-export { requestSpokeReconcile } from './start';
+export { requestSpokeReconcile, runtimeStatus } from './start';
 export { peeringDeps, timingFrom } from './deps';
 export * from './names';
 export type { SweepInput, SweepResult, HubEventInput } from './sweep';

@@ -14,7 +14,7 @@ export const ACTIVITY = {
   applyHubWork: 'applyHubPeeringWork',
   notifySpoke: 'notifySpokeOfHubWork',
   startHubWriter: 'startHubPeeringWriter',
-  hubWriterStatus: 'hubPeeringWriterStatus',
+  hubWriterActive: 'hubPeeringWriterActive',
   recordSpoke: 'recordSpokeOutcome',
   spokesOfHubEvent: 'spokesOfHubEvent',
   requestReconcile: 'requestSpokeReconcile',

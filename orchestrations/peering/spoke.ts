@@ -12,7 +12,7 @@ import type { ObservedVnet } from '../../shared/peering/model';
 import { describeChanges, describeOverlaps, pairState, planSpokePeering } from '../../shared/peering/spec';
 import type { TriggerInfo } from '../../shared/store/records';
 import type { RecordSpokeInput } from './activities';
-import { backoffMs, callArm } from './arm-retry';
+import { backoffMs, callArm, timerIn } from './arm-retry';
 import { ACTIVITY, HUB_QUEUE_ENTITY, HUB_WORK_DONE_EVENT, RECONCILE_EVENT, SPOKE_ORCHESTRATOR, hubQueueKey } from './names';
 import type { EnqueueResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeInput, SpokeObservation, Timing } from './types';
 
@@ -46,7 +46,7 @@ function* submitToHub(context: Ctx, input: SpokeInput, trigger: TriggerInfo, hub
     const enqueued = (yield context.df.callEntity(queue, 'enqueue', request)) as EnqueueResult;
     if (enqueued.startWriter) yield context.df.callActivity(ACTIVITY.startHubWriter, { instanceId: enqueued.startWriter, hubVnetId, queueKey });
     for (;;) {
-      const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + input.timing.hubReplyTimeoutMs));
+      const timer = timerIn(context, input.timing.hubReplyTimeoutMs);
       const answer = context.df.waitForExternalEvent(HUB_WORK_DONE_EVENT);
       const winner = yield context.df.Task.any([answer, timer]);
       if (winner !== answer) break;
@@ -58,8 +58,8 @@ function* submitToHub(context: Ctx, input: SpokeInput, trigger: TriggerInfo, hub
     // No answer in time: if the writer died, hand the queue to a new one; then ask again (the request replaces itself).
     const status = (yield context.df.callEntity(queue, 'status')) as { active: boolean; writerInstanceId: string | null };
     if (status.active && status.writerInstanceId) {
-      const runtime = (yield context.df.callActivity(ACTIVITY.hubWriterStatus, { instanceId: status.writerInstanceId })) as string | null;
-      if (runtime === null || ['Completed', 'Failed', 'Terminated', 'Canceled'].includes(runtime)) {
+      const alive = (yield context.df.callActivity(ACTIVITY.hubWriterActive, { instanceId: status.writerInstanceId })) as boolean;
+      if (!alive) {
         const next = (yield context.df.callEntity(queue, 'writerGone', status.writerInstanceId)) as EnqueueResult;
         if (next.startWriter) yield context.df.callActivity(ACTIVITY.startHubWriter, { instanceId: next.startWriter, hubVnetId, queueKey });
       }
@@ -156,7 +156,7 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Gene
       }
       // Both sides are as desired but still settling (e.g. Updating): look again shortly.
       lastNote = state.waitingFor ?? '';
-      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + backoffMs(timing, pass)));
+      yield timerIn(context, backoffMs(timing, pass));
       continue;
     }
     if (obs.mode === 'observe') {
@@ -176,7 +176,7 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Gene
         return { condition: { status: 'False', reason: error.code, message: `peering with ${obs.hubName} failed: ${error.message}${half}` }, details, audit: [] };
       }
       lastNote = `${error.code}: ${error.message}${half}`;
-      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + backoffMs(timing, pass, error.retryAfterMs)));
+      yield timerIn(context, backoffMs(timing, pass, error.retryAfterMs));
     }
     // Next pass: observe again, to verify what was written (or to retry what failed).
   }
@@ -185,7 +185,7 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Gene
 
 /** Takes one pending `reconcile` request, if any was raised while this execution ran. */
 function* pendingReconcile(context: Ctx): Generator<df.Task, TriggerInfo | undefined, unknown> {
-  const now = context.df.createTimer(context.df.currentUtcDateTime);
+  const now = timerIn(context, 0);
   const request = context.df.waitForExternalEvent(RECONCILE_EVENT);
   const winner = yield context.df.Task.any([request, now]);
   if (winner !== request) return undefined;

@@ -10,7 +10,13 @@ import type { SpokeInput, Timing } from './types';
 
 const ACTIVE = new Set(['Pending', 'Running', 'ContinuedAsNew', 'Suspended']);
 
-async function runtimeStatus(client: df.DurableClient, instanceId: string): Promise<string | undefined> {
+/** True while an instance can still run: it will see an event raised on it now. */
+export function isActive(runtimeStatus: string | undefined | null): boolean {
+  return runtimeStatus !== undefined && runtimeStatus !== null && ACTIVE.has(runtimeStatus);
+}
+
+/** The instance's runtime status, or undefined when no such instance exists (the client's 404). */
+export async function runtimeStatus(client: df.DurableClient, instanceId: string): Promise<string | undefined> {
   try {
     return (await client.getStatus(instanceId)).runtimeStatus;
   } catch (e) {
@@ -30,12 +36,12 @@ export async function requestSpokeReconcile(
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const status = await runtimeStatus(client, instanceId);
-    if (status !== undefined && ACTIVE.has(status)) {
+    if (isActive(status)) {
       await client.raiseEvent(instanceId, RECONCILE_EVENT, request.trigger);
       // The instance may have finished between the status read and the event (the event is then dropped):
       // read again and start a fresh one in that case.
       const after = await runtimeStatus(client, instanceId);
-      if (after !== undefined && ACTIVE.has(after)) return { instanceId, outcome: 'signalled' };
+      if (isActive(after)) return { instanceId, outcome: 'signalled' };
       continue;
     }
     try {

@@ -26,6 +26,15 @@ export interface SweepResult {
 /** Spokes handed over per activity call. */
 const REQUEST_CHUNK = 50;
 
+/** Hands spokes to their orchestrations, REQUEST_CHUNK per activity call, all calls in parallel. */
+function requestReconcileInChunks(context: df.OrchestrationContext, requests: Array<{ vnetId: string; trigger: TriggerInfo; snapshot?: ObservedVnet }>): df.Task[] {
+  const calls: df.Task[] = [];
+  for (let i = 0; i < requests.length; i += REQUEST_CHUNK) {
+    calls.push(context.df.callActivity(ACTIVITY.requestReconcile, { requests: requests.slice(i, i + REQUEST_CHUNK) }));
+  }
+  return calls;
+}
+
 const spokeSweep: df.OrchestrationHandler = function* (context) {
   const input = context.df.getInput<SweepInput>();
   const result: SweepResult = { subscriptions: [], started: 0, signalled: 0 };
@@ -40,11 +49,7 @@ const spokeSweep: df.OrchestrationHandler = function* (context) {
     }
     context.df.setCustomStatus(result);
   }
-  const calls: df.Task[] = [];
-  for (let i = 0; i < vnets.length; i += REQUEST_CHUNK) {
-    const requests = vnets.slice(i, i + REQUEST_CHUNK).map((snapshot) => ({ vnetId: snapshot.id, trigger: input.trigger, snapshot }));
-    calls.push(context.df.callActivity(ACTIVITY.requestReconcile, { requests }));
-  }
+  const calls = requestReconcileInChunks(context, vnets.map((snapshot) => ({ vnetId: snapshot.id, trigger: input.trigger, snapshot })));
   if (calls.length) {
     const outcomes = (yield context.df.Task.all(calls)) as ReconcileRequestOutcome[][];
     for (const o of outcomes.flat()) result[o.outcome] += 1;
@@ -64,11 +69,7 @@ const hubEvent: df.OrchestrationHandler = function* (context) {
   const input = context.df.getInput<HubEventInput>();
   const resolved = yield* callArm<string[]>(context, ACTIVITY.spokesOfHubEvent, { hubVnetId: input.hubVnetId, ...(input.peeringId ? { peeringId: input.peeringId } : {}) }, input.timing);
   if (!resolved.ok) return { spokes: [], error: `${resolved.error.code}: ${resolved.error.message}` };
-  const calls: df.Task[] = [];
-  for (let i = 0; i < resolved.value.length; i += REQUEST_CHUNK) {
-    const requests = resolved.value.slice(i, i + REQUEST_CHUNK).map((vnetId) => ({ vnetId, trigger: input.trigger }));
-    calls.push(context.df.callActivity(ACTIVITY.requestReconcile, { requests }));
-  }
+  const calls = requestReconcileInChunks(context, resolved.value.map((vnetId) => ({ vnetId, trigger: input.trigger })));
   if (calls.length) yield context.df.Task.all(calls);
   return { spokes: resolved.value };
 };

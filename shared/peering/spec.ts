@@ -64,7 +64,8 @@ export function spokeSideFlags(hub: ObservedVnet, spoke: ObservedVnet, options: 
 
 const FLAG_NAMES: readonly (keyof PeeringFlags)[] = ['allowVirtualNetworkAccess', 'allowForwardedTraffic', 'allowGatewayTransit', 'useRemoteGateways'];
 
-function flagsDiffer(actual: PeeringFlags, desired: PeeringFlags): string[] {
+/** Names of the flags whose values differ between `actual` and `desired` (empty: the same). */
+export function flagsDiffer(actual: PeeringFlags, desired: PeeringFlags): string[] {
   return FLAG_NAMES.filter((k) => actual[k] !== desired[k]);
 }
 

@@ -90,7 +90,11 @@ export function createTablesRecordStore(connection: TablesConnection): RecordSto
       }));
       // Entries of one resource go in one entity-group transaction (one round trip, all or nothing; at most 100).
       const byPartition = new Map<string, TableEntity<Record<string, unknown>>[]>();
-      for (const row of rows) byPartition.set(row.partitionKey, [...(byPartition.get(row.partitionKey) ?? []), row]);
+      for (const row of rows) {
+        const group = byPartition.get(row.partitionKey);
+        if (group) group.push(row);
+        else byPartition.set(row.partitionKey, [row]);
+      }
       for (const group of byPartition.values()) {
         for (let i = 0; i < group.length; i += 100) {
           const chunk = group.slice(i, i + 100);

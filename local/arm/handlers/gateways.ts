@@ -13,7 +13,7 @@ import {
   record,
   requireLocation,
   requireResourceGroup,
-  startLro,
+  provisioningOutcome, startLro,
   tagsOf,
 } from '../context';
 import { ArmError, invalidRequestContent, invalidResourceReference, resourceNotFound } from '../errors';
@@ -156,13 +156,7 @@ export function putGateway(core: EmulatorCore, ctx: RequestContext, rg: string, 
     lockKeys: [key, gateway.vnetKey],
     resourceUri: gateway.id,
     operationType: GATEWAY_TYPE,
-    complete: () => {
-      gateway.provisioningState = 'Succeeded';
-      gateway.etag = newEtag();
-    },
-    fail: () => {
-      gateway.provisioningState = 'Failed';
-    },
+    ...provisioningOutcome(gateway),
   });
   return acceptedPut(core, op, !existing, gatewayWire(gateway));
 }

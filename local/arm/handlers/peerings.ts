@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { overlappingPrefixes } from '../addressSpace';
 import type { ArmResponse, EmulatorCore, RequestContext } from '../context';
-import { acceptedDelete, acceptedPut, bool, newEtag, pagedAnswer, parseJsonBody, record, startLro, stringArray } from '../context';
+import { acceptedDelete, acceptedPut, bool, newEtag, pagedAnswer, parseJsonBody, record, provisioningOutcome, startLro, stringArray } from '../context';
 import { ArmError, childNotFound, invalidRequestContent, invalidResourceReference } from '../errors';
 import { idKey } from '../resourceId';
 import type { PeeringRecord } from '../state';
@@ -259,17 +259,14 @@ export function putPeering(core: EmulatorCore, ctx: RequestContext, rg: string, 
     lockKeys,
     resourceUri: peering.id,
     operationType: PEERING_TYPE,
-    complete: () => {
-      if (!core.state.peerings.has(idKey(peering.id))) return;
-      const currentRemote = core.state.virtualNetworks.get(remoteKey);
-      if (sync && currentRemote) peering.syncedRemotePrefixes = [...currentRemote.addressPrefixes];
-      applyPeeringState(core, peering);
-      peering.provisioningState = 'Succeeded';
-      peering.etag = newEtag();
-    },
-    fail: () => {
-      peering.provisioningState = 'Failed';
-    },
+    ...provisioningOutcome(peering, {
+      stillCurrent: () => core.state.peerings.has(idKey(peering.id)),
+      effects: () => {
+        const currentRemote = core.state.virtualNetworks.get(remoteKey);
+        if (sync && currentRemote) peering.syncedRemotePrefixes = [...currentRemote.addressPrefixes];
+        applyPeeringState(core, peering);
+      },
+    }),
   });
   return acceptedPut(core, op, !existing, peeringWire(core, peering));
 }

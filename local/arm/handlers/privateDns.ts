@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ArmResponse, EmulatorCore, RequestContext } from '../context';
-import { lroRetryAfter, notify, pagedAnswer, parseJsonBody, record, requireResourceGroup, startLro, statusUrl, tagsOf, bool } from '../context';
+import { lroRetryAfter, notify, pagedAnswer, parseJsonBody, record, requireResourceGroup, provisioningOutcome, startLro, statusUrl, tagsOf, bool } from '../context';
 import {
   ArmError,
   childNotFound,
@@ -176,13 +176,7 @@ export function putZone(core: EmulatorCore, ctx: RequestContext, rg: string, zon
     lockKeys: [key],
     resourceUri: zone.id,
     operationType: ZONE_TYPE,
-    complete: () => {
-      zone.provisioningState = 'Succeeded';
-      zone.etag = dnsEtag();
-    },
-    fail: () => {
-      zone.provisioningState = 'Failed';
-    },
+    ...provisioningOutcome(zone, { etag: dnsEtag }),
     result: () => zoneWire(zone),
   });
   return acceptedDns(core, ctx, op);
@@ -380,13 +374,7 @@ export function putLink(core: EmulatorCore, ctx: RequestContext, rg: string, zon
     lockKeys: [lockKey],
     resourceUri: link.id,
     operationType: LINK_TYPE,
-    complete: () => {
-      link.provisioningState = 'Succeeded';
-      link.etag = dnsEtag();
-    },
-    fail: () => {
-      link.provisioningState = 'Failed';
-    },
+    ...provisioningOutcome(link, { etag: dnsEtag }),
     result: () => linkWire(link),
   });
   return acceptedDns(core, ctx, op);

@@ -16,7 +16,7 @@ import {
   record,
   requireLocation,
   requireResourceGroup,
-  startLro,
+  provisioningOutcome, startLro,
   stringArray,
   tagsOf,
 } from '../context';
@@ -187,13 +187,7 @@ export function putPrivateEndpoint(core: EmulatorCore, ctx: RequestContext, rg: 
     lockKeys: [key],
     resourceUri: pe.id,
     operationType: PE_TYPE,
-    complete: () => {
-      pe.provisioningState = 'Succeeded';
-      pe.etag = newEtag();
-    },
-    fail: () => {
-      pe.provisioningState = 'Failed';
-    },
+    ...provisioningOutcome(pe),
   });
   return acceptedPut(core, op, !existing, privateEndpointWire(pe));
 }
@@ -336,17 +330,14 @@ export function putZoneGroup(core: EmulatorCore, ctx: RequestContext, rg: string
     lockKeys: [peKey],
     resourceUri: group.id,
     operationType: ZONE_GROUP_TYPE,
-    complete: () => {
-      if (pe.zoneGroup !== group) return;
-      // Records of zones dropped from the group go; the new configs' records are (re)written.
-      removeZoneGroupRecords(core, group);
-      group.configs = configs.map((c) => ({ ...c, recordSets: writeZoneRecords(core, pe, c.privateDnsZoneId) }));
-      group.provisioningState = 'Succeeded';
-      group.etag = newEtag();
-    },
-    fail: () => {
-      group.provisioningState = 'Failed';
-    },
+    ...provisioningOutcome(group, {
+      stillCurrent: () => pe.zoneGroup === group,
+      effects: () => {
+        // Records of zones dropped from the group go; the new configs' records are (re)written.
+        removeZoneGroupRecords(core, group);
+        group.configs = configs.map((c) => ({ ...c, recordSets: writeZoneRecords(core, pe, c.privateDnsZoneId) }));
+      },
+    }),
   });
   return acceptedPut(core, op, !existing, zoneGroupWire(pe, group));
 }

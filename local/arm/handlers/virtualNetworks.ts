@@ -10,7 +10,7 @@ import {
   record,
   requireLocation,
   requireResourceGroup,
-  startLro,
+  provisioningOutcome, startLro,
   stringArray,
   tagsOf,
   newEtag,
@@ -220,13 +220,7 @@ export function putVirtualNetwork(core: EmulatorCore, ctx: RequestContext, rg: s
     lockKeys: [key],
     resourceUri: vnet.id,
     operationType: VNET_TYPE,
-    complete: () => {
-      vnet.provisioningState = 'Succeeded';
-      vnet.etag = newEtag();
-    },
-    fail: () => {
-      vnet.provisioningState = 'Failed';
-    },
+    ...provisioningOutcome(vnet),
   });
   return acceptedPut(core, op, !existing, vnetWire(core, vnet));
 }
