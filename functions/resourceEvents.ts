@@ -9,7 +9,8 @@ import * as df from 'durable-functions';
 import { parseResourceEvent, type ResourceEvent } from '../shared/events/resource-event';
 import { routePeeringEvent } from '../shared/peering/events';
 import type { TriggerInfo } from '../shared/store/records';
-import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, peeringDeps, requestSpokeReconcile, runtimeStatus, timingFrom, type HubEventInput } from '../orchestrations/peering';
+import { flowDeps, runtimeStatus, timingFrom } from '../orchestrations/common';
+import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, requestSpokeReconcile, type HubEventInput } from '../orchestrations/peering';
 
 /** Rejected events are kept together (GET /api/events/rejected), whatever their subject. */
 export const REJECTED_EVENTS = 'rejected-events';
@@ -31,7 +32,7 @@ function field(raw: unknown, name: string): string | undefined {
 }
 
 export async function resourceEvents(raw: unknown, context: InvocationContext): Promise<void> {
-  const { config, store } = peeringDeps();
+  const { config, store } = flowDeps();
   const parsed = parseResourceEvent(raw);
   if (!parsed.ok) {
     const eventId = field(raw, 'id');
@@ -91,7 +92,7 @@ export async function listRejectedEvents(request: HttpRequest): Promise<HttpResp
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     return { status: 400, jsonBody: { error: { code: 'InvalidQuery', message: `limit must be a whole number from 1 to 1000 (got "${raw}")` } } };
   }
-  const events = await peeringDeps().store.listAudit(REJECTED_EVENTS, limit);
+  const events = await flowDeps().store.listAudit(REJECTED_EVENTS, limit);
   return { status: 200, jsonBody: { count: events.length, events } };
 }
 

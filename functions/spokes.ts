@@ -10,7 +10,8 @@ import * as df from 'durable-functions';
 import { z } from 'zod';
 import { parseResourceId } from '../shared/azure/resource-id';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
-import { peeringDeps, requestSpokeReconcile, SPOKE_SWEEP_ORCHESTRATOR, spokeInstanceId, timingFrom, type SweepInput } from '../orchestrations/peering';
+import { flowDeps, timingFrom } from '../orchestrations/common';
+import { requestSpokeReconcile, SPOKE_SWEEP_ORCHESTRATOR, spokeInstanceId, type SweepInput } from '../orchestrations/peering';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._()-]{0,89}$/;
@@ -49,7 +50,7 @@ export async function listSpokes(request: HttpRequest): Promise<HttpResponseInit
   if (status !== null && !['True', 'False', 'Unknown'].includes(status)) {
     return problem(400, 'InvalidQuery', `status must be True, False or Unknown (got "${status}")`);
   }
-  const records = await peeringDeps().store.listRecords('spoke');
+  const records = await flowDeps().store.listRecords('spoke');
   const spokes = records
     .filter((r) => (status === null || r.condition.status === status) && (reason === null || r.condition.reason.toLowerCase() === reason.toLowerCase()))
     .sort((a, b) => a.resourceId.localeCompare(b.resourceId))
@@ -60,7 +61,7 @@ export async function listSpokes(request: HttpRequest): Promise<HttpResponseInit
 export async function getSpoke(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const parsed = vnetIdFrom(request);
   if (!parsed.ok) return parsed.response;
-  const { store } = peeringDeps();
+  const { store } = flowDeps();
   const record = await store.getRecord('spoke', parsed.vnetId);
   const audit = await store.listAudit(parsed.vnetId, 50);
   const instanceId = spokeInstanceId(parsed.vnetId);
@@ -96,7 +97,7 @@ export async function reconcileAll(request: HttpRequest, context: InvocationCont
   if (!parsed.success) {
     return problem(400, 'InvalidBody', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   }
-  const { config } = peeringDeps();
+  const { config } = flowDeps();
   const requested = (parsed.data.subscriptions ?? config.watchedSubscriptions).map((s) => s.toLowerCase());
   const unwatched = requested.filter((s) => !config.watchedSubscriptions.includes(s));
   if (unwatched.length) {
@@ -113,7 +114,7 @@ export async function reconcileAll(request: HttpRequest, context: InvocationCont
 export async function reconcileOne(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const parsed = vnetIdFrom(request);
   if (!parsed.ok) return parsed.response;
-  const { config } = peeringDeps();
+  const { config } = flowDeps();
   const trigger: TriggerInfo = { source: 'http', correlationId: context.invocationId };
   const result = await requestSpokeReconcile(df.getClient(context), { vnetId: parsed.vnetId, trigger, timing: timingFrom(config) });
   return { status: 202, jsonBody: { vnetId: parsed.vnetId, ...result } };

@@ -12,23 +12,17 @@ import type { ObservedPeering, ObservedVnet } from '../../shared/peering/model';
 import { selectSpoke } from '../../shared/peering/selection';
 import { flagsDiffer, peeringTo } from '../../shared/peering/spec';
 import { nextCondition, type AuditEntry, type Condition, type TriggerInfo } from '../../shared/store/records';
-import { peeringDeps, timingFrom } from './deps';
+import { arm } from '../common/arm-retry';
+import { flowDeps, timingFrom } from '../common/deps';
+import { isActive, runtimeStatus, type ReconcileRequestOutcome } from '../common/start';
 import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_ORCHESTRATOR } from './names';
-import { isActive, requestSpokeReconcile, runtimeStatus, type ReconcileRequestOutcome } from './start';
+import { requestSpokeReconcile } from './start';
 import type { AppliedChange, ArmResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeObservation } from './types';
-
-async function arm<T>(work: () => Promise<T>): Promise<ArmResult<T>> {
-  try {
-    return { ok: true, value: await work() };
-  } catch (e) {
-    return { ok: false, error: classifyArmError(e) };
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function observeSpoke(input: { vnetId: string; snapshot?: ObservedVnet }): Promise<ArmResult<SpokeObservation>> {
-  const { config, network } = peeringDeps();
+  const { config, network } = flowDeps();
   return arm(async (): Promise<SpokeObservation> => {
     const vnet = input.snapshot ?? (await network.getVnet(input.vnetId));
     if (!vnet) return { kind: 'absent' };
@@ -44,7 +38,7 @@ export async function observeSpoke(input: { vnetId: string; snapshot?: ObservedV
 
 /** The hub-side peerings still pointing at a deleted spoke, found on every configured hub. */
 export async function observeRemoval(input: { vnetId: string }): Promise<ArmResult<{ removals: PeeringRemoval[]; mode: 'enforce' | 'observe' }>> {
-  const { config, network } = peeringDeps();
+  const { config, network } = flowDeps();
   return arm(async () => {
     const removals: PeeringRemoval[] = [];
     for (const hubConfig of config.hubs) {
@@ -65,7 +59,7 @@ const peeringId = (vnetId: string, name: string): string => `${vnetId}/virtualNe
  * a change that is no longer needed is skipped, a Disconnected peering is deleted and created again.
  */
 async function applyChange(change: HubChange, request: HubWorkRequest, mode: 'enforce' | 'observe'): Promise<{ applied: AppliedChange; audit: AuditEntry[]; error?: ClassifiedError }> {
-  const { config, network } = peeringDeps();
+  const { config, network } = flowDeps();
   const timing = timingFrom(config);
   const target = peeringId(change.vnetId, change.name);
   const audit: AuditEntry[] = [];
@@ -122,7 +116,7 @@ async function applyChange(change: HubChange, request: HubWorkRequest, mode: 'en
 
 /** Runs one request's writes in order (hub side first), records them, and answers the spoke orchestration. */
 export async function applyHubWork(request: HubWorkRequest, context: InvocationContext): Promise<HubWorkReply> {
-  const { config, store } = peeringDeps();
+  const { config, store } = flowDeps();
   const applied: AppliedChange[] = [];
   const audit: AuditEntry[] = [];
   let error: ClassifiedError | undefined;
@@ -190,7 +184,7 @@ export interface RecordSpokeInput {
 
 /** Writes the spoke's current condition (keeping its transition time when unchanged) and audit entries. */
 export async function recordSpoke(input: RecordSpokeInput): Promise<void> {
-  const { store } = peeringDeps();
+  const { store } = flowDeps();
   const now = new Date().toISOString();
   const previous = await store.getRecord('spoke', input.vnetId);
   await store.putRecord({
@@ -209,7 +203,7 @@ export async function recordSpoke(input: RecordSpokeInput): Promise<void> {
  * spoke whose record names it. A hub VNet event (its address space may have changed): every VNet it is peered with.
  */
 export async function spokesOfHubEvent(input: { hubVnetId: string; peeringId?: string }): Promise<ArmResult<string[]>> {
-  const { network, store } = peeringDeps();
+  const { network, store } = flowDeps();
   return arm(async () => {
     if (!input.peeringId) {
       const hub = await network.getVnet(input.hubVnetId);
@@ -228,7 +222,7 @@ export async function requestReconcile(
   context: InvocationContext,
 ): Promise<ReconcileRequestOutcome[]> {
   const client = df.getClient(context);
-  const timing = timingFrom(peeringDeps().config);
+  const timing = timingFrom(flowDeps().config);
   const out: ReconcileRequestOutcome[] = [];
   for (const request of input.requests) out.push(await requestSpokeReconcile(client, { ...request, timing }));
   return out;
@@ -236,7 +230,7 @@ export async function requestReconcile(
 
 /** Every VNet of a watched subscription except the hubs, from one paged list per subscription. */
 export async function listSpokeCandidates(input: { subscriptionId: string }): Promise<ArmResult<ObservedVnet[]>> {
-  const { config, network } = peeringDeps();
+  const { config, network } = flowDeps();
   return arm(async () => (await network.listVnets(input.subscriptionId)).filter((v) => !config.hubs.some((h) => sameResource(h.vnetId, v.id))));
 }
 

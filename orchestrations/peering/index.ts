@@ -4,7 +4,6 @@ import './hub-writer';
 import './spoke';
 import './sweep';
 
-export { requestSpokeReconcile, runtimeStatus } from './start';
-export { peeringDeps, timingFrom } from './deps';
+export { requestSpokeReconcile } from './start';
 export * from './names';
 export type { SweepInput, SweepResult, HubEventInput } from './sweep';

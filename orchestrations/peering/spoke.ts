@@ -12,7 +12,7 @@ import type { ObservedVnet } from '../../shared/peering/model';
 import { describeChanges, describeOverlaps, pairState, planSpokePeering } from '../../shared/peering/spec';
 import type { TriggerInfo } from '../../shared/store/records';
 import type { RecordSpokeInput } from './activities';
-import { backoffMs, callArm, timerIn } from './arm-retry';
+import { backoffMs, callArm, timerIn } from '../common/arm-retry';
 import { ACTIVITY, HUB_QUEUE_ENTITY, HUB_WORK_DONE_EVENT, RECONCILE_EVENT, SPOKE_ORCHESTRATOR, hubQueueKey } from './names';
 import type { EnqueueResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeInput, SpokeObservation, Timing } from './types';
 

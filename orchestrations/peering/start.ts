@@ -1,56 +1,15 @@
-/**
- * Asking for a spoke to be reconciled: start its orchestration, or, when one is already running, tell it to run one
- * more pass when it ends. Never a second writer (one instance ID per spoke), never a lost request.
- */
+/** Asking for a spoke to be reconciled (see ../common/start.ts). */
 import type * as df from 'durable-functions';
 import type { ObservedVnet } from '../../shared/peering/model';
 import type { TriggerInfo } from '../../shared/store/records';
+import { startOrSignal, type ReconcileRequestOutcome } from '../common/start';
 import { RECONCILE_EVENT, SPOKE_ORCHESTRATOR, spokeInstanceId } from './names';
 import type { SpokeInput, Timing } from './types';
 
-const ACTIVE = new Set(['Pending', 'Running', 'ContinuedAsNew', 'Suspended']);
-
-/** True while an instance can still run: it will see an event raised on it now. */
-export function isActive(runtimeStatus: string | undefined | null): boolean {
-  return runtimeStatus !== undefined && runtimeStatus !== null && ACTIVE.has(runtimeStatus);
-}
-
-/** The instance's runtime status, or undefined when no such instance exists (the client's 404). */
-export async function runtimeStatus(client: df.DurableClient, instanceId: string): Promise<string | undefined> {
-  try {
-    return (await client.getStatus(instanceId)).runtimeStatus;
-  } catch (e) {
-    if (/404/.test((e as Error).message)) return undefined;
-    throw e;
-  }
-}
-
-export type ReconcileRequestOutcome = { instanceId: string; outcome: 'started' | 'signalled' };
-
-export async function requestSpokeReconcile(
+export function requestSpokeReconcile(
   client: df.DurableClient,
   request: { vnetId: string; trigger: TriggerInfo; timing: Timing; snapshot?: ObservedVnet },
 ): Promise<ReconcileRequestOutcome> {
-  const instanceId = spokeInstanceId(request.vnetId);
   const input: SpokeInput = { vnetId: request.vnetId, trigger: request.trigger, timing: request.timing, ...(request.snapshot ? { snapshot: request.snapshot } : {}) };
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const status = await runtimeStatus(client, instanceId);
-    if (isActive(status)) {
-      await client.raiseEvent(instanceId, RECONCILE_EVENT, request.trigger);
-      // The instance may have finished between the status read and the event (the event is then dropped):
-      // read again and start a fresh one in that case.
-      const after = await runtimeStatus(client, instanceId);
-      if (isActive(after)) return { instanceId, outcome: 'signalled' };
-      continue;
-    }
-    try {
-      await client.startNew(SPOKE_ORCHESTRATOR, { instanceId, input });
-      return { instanceId, outcome: 'started' };
-    } catch (e) {
-      // Another trigger started it first (409 with NonRunningStates): signal that one instead.
-      lastError = e;
-    }
-  }
-  throw new Error(`Could not start or signal ${instanceId} for ${request.vnetId}: ${String((lastError as Error | undefined)?.message ?? 'it kept finishing while being signalled')}`);
+  return startOrSignal(client, { orchestrator: SPOKE_ORCHESTRATOR, instanceId: spokeInstanceId(request.vnetId), input, event: RECONCILE_EVENT, eventData: request.trigger, what: request.vnetId });
 }

@@ -6,9 +6,9 @@
 import * as df from 'durable-functions';
 import type { ObservedVnet } from '../../shared/peering/model';
 import type { TriggerInfo } from '../../shared/store/records';
-import { callArm } from './arm-retry';
+import { callArm } from '../common/arm-retry';
 import { ACTIVITY, HUB_EVENT_ORCHESTRATOR, SPOKE_SWEEP_ORCHESTRATOR } from './names';
-import type { ReconcileRequestOutcome } from './start';
+import type { ReconcileRequestOutcome } from '../common/start';
 import type { Timing } from './types';
 
 export interface SweepInput {

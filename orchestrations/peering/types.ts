@@ -3,19 +3,9 @@ import type { ClassifiedError } from '../../shared/azure/errors';
 import type { ObservedVnet } from '../../shared/peering/model';
 import type { PeeringChange, PeeringOptions } from '../../shared/peering/spec';
 import type { TriggerInfo } from '../../shared/store/records';
+import type { Timing } from '../common/types';
 
-/** Retry and wait bounds, fixed when an orchestration starts so that replay sees the same values. */
-export interface Timing {
-  /** First backoff step; doubled per attempt, capped at maxRetryDelayMs. */
-  retryDelayMs: number;
-  maxRetryDelayMs: number;
-  /** Attempts of one ARM call (reads by the orchestrator, writes by the hub writer) before giving up. */
-  maxAttempts: number;
-  /** How long a spoke waits for its hub writer before checking on it. */
-  hubReplyTimeoutMs: number;
-  /** Observe -> write -> verify rounds per execution before recording NotConverged. */
-  maxPasses: number;
-}
+export type { ArmResult, Timing } from '../common/types';
 
 export interface SpokeInput {
   vnetId: string;
@@ -24,8 +14,6 @@ export interface SpokeInput {
   /** The VNet as a subscription-wide list returned it (sweeps), used instead of a GET on the first pass. */
   snapshot?: ObservedVnet;
 }
-
-export type ArmResult<T> = { ok: true; value: T } | { ok: false; error: ClassifiedError };
 
 export type SpokeObservation =
   | { kind: 'absent' }

@@ -53,11 +53,35 @@ const peeringSchema = z
   })
   .strict();
 
+/** Azure resource group names: 1-90 letters, digits, `._()-`, not ending in a period. */
+const resourceGroupName = z.string().regex(/^[-\w._()]{0,89}[-\w_()]$/u, 'must be a resource group name (1-90 letters, digits, "._()-", not ending in ".")');
+
+const privateDnsSchema = z
+  .object({
+    /** The connectivity subscription and resource group that hold the central privatelink zones. */
+    zonesSubscriptionId: z.string().regex(GUID, 'must be a subscription GUID'),
+    zonesResourceGroup: resourceGroupName,
+    /** A privatelink zone an endpoint needs but that does not exist is created (and linked to every hub VNet). */
+    createMissingZones: z.boolean().default(false),
+    /** The zone group the control plane writes on each endpoint (one per endpoint). */
+    zoneGroupName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'must be 1-80 letters, digits, ".", "_" or "-"').default('default'),
+    /** An existing zone group pointing at other zones (e.g. made by a policy): `report` it, or `replace` its zones. */
+    foreignZoneGroups: z.enum(['report', 'replace']).default('report'),
+    /**
+     * A name already registered for another live endpoint: `report` the conflict and leave the record alone, or
+     * let the newest endpoint (first seen later) take the name. Either way the decision is kept, never flip-flopped.
+     */
+    conflicts: z.enum(['report', 'newest-wins']).default('report'),
+  })
+  .strict();
+
 export const topologyDocumentSchema = z
   .object({
     watchedSubscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1, 'name at least one subscription to watch'),
     hubs: z.array(hubSchema).min(1, 'configure at least one hub'),
     peering: peeringSchema.default(() => peeringSchema.parse({})),
+    /** Private endpoint DNS registration; without this block private endpoint events are ignored. */
+    privateDns: privateDnsSchema.optional(),
   })
   .strict()
   .superRefine((doc, ctx) => {
@@ -78,6 +102,8 @@ export const topologyDocumentSchema = z
   });
 
 export type TopologyDocument = z.infer<typeof topologyDocumentSchema>;
+
+export type PrivateDnsConfig = NonNullable<TopologyDocument['privateDns']>;
 
 export interface HubConfig {
   name: string;
@@ -107,6 +133,8 @@ export interface ControlPlaneConfig {
   watchedSubscriptions: string[];
   hubs: HubConfig[];
   peering: TopologyDocument['peering'];
+  /** Private endpoint DNS registration, when configured. */
+  privateDns?: PrivateDnsConfig;
   /** The control plane's own identity (app/client and object IDs, lower case): events of its own writes are skipped. */
   ownPrincipalIds: string[];
   tenantId?: string;
@@ -210,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, baseDir: string = process.cwd
     watchedSubscriptions: doc.watchedSubscriptions.map((s) => s.toLowerCase()),
     hubs: doc.hubs.map((h) => ({ name: h.name ?? h.region, region: h.region, vnetId: h.vnetId })),
     peering: doc.peering,
+    ...(doc.privateDns ? { privateDns: { ...doc.privateDns, zonesSubscriptionId: doc.privateDns.zonesSubscriptionId.toLowerCase() } } : {}),
     ownPrincipalIds: (env.CONTROL_PLANE_PRINCIPAL_IDS ?? '').split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== ''),
     ...(env.AZURE_TENANT_ID ? { tenantId: env.AZURE_TENANT_ID } : {}),
   };

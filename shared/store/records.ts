@@ -28,7 +28,8 @@ export interface TriggerInfo {
   eventTime?: string;
 }
 
-export type ManagedKind = 'spoke' | 'endpoint';
+/** `dnsName`: the control plane's claim on one FQDN in the central zones (which endpoint it resolves to). */
+export type ManagedKind = 'spoke' | 'endpoint' | 'dnsName';
 
 export interface ManagedRecord {
   kind: ManagedKind;
@@ -68,6 +69,15 @@ export interface RecordStore {
   getRecord(kind: ManagedKind, resourceId: string): Promise<ManagedRecord | null>;
   putRecord(record: ManagedRecord): Promise<void>;
   listRecords(kind: ManagedKind): Promise<ManagedRecord[]>;
+  /** The record with an opaque version (the Tables ETag), for compare-and-set. */
+  getVersioned(kind: ManagedKind, resourceId: string): Promise<{ record: ManagedRecord; version: string } | null>;
+  /**
+   * Writes the record only if it is still at `version` (`null`: only if it does not exist). False when another
+   * writer got there first: read again and decide again.
+   */
+  putRecordIf(record: ManagedRecord, version: string | null): Promise<boolean>;
+  /** Deletes the record only if it is still at `version`; false when it changed (absent counts as done). */
+  deleteRecordIf(kind: ManagedKind, resourceId: string, version: string): Promise<boolean>;
 }
 
 /**

@@ -36,6 +36,22 @@ function invertedTime(iso: string): string {
   return String(253402300799999 - Date.parse(iso)).padStart(15, '0');
 }
 
+const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number }).statusCode;
+
+function toEntity(record: ManagedRecord): TableEntity<Record<string, unknown>> {
+  return {
+    partitionKey: record.kind,
+    rowKey: tableKey(record.resourceId),
+    resourceId: record.resourceId,
+    condition: json(record.condition),
+    details: json(record.details),
+    ...(record.lastTrigger ? { lastTrigger: json(record.lastTrigger) } : {}),
+    updatedAt: record.updatedAt,
+    status: record.condition.status,
+    reason: record.condition.reason,
+  };
+}
+
 export type TablesConnection = { connectionString: string } | { accountUrl: string; credential: TokenCredential };
 
 export function createTablesRecordStore(connection: TablesConnection): RecordStore {
@@ -131,26 +147,46 @@ export function createTablesRecordStore(connection: TablesConnection): RecordSto
       try {
         return toRecord(await records.getEntity<Record<string, unknown>>(kind, tableKey(resourceId)));
       } catch (e) {
-        if ((e as { statusCode?: number }).statusCode === 404) return null;
+        if (statusOf(e) === 404) return null;
         throw e;
       }
     },
     async putRecord(record) {
       await ensure(records);
-      await records.upsertEntity(
-        {
-          partitionKey: record.kind,
-          rowKey: tableKey(record.resourceId),
-          resourceId: record.resourceId,
-          condition: json(record.condition),
-          details: json(record.details),
-          ...(record.lastTrigger ? { lastTrigger: json(record.lastTrigger) } : {}),
-          updatedAt: record.updatedAt,
-          status: record.condition.status,
-          reason: record.condition.reason,
-        },
-        'Replace',
-      );
+      await records.upsertEntity(toEntity(record), 'Replace');
+    },
+    async getVersioned(kind, resourceId) {
+      await ensure(records);
+      try {
+        const e = await records.getEntity<Record<string, unknown>>(kind, tableKey(resourceId));
+        return { record: toRecord(e), version: String(e.etag) };
+      } catch (e) {
+        if (statusOf(e) === 404) return null;
+        throw e;
+      }
+    },
+    async putRecordIf(record, version) {
+      await ensure(records);
+      try {
+        if (version === null) await records.createEntity(toEntity(record));
+        else await records.updateEntity(toEntity(record), 'Replace', { etag: version });
+        return true;
+      } catch (e) {
+        // 409: created meanwhile; 412: changed meanwhile; 404: deleted meanwhile.
+        if ([404, 409, 412].includes(statusOf(e) ?? 0)) return false;
+        throw e;
+      }
+    },
+    async deleteRecordIf(kind, resourceId, version) {
+      await ensure(records);
+      try {
+        await records.deleteEntity(kind, tableKey(resourceId), { etag: version });
+        return true;
+      } catch (e) {
+        if (statusOf(e) === 404) return true;
+        if (statusOf(e) === 412) return false;
+        throw e;
+      }
     },
     async listRecords(kind) {
       await ensure(records);

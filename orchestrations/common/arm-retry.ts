@@ -4,6 +4,7 @@
  * times; terminal ones return at once. Durable's own retry options cannot honour Retry-After, hence this helper.
  */
 import type * as df from 'durable-functions';
+import { classifyArmError } from '../../shared/azure/errors';
 import type { ArmResult, Timing } from './types';
 
 export function backoffMs(timing: Timing, attempt: number, retryAfterMs?: number): number {
@@ -20,5 +21,14 @@ export function* callArm<T>(context: df.OrchestrationContext, activity: string, 
     const result = (yield context.df.callActivity(activity, input)) as ArmResult<T>;
     if (result.ok || result.error.class !== 'retryable' || attempt >= timing.maxAttempts) return result;
     yield timerIn(context, backoffMs(timing, attempt, result.error.retryAfterMs));
+  }
+}
+
+/** Runs an ARM call in an activity, returning a classified failure as a value instead of throwing. */
+export async function arm<T>(work: () => Promise<T>): Promise<ArmResult<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (e) {
+    return { ok: false, error: classifyArmError(e) };
   }
 }

@@ -1,31 +1,37 @@
 /**
- * The flow's dependencies, built once per process from the configuration (app settings): the ARM network port and
- * the record store. Activities and triggers reach them here; nothing else constructs clients.
+ * The flows' dependencies, built once per process from the configuration (app settings): the ARM ports (network
+ * for peering, DNS for private endpoints) and the record store. Activities and triggers reach them here; nothing
+ * else constructs clients.
  */
 import { armClientOptions, armCredential, lroOptions } from '../../shared/azure/clients';
+import { createDnsAdapter } from '../../shared/azure/dns-adapter';
 import { createNetworkAdapter } from '../../shared/azure/network-adapter';
 import { currentConfig, type ControlPlaneConfig } from '../../shared/config';
+import type { DnsPort } from '../../shared/dns/ports';
 import type { NetworkPort } from '../../shared/peering/ports';
 import type { RecordStore } from '../../shared/store/records';
 import { createTablesRecordStore } from '../../shared/store/tables-store';
 import type { Timing } from './types';
 
-export interface PeeringDeps {
+export interface FlowDeps {
   config: ControlPlaneConfig;
   network: NetworkPort;
+  dns: DnsPort;
   store: RecordStore;
 }
 
-let deps: PeeringDeps | undefined;
+let deps: FlowDeps | undefined;
 
 /** Built again only when the configuration changed (a new object from currentConfig). */
-export function peeringDeps(): PeeringDeps {
+export function flowDeps(): FlowDeps {
   const config = currentConfig();
   if (deps?.config === config) return deps;
   const credential = armCredential(config);
+  const arm = { credential, clientOptions: armClientOptions(config), lro: lroOptions(config) };
   deps = {
     config,
-    network: createNetworkAdapter({ credential, clientOptions: armClientOptions(config), lro: lroOptions(config) }),
+    network: createNetworkAdapter(arm),
+    dns: createDnsAdapter(arm),
     store: createTablesRecordStore('connectionString' in config.tables ? config.tables : { accountUrl: config.tables.accountUrl, credential }),
   };
   return deps;

@@ -1,0 +1,4 @@
+/** What the flows share: dependencies, timing, start-or-signal, ARM retries. */
+export { flowDeps, timingFrom, type FlowDeps } from './deps';
+export { isActive, runtimeStatus, startOrSignal, type ReconcileRequestOutcome } from './start';
+export type { ArmResult, Timing } from './types';

@@ -1,0 +1,52 @@
+/**
+ * Asking for a resource to be reconciled: start its orchestration (one instance ID per resource), or, when one is
+ * already running, raise an event telling it to run one more pass when it ends. Never a second writer, never a
+ * lost request.
+ */
+import type * as df from 'durable-functions';
+
+const ACTIVE = new Set(['Pending', 'Running', 'ContinuedAsNew', 'Suspended']);
+
+/** True while an instance can still run: it will see an event raised on it now. */
+export function isActive(runtimeStatus: string | undefined | null): boolean {
+  return runtimeStatus !== undefined && runtimeStatus !== null && ACTIVE.has(runtimeStatus);
+}
+
+/** The instance's runtime status, or undefined when no such instance exists (the client's 404). */
+export async function runtimeStatus(client: df.DurableClient, instanceId: string): Promise<string | undefined> {
+  try {
+    return (await client.getStatus(instanceId)).runtimeStatus;
+  } catch (e) {
+    if (/404/.test((e as Error).message)) return undefined;
+    throw e;
+  }
+}
+
+export type ReconcileRequestOutcome = { instanceId: string; outcome: 'started' | 'signalled' };
+
+export async function startOrSignal(
+  client: df.DurableClient,
+  request: { orchestrator: string; instanceId: string; input: unknown; event: string; eventData: unknown; what: string },
+): Promise<ReconcileRequestOutcome> {
+  const { instanceId } = request;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const status = await runtimeStatus(client, instanceId);
+    if (isActive(status)) {
+      await client.raiseEvent(instanceId, request.event, request.eventData);
+      // The instance may have finished between the status read and the event (the event is then dropped):
+      // read again and start a fresh one in that case.
+      const after = await runtimeStatus(client, instanceId);
+      if (isActive(after)) return { instanceId, outcome: 'signalled' };
+      continue;
+    }
+    try {
+      await client.startNew(request.orchestrator, { instanceId, input: request.input });
+      return { instanceId, outcome: 'started' };
+    } catch (e) {
+      // Another trigger started it first (409 with NonRunningStates): signal that one instead.
+      lastError = e;
+    }
+  }
+  throw new Error(`Could not start or signal ${instanceId} for ${request.what}: ${String((lastError as Error | undefined)?.message ?? 'it kept finishing while being signalled')}`);
+}

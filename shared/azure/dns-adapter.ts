@@ -1,0 +1,174 @@
+/**
+ * The DnsPort over the real SDK clients: @azure/arm-network for private endpoints and their zone groups,
+ * @azure/arm-privatedns for zones, VNet links and A records. One client per subscription and package.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import { NetworkManagementClient, type PrivateDnsZoneGroup, type PrivateEndpoint, type PrivateLinkServiceConnection } from '@azure/arm-network';
+import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
+import type { ObservedEndpoint, ObservedZoneGroup, PrivateLinkConnection } from '../dns/model';
+import type { DnsPort } from '../dns/ports';
+import { classifyArmError } from './errors';
+import type { ArmClientOptions } from './clients';
+import { parseResourceId, resourceName } from './resource-id';
+
+function connection(c: PrivateLinkServiceConnection, manual: boolean): PrivateLinkConnection {
+  const status = c.privateLinkServiceConnectionState?.status;
+  return { name: c.name ?? '', targetId: c.privateLinkServiceId ?? '', groupIds: c.groupIds ?? [], manual, ...(status ? { status } : {}) };
+}
+
+export function observedEndpoint(pe: PrivateEndpoint): ObservedEndpoint {
+  return {
+    id: pe.id ?? '',
+    name: pe.name ?? '',
+    location: pe.location ?? '',
+    ...(pe.provisioningState ? { provisioningState: pe.provisioningState } : {}),
+    subnetId: pe.subnet?.id ?? '',
+    connections: [
+      ...(pe.privateLinkServiceConnections ?? []).map((c) => connection(c, false)),
+      ...(pe.manualPrivateLinkServiceConnections ?? []).map((c) => connection(c, true)),
+    ],
+    dnsNames: (pe.customDnsConfigs ?? []).filter((d) => d.fqdn).map((d) => ({ fqdn: d.fqdn ?? '', ipAddresses: d.ipAddresses ?? [] })),
+  };
+}
+
+export function observedZoneGroup(g: PrivateDnsZoneGroup): ObservedZoneGroup {
+  return {
+    id: g.id ?? '',
+    name: g.name ?? '',
+    ...(g.provisioningState ? { provisioningState: g.provisioningState } : {}),
+    configs: (g.privateDnsZoneConfigs ?? []).map((c) => ({
+      name: c.name ?? '',
+      zoneId: c.privateDnsZoneId ?? '',
+      recordSets: (c.recordSets ?? []).map((r) => ({ recordSetName: r.recordSetName ?? '', fqdn: r.fqdn ?? '', ipAddresses: r.ipAddresses ?? [] })),
+    })),
+  };
+}
+
+function parts(id: string): { subscriptionId: string; resourceGroup: string; name: string } {
+  const parsed = parseResourceId(id);
+  if (!parsed.resourceGroup) throw new Error(`${id} names no resource group.`);
+  return { subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: resourceName(parsed) };
+}
+
+const isNotFound = (e: unknown): boolean => classifyArmError(e).class === 'notFound';
+
+async function orNull<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
+}
+
+/** A zone config's name: the zone name with dots made dashes (what the portal writes). */
+export const zoneConfigName = (zoneId: string): string => (zoneId.split('/').pop() ?? 'zone').replace(/\./g, '-');
+
+export interface DnsAdapterOptions {
+  credential: TokenCredential;
+  clientOptions: ArmClientOptions;
+  lro: { updateIntervalInMs?: number };
+}
+
+export function createDnsAdapter(options: DnsAdapterOptions): DnsPort {
+  const networkClients = new Map<string, NetworkManagementClient>();
+  const dnsClients = new Map<string, PrivateDnsManagementClient>();
+  const network = (subscriptionId: string): NetworkManagementClient => {
+    const key = subscriptionId.toLowerCase();
+    let c = networkClients.get(key);
+    if (!c) networkClients.set(key, (c = new NetworkManagementClient(options.credential, subscriptionId, options.clientOptions)));
+    return c;
+  };
+  const dns = (subscriptionId: string): PrivateDnsManagementClient => {
+    const key = subscriptionId.toLowerCase();
+    let c = dnsClients.get(key);
+    if (!c) dnsClients.set(key, (c = new PrivateDnsManagementClient(options.credential, subscriptionId, options.clientOptions)));
+    return c;
+  };
+  return {
+    async getEndpoint(endpointId) {
+      const p = parts(endpointId);
+      const pe = await orNull(network(p.subscriptionId).privateEndpoints.get(p.resourceGroup, p.name));
+      return pe ? observedEndpoint(pe) : null;
+    },
+    async listEndpoints(subscriptionId) {
+      const out: ObservedEndpoint[] = [];
+      for await (const pe of network(subscriptionId).privateEndpoints.listBySubscription()) out.push(observedEndpoint(pe));
+      return out;
+    },
+    async listZoneGroups(endpointId) {
+      const p = parts(endpointId);
+      const out: ObservedZoneGroup[] = [];
+      try {
+        for await (const g of network(p.subscriptionId).privateDnsZoneGroups.list(p.resourceGroup, p.name)) out.push(observedZoneGroup(g));
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      return out;
+    },
+    async putZoneGroup(endpointId, name, zoneIds) {
+      const p = parts(endpointId);
+      const group = await network(p.subscriptionId).privateDnsZoneGroups.beginCreateOrUpdateAndWait(
+        p.resourceGroup,
+        p.name,
+        name,
+        { privateDnsZoneConfigs: zoneIds.map((id) => ({ name: zoneConfigName(id), privateDnsZoneId: id })) },
+        options.lro,
+      );
+      return observedZoneGroup(group);
+    },
+    async zoneExists(zoneId) {
+      const p = parts(zoneId);
+      const zone = await orNull(dns(p.subscriptionId).privateZones.get(p.resourceGroup, p.name));
+      return zone !== null && (zone.provisioningState === undefined || zone.provisioningState === 'Succeeded');
+    },
+    async createZone(zoneId, tags) {
+      const p = parts(zoneId);
+      try {
+        // If-None-Match: never overwrite a zone someone else created meanwhile (its tags, its records).
+        await dns(p.subscriptionId).privateZones.beginCreateOrUpdateAndWait(p.resourceGroup, p.name, { location: 'global', tags }, { ...options.lro, ifNoneMatch: '*' });
+      } catch (e) {
+        const error = classifyArmError(e);
+        if (error.statusCode === 412 || /PreconditionFailed/i.test(error.code)) return;
+        throw e;
+      }
+    },
+    async listZoneLinks(zoneId) {
+      const p = parts(zoneId);
+      const out: string[] = [];
+      for await (const link of dns(p.subscriptionId).virtualNetworkLinks.list(p.resourceGroup, p.name)) if (link.virtualNetwork?.id) out.push(link.virtualNetwork.id);
+      return out;
+    },
+    async putZoneLink(zoneId, linkName, vnetId, tags) {
+      const p = parts(zoneId);
+      await dns(p.subscriptionId).virtualNetworkLinks.beginCreateOrUpdateAndWait(
+        p.resourceGroup,
+        p.name,
+        linkName,
+        { location: 'global', tags, virtualNetwork: { id: vnetId }, registrationEnabled: false },
+        options.lro,
+      );
+    },
+    async getARecord(zoneId, name) {
+      const p = parts(zoneId);
+      const r = await orNull(dns(p.subscriptionId).recordSets.get(p.resourceGroup, p.name, 'A', name));
+      if (!r) return null;
+      const creator = r.metadata?.['creator'];
+      return {
+        zoneId,
+        name: (r.name ?? name).toLowerCase(),
+        ipAddresses: (r.aRecords ?? []).map((a) => a.ipv4Address ?? '').filter((ip) => ip !== ''),
+        ...(creator ? { creator } : {}),
+        ...(r.etag ? { etag: r.etag } : {}),
+      };
+    },
+    async deleteARecord(zoneId, name, etag) {
+      const p = parts(zoneId);
+      try {
+        await dns(p.subscriptionId).recordSets.delete(p.resourceGroup, p.name, 'A', name, etag ? { ifMatch: etag } : {});
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    },
+  };
+}

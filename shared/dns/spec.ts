@@ -1,0 +1,216 @@
+/**
+ * The private endpoint DNS spec, pure and table-tested: which zones and records an endpoint needs, who may hold a
+ * name that two endpoints publish, and what (if anything) to write to the endpoint's zone group.
+ */
+import type { PrivateDnsConfig } from '../config';
+import { resourceKey } from '../azure/resource-id';
+import type { ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup } from './model';
+import { MAX_ZONE_CONFIGS_PER_GROUP, zonesForConnection } from './zones';
+
+export type ZonesLocation = Pick<PrivateDnsConfig, 'zonesSubscriptionId' | 'zonesResourceGroup'>;
+
+/** The ARM ID of a central zone. */
+export function zoneIdFor(config: ZonesLocation, zoneName: string): string {
+  return `/subscriptions/${config.zonesSubscriptionId}/resourceGroups/${config.zonesResourceGroup}/providers/Microsoft.Network/privateDnsZones/${zoneName.toLowerCase()}`;
+}
+
+export function zoneNameOf(zoneId: string): string {
+  return (zoneId.split('/').pop() ?? '').toLowerCase();
+}
+
+/**
+ * Public names whose privatelink zone is not `privatelink.` + the public suffix (Key Vault publishes
+ * {vault}.vault.azure.net and resolves it through privatelink.vaultcore.azure.net).
+ */
+const PUBLIC_SUFFIX_OF_ZONE: Record<string, string[]> = {
+  'privatelink.vaultcore.azure.net': ['vault.azure.net'],
+};
+
+/** The record name of `fqdn` in `zoneName`, or undefined when the name does not belong in that zone. */
+export function recordNameIn(fqdn: string, zoneName: string): string | undefined {
+  const name = fqdn.toLowerCase().replace(/\.$/, '');
+  const zone = zoneName.toLowerCase();
+  const suffixes = [zone, ...(zone.startsWith('privatelink.') ? [zone.slice('privatelink.'.length)] : []), ...(PUBLIC_SUFFIX_OF_ZONE[zone] ?? [])];
+  const match = suffixes.filter((s) => name.endsWith(`.${s}`)).sort((a, b) => b.length - a.length)[0];
+  return match ? name.slice(0, -(match.length + 1)) : undefined;
+}
+
+/** One name the endpoint publishes, placed in the zone whose A record must resolve it. */
+export interface DesiredName {
+  fqdn: string;
+  ipAddresses: string[];
+  zoneName: string;
+  zoneId: string;
+  recordName: string;
+}
+
+export type EndpointResolution =
+  | { kind: 'unsupported'; reasons: string[] }
+  | { kind: 'tooManyZones'; zones: string[] }
+  /** Still provisioning, or no names published yet: nothing can be judged. */
+  | { kind: 'notReady'; reason: string }
+  | { kind: 'ok'; zones: Array<{ name: string; id: string }>; names: DesiredName[]; unplaced: string[] };
+
+/**
+ * The zones an endpoint needs (from each connection's target type and groupIds; regional zones use the endpoint's
+ * region) and where each of its names goes. Any connection we cannot place makes the endpoint Unsupported: a zone
+ * group written for half of an endpoint would look complete and be wrong.
+ */
+export function resolveEndpoint(endpoint: ObservedEndpoint, config: ZonesLocation): EndpointResolution {
+  if (endpoint.provisioningState && endpoint.provisioningState !== 'Succeeded') {
+    return { kind: 'notReady', reason: `the endpoint is ${endpoint.provisioningState}` };
+  }
+  const reasons: string[] = [];
+  const zones: string[] = [];
+  for (const c of endpoint.connections) {
+    if (c.groupIds.length === 0) reasons.push(`connection ${c.name} to ${c.targetId} names no groupId`);
+    for (const groupId of c.groupIds) {
+      const resolved = zonesForConnection(c.targetId, groupId, endpoint.location);
+      if (resolved.kind === 'unsupported') reasons.push(resolved.reason);
+      else for (const z of resolved.zones) if (!zones.includes(z)) zones.push(z);
+    }
+  }
+  if (endpoint.connections.length === 0) reasons.push('the endpoint has no private link connection');
+  if (reasons.length) return { kind: 'unsupported', reasons };
+  if (zones.length > MAX_ZONE_CONFIGS_PER_GROUP) return { kind: 'tooManyZones', zones };
+  if (endpoint.dnsNames.length === 0) return { kind: 'notReady', reason: 'the endpoint publishes no names yet (customDnsConfigs is empty)' };
+  const names: DesiredName[] = [];
+  const unplaced: string[] = [];
+  for (const n of endpoint.dnsNames) {
+    const placed = zones
+      .map((zoneName) => ({ zoneName, recordName: recordNameIn(n.fqdn, zoneName) }))
+      .filter((p): p is { zoneName: string; recordName: string } => p.recordName !== undefined)
+      // The most specific zone wins (privatelink.westeurope.azmk8s.io over a shorter suffix).
+      .sort((a, b) => b.zoneName.length - a.zoneName.length)[0];
+    if (!placed) unplaced.push(n.fqdn.toLowerCase());
+    else names.push({ fqdn: n.fqdn.toLowerCase(), ipAddresses: [...n.ipAddresses].sort(), zoneName: placed.zoneName, zoneId: zoneIdFor(config, placed.zoneName), recordName: placed.recordName });
+  }
+  return { kind: 'ok', zones: zones.map((name) => ({ name, id: zoneIdFor(config, name) })), names, unplaced };
+}
+
+const sameIps = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().every((ip, i) => ip === [...b].sort()[i]);
+
+/** Who holds a name in the central zones: the control plane's arbitration record for one FQDN. */
+export interface NameClaim {
+  fqdn: string;
+  ownerId: string;
+  ipAddresses: string[];
+  /** When the owner was first seen by the control plane (ISO 8601); decides `newest-wins`. */
+  ownerSince: string;
+}
+
+export type NameVerdict =
+  /** The name is (or becomes) this endpoint's: claim it and make its record point at the endpoint. */
+  | { kind: 'mine'; claim: 'keep' | 'take'; reason: string }
+  /** Another live endpoint (or a record we did not make) holds it: leave the record alone and report. */
+  | { kind: 'conflict'; ownerId?: string; ownerIps: string[]; reason: string };
+
+export interface NameFacts {
+  name: DesiredName;
+  endpointId: string;
+  /** When this endpoint was first seen (ISO 8601). */
+  firstSeen: string;
+  claim: NameClaim | null;
+  /** Only read when the claim is someone else's: does that endpoint still exist and publish this name? */
+  ownerAlive?: boolean;
+  record: ObservedRecordSet | null;
+  policy: PrivateDnsConfig['conflicts'];
+}
+
+/**
+ * Decides who holds a name. The claim arbitrates, so two endpoints never take turns: the holder keeps it while it
+ * lives, unless `newest-wins` and the challenger was first seen later. Without a live claim the record decides:
+ * absent or already ours -> take; pointing at other IPs -> a conflict (a record we never made), or taken under
+ * `newest-wins`.
+ */
+export function judgeName(f: NameFacts): NameVerdict {
+  const mine = resourceKey(f.endpointId);
+  const { record, claim } = f;
+  if (claim && resourceKey(claim.ownerId) === mine) return { kind: 'mine', claim: 'keep', reason: 'claimed by this endpoint' };
+  if (claim && f.ownerAlive) {
+    if (f.policy === 'newest-wins' && Date.parse(f.firstSeen) > Date.parse(claim.ownerSince)) {
+      return { kind: 'mine', claim: 'take', reason: `newest wins: this endpoint (first seen ${f.firstSeen}) is newer than ${claim.ownerId} (${claim.ownerSince})` };
+    }
+    return {
+      kind: 'conflict',
+      ownerId: claim.ownerId,
+      ownerIps: claim.ipAddresses,
+      reason: `${f.name.fqdn} is registered for endpoint ${claim.ownerId} (${claim.ipAddresses.join(', ')}), which still exists` +
+        (f.policy === 'newest-wins' ? ' and is newer' : ''),
+    };
+  }
+  if (!record || record.ipAddresses.length === 0 || sameIps(record.ipAddresses, f.name.ipAddresses)) {
+    return { kind: 'mine', claim: 'take', reason: record ? 'the record already points at this endpoint' : 'no record yet' };
+  }
+  if (claim && sameIps(record.ipAddresses, claim.ipAddresses)) {
+    return { kind: 'mine', claim: 'take', reason: `the record points at ${claim.ownerId}, which no longer publishes this name` };
+  }
+  if (f.policy === 'newest-wins') return { kind: 'mine', claim: 'take', reason: `newest wins over a record this control plane did not make (${record.ipAddresses.join(', ')})` };
+  return {
+    kind: 'conflict',
+    ownerIps: record.ipAddresses,
+    reason: `${f.name.fqdn} already resolves to ${record.ipAddresses.join(', ')}${record.creator ? ` (${record.creator})` : ''}, a record this control plane did not make`,
+  };
+}
+
+export type ZoneGroupPlan =
+  | { kind: 'none' }
+  | { kind: 'put'; groupName: string; zoneIds: string[]; action: 'create' | 'update' | 'replace' | 'repair'; reason: string }
+  | { kind: 'foreign'; group: ObservedZoneGroup; reason: string };
+
+const keys = (ids: readonly string[]): string[] => [...new Set(ids.map(resourceKey))].sort();
+
+export interface ZoneGroupFacts {
+  groups: ObservedZoneGroup[];
+  /** Zones the group must hold: the endpoint's zones less those whose names another endpoint holds. */
+  wanted: string[];
+  /** Zones of names another endpoint holds: tolerated in an existing group (removing them deletes the holder's record). */
+  lost: string[];
+  /** Names this endpoint holds whose records are missing or point elsewhere. */
+  staleRecords: string[];
+  config: Pick<PrivateDnsConfig, 'zoneGroupName' | 'foreignZoneGroups'>;
+}
+
+/**
+ * What to write to the zone group. A group with exactly the wanted zones (plus tolerated lost ones) is left alone,
+ * whatever its name; one with other zones is ours to update when it carries our name, otherwise foreign: reported,
+ * or replaced (same name, since Azure allows one group per endpoint) when config says so. A right group whose
+ * records are missing or wrong is written again: Azure rewrites the records on every zone group PUT.
+ */
+export function planZoneGroup(f: ZoneGroupFacts): ZoneGroupPlan {
+  const wanted = keys(f.wanted);
+  const lost = new Set(keys(f.lost));
+  const group = f.groups[0];
+  if (!group) {
+    if (wanted.length === 0) return { kind: 'none' };
+    return { kind: 'put', groupName: f.config.zoneGroupName, zoneIds: f.wanted, action: 'create', reason: `register the endpoint in ${f.wanted.map(zoneNameOf).join(', ')}` };
+  }
+  const has = keys(group.configs.map((c) => c.zoneId));
+  const acceptable = wanted.every((z) => has.includes(z)) && has.every((z) => wanted.includes(z) || lost.has(z));
+  if (acceptable) {
+    if (f.staleRecords.length === 0 || wanted.length === 0) return { kind: 'none' };
+    return { kind: 'put', groupName: group.name, zoneIds: f.wanted, action: 'repair', reason: `records of ${f.staleRecords.join(', ')} are missing or point elsewhere; writing the zone group again makes Azure rewrite them` };
+  }
+  const ours = group.name.toLowerCase() === f.config.zoneGroupName.toLowerCase();
+  const missing = wanted.filter((z) => !has.includes(z)).map(zoneNameOf);
+  const extra = has.filter((z) => !wanted.includes(z) && !lost.has(z)).map(zoneNameOf);
+  const diff = [missing.length ? `lacks ${missing.join(', ')}` : '', extra.length ? `points at ${extra.join(', ')}` : ''].filter(Boolean).join(' and ');
+  if (ours) {
+    if (wanted.length === 0) return { kind: 'none' };
+    return { kind: 'put', groupName: group.name, zoneIds: f.wanted, action: 'update', reason: `zone group ${group.name} ${diff}` };
+  }
+  if (f.config.foreignZoneGroups === 'replace' && wanted.length > 0) {
+    return { kind: 'put', groupName: group.name, zoneIds: f.wanted, action: 'replace', reason: `zone group ${group.name} (not made by this control plane) ${diff}; foreignZoneGroups is replace` };
+  }
+  return { kind: 'foreign', group, reason: `zone group ${group.name} (not made by this control plane, e.g. by a policy) ${diff}` };
+}
+
+/** The names whose A record does not exist or does not point at exactly the endpoint's IPs. */
+export function staleRecords(names: readonly DesiredName[], records: ReadonlyMap<string, ObservedRecordSet | null>): string[] {
+  return names.filter((n) => {
+    const r = records.get(n.fqdn);
+    return !r || !sameIps(r.ipAddresses, n.ipAddresses);
+  }).map((n) => n.fqdn);
+}
+
+export { sameIps };
