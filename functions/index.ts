@@ -5,8 +5,10 @@
 import { app } from '@azure/functions';
 import { currentConfig } from '../shared/config';
 import '../orchestrations/peering';
+import '../orchestrations/dns';
 import './resourceEvents';
 import './spokes';
+import './endpoints';
 
 // A bad configuration fails the start, with one line per problem naming the setting or field.
 app.hook.appStart(() => {

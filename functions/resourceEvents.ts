@@ -1,15 +1,17 @@
 /**
  * The Event Grid trigger for Azure subscription events (Event Grid schema and CloudEvents 1.0). Thin: validate the
- * event, decide where to look (shared/peering/events.ts), and start or signal the orchestration that reconciles it.
+ * event, decide where to look (shared/peering/events.ts, shared/dns/events.ts), and start or signal the orchestration that reconciles it.
  * A malformed event is logged and audited as a rejection and not retried (it cannot get better); an event the
  * control plane has no business with is logged at debug level and dropped.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { parseResourceEvent, type ResourceEvent } from '../shared/events/resource-event';
+import { routeEndpointEvent } from '../shared/dns/events';
 import { routePeeringEvent } from '../shared/peering/events';
 import type { TriggerInfo } from '../shared/store/records';
 import { flowDeps, runtimeStatus, timingFrom } from '../orchestrations/common';
+import { requestEndpointDns } from '../orchestrations/dns';
 import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, requestSpokeReconcile, type HubEventInput } from '../orchestrations/peering';
 
 /** Rejected events are kept together (GET /api/events/rejected), whatever their subject. */
@@ -54,10 +56,20 @@ export async function resourceEvents(raw: unknown, context: InvocationContext): 
     return;
   }
   const event = parsed.event;
-  const route = routePeeringEvent(config, event);
   const trigger = triggerOf(event);
   const timing = timingFrom(config);
   const client = df.getClient(context);
+  const endpointRoute = routeEndpointEvent(config, event);
+  if (endpointRoute.kind === 'endpoint') {
+    const { instanceId, outcome } = await requestEndpointDns(client, { endpointId: endpointRoute.endpointId, trigger, timing });
+    context.log(`Event ${event.eventId} (${event.operationName}): ${outcome} ${instanceId} for ${endpointRoute.endpointId}`);
+    return;
+  }
+  if (endpointRoute.kind === 'ignore') {
+    context.debug(`Event ${event.eventId} (${event.operationName} on ${event.resourceId}) ignored: ${endpointRoute.reason}`);
+    return;
+  }
+  const route = routePeeringEvent(config, event);
   switch (route.kind) {
     case 'ignore':
       context.debug(`Event ${event.eventId} (${event.operationName} on ${event.resourceId}) ignored: ${route.reason}`);

@@ -86,6 +86,18 @@ const RULES: Record<string, Record<string, NameRule>> = {
   'microsoft.cache/redis': { rediscache: simple('redis.cache.windows.net') },
   'microsoft.eventgrid/topics': { topic: (name, region) => simple(`${region}-1.eventgrid.azure.net`, 'privatelink.eventgrid.azure.net')(name, region) },
   'microsoft.cognitiveservices/accounts': { account: simple('cognitiveservices.azure.com') },
+  // An Azure Monitor Private Link Scope publishes global Monitor names, per-workspace names (the emulator uses the
+  // scope's name where Azure uses each linked workspace's ID) and the agents' solution-pack storage account, across
+  // five zones: one scope per network, because the global names are shared.
+  'microsoft.insights/privatelinkscopes': {
+    azuremonitor: (name) => [
+      ...['api', 'global.in.ai', 'profiler', 'live', 'snapshot'].map((label) => ({ fqdn: `${label}.monitor.azure.com`, zoneName: 'privatelink.monitor.azure.com', recordName: label })),
+      { fqdn: `${name}.oms.opinsights.azure.com`, zoneName: 'privatelink.oms.opinsights.azure.com', recordName: name },
+      { fqdn: `${name}.ods.opinsights.azure.com`, zoneName: 'privatelink.ods.opinsights.azure.com', recordName: name },
+      { fqdn: `${name}.agentsvc.azure-automation.net`, zoneName: 'privatelink.agentsvc.azure-automation.net', recordName: name },
+      { fqdn: 'scadvisorcontentpl.blob.core.windows.net', zoneName: 'privatelink.blob.core.windows.net', recordName: 'scadvisorcontentpl' },
+    ],
+  },
 };
 
 /** The names published for one connection; empty when the target type or group is not in the table. */

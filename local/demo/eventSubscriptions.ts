@@ -16,6 +16,9 @@ export const controlPlaneOperations: readonly string[] = [
   ...peeringOperations,
   'Microsoft.Network/privateEndpoints/write',
   'Microsoft.Network/privateEndpoints/delete',
+  // Zone groups changed by anyone else (a policy, a person) bring the endpoint back to its desired registration.
+  'Microsoft.Network/privateEndpoints/privateDnsZoneGroups/write',
+  'Microsoft.Network/privateEndpoints/privateDnsZoneGroups/delete',
 ];
 
 export function controlPlaneEventSubscriptions(
@@ -45,7 +48,7 @@ export function controlPlaneEventSubscriptions(
 
 /**
  * The control plane's own topology document (CONTROL_PLANE_TOPOLOGY) for a demo topology: its hubs, named after
- * their regions, and its watched subscriptions.
+ * their regions, its watched subscriptions, and its central privatelink zones (missing ones may be created).
  */
 export function controlPlaneTopology(topology: Topology): Record<string, unknown> {
   return {
@@ -55,5 +58,10 @@ export function controlPlaneTopology(topology: Topology): Record<string, unknown
       region: hub.region,
       vnetId: `/subscriptions/${topology.connectivity.subscriptionId}/resourceGroups/${hub.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${hub.vnet.name}`,
     })),
+    privateDns: {
+      zonesSubscriptionId: topology.connectivity.subscriptionId,
+      zonesResourceGroup: topology.connectivity.privateDns.resourceGroup,
+      createMissingZones: true,
+    },
   };
 }

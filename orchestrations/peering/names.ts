@@ -1,6 +1,7 @@
 /** Names of the peering flow's orchestrators, activities and entity, and its deterministic instance IDs. */
-import { createHash } from 'node:crypto';
-import { resourceKey } from '../../shared/azure/resource-id';
+import { hashOf, resourceInstanceKey } from '../common/names';
+
+export { RECONCILE_EVENT } from '../common/names';
 
 export const SPOKE_ORCHESTRATOR = 'spokePeering';
 export const HUB_WRITER_ORCHESTRATOR = 'hubPeeringWriter';
@@ -21,23 +22,18 @@ export const ACTIVITY = {
   listSpokeCandidates: 'listSpokeCandidates',
 } as const;
 
-/** Raised on a running spoke orchestration: something changed, run one more pass after this one. */
-export const RECONCILE_EVENT = 'reconcile';
 /** Raised by the hub writer on the spoke orchestration that asked for the work. */
 export const HUB_WORK_DONE_EVENT = 'hubWorkDone';
 
-const hash = (id: string, length: number): string => createHash('sha256').update(resourceKey(id)).digest('hex').slice(0, length);
-/** Instance IDs must avoid `/ \ # ?` and stay short (Azure Storage keys); the name is for people reading lists. */
-const readable = (id: string): string => (resourceKey(id).split('/').pop() ?? '').replace(/[^a-z0-9._-]/g, '-').slice(0, 40);
 
 /** One orchestration per spoke: the same VNet always maps to the same instance, whatever the ID's casing. */
 export function spokeInstanceId(vnetId: string): string {
-  return `spoke-peering-${readable(vnetId)}-${hash(vnetId, 16)}`;
+  return `spoke-peering-${resourceInstanceKey(vnetId)}`;
 }
 
 /** The hub's write queue (entity key). */
 export function hubQueueKey(hubVnetId: string): string {
-  return `${readable(hubVnetId)}-${hash(hubVnetId, 16)}`;
+  return resourceInstanceKey(hubVnetId);
 }
 
 /** Each writer generation has its own instance, so a finishing writer never blocks starting the next one. */
@@ -47,5 +43,5 @@ export function hubWriterInstanceId(queueKey: string, generation: number): strin
 
 /** One instance per event (a redelivered event maps to the same instance). */
 export function hubEventInstanceId(subject: string, eventId: string): string {
-  return `hub-event-${hash(`${subject}|${eventId}`, 24)}`;
+  return `hub-event-${hashOf(`${subject}|${eventId}`, 24)}`;
 }

@@ -13,7 +13,8 @@ import { describeChanges, describeOverlaps, pairState, planSpokePeering } from '
 import type { TriggerInfo } from '../../shared/store/records';
 import type { RecordSpokeInput } from './activities';
 import { backoffMs, callArm, timerIn } from '../common/arm-retry';
-import { ACTIVITY, HUB_QUEUE_ENTITY, HUB_WORK_DONE_EVENT, RECONCILE_EVENT, SPOKE_ORCHESTRATOR, hubQueueKey } from './names';
+import { pendingReconcile } from '../common/orchestration';
+import { ACTIVITY, HUB_QUEUE_ENTITY, HUB_WORK_DONE_EVENT, SPOKE_ORCHESTRATOR, hubQueueKey } from './names';
 import type { EnqueueResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeInput, SpokeObservation, Timing } from './types';
 
 type Ctx = df.OrchestrationContext;
@@ -181,16 +182,6 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Gene
     // Next pass: observe again, to verify what was written (or to retry what failed).
   }
   return { condition: { status: 'Unknown', reason: 'NotConverged', message: `not converged after ${timing.maxPasses} passes: ${lastNote}` }, details: {}, audit: [] };
-}
-
-/** Takes one pending `reconcile` request, if any was raised while this execution ran. */
-function* pendingReconcile(context: Ctx): Generator<df.Task, TriggerInfo | undefined, unknown> {
-  const now = timerIn(context, 0);
-  const request = context.df.waitForExternalEvent(RECONCILE_EVENT);
-  const winner = yield context.df.Task.any([request, now]);
-  if (winner !== request) return undefined;
-  now.cancel();
-  return request.result as TriggerInfo;
 }
 
 const spokePeering: df.OrchestrationHandler = function* (context) {

@@ -7,6 +7,7 @@ import * as df from 'durable-functions';
 import type { ObservedVnet } from '../../shared/peering/model';
 import type { TriggerInfo } from '../../shared/store/records';
 import { callArm } from '../common/arm-retry';
+import { requestInChunks } from '../common/orchestration';
 import { ACTIVITY, HUB_EVENT_ORCHESTRATOR, SPOKE_SWEEP_ORCHESTRATOR } from './names';
 import type { ReconcileRequestOutcome } from '../common/start';
 import type { Timing } from './types';
@@ -23,17 +24,8 @@ export interface SweepResult {
   signalled: number;
 }
 
-/** Spokes handed over per activity call. */
-const REQUEST_CHUNK = 50;
-
-/** Hands spokes to their orchestrations, REQUEST_CHUNK per activity call, all calls in parallel. */
-function requestReconcileInChunks(context: df.OrchestrationContext, requests: Array<{ vnetId: string; trigger: TriggerInfo; snapshot?: ObservedVnet }>): df.Task[] {
-  const calls: df.Task[] = [];
-  for (let i = 0; i < requests.length; i += REQUEST_CHUNK) {
-    calls.push(context.df.callActivity(ACTIVITY.requestReconcile, { requests: requests.slice(i, i + REQUEST_CHUNK) }));
-  }
-  return calls;
-}
+type SpokeRequest = { vnetId: string; trigger: TriggerInfo; snapshot?: ObservedVnet };
+const requestReconcileInChunks = (context: df.OrchestrationContext, requests: SpokeRequest[]): df.Task[] => requestInChunks(context, ACTIVITY.requestReconcile, requests);
 
 const spokeSweep: df.OrchestrationHandler = function* (context) {
   const input = context.df.getInput<SweepInput>();

@@ -7,7 +7,11 @@ import { isOfType } from '../azure/resource-id';
 import type { ResourceEvent } from '../events/resource-event';
 import { isWatched } from '../peering/selection';
 
-export type EndpointEventRoute = { kind: 'endpoint'; endpointId: string } | { kind: 'ignore'; reason: string };
+export type EndpointEventRoute =
+  | { kind: 'endpoint'; endpointId: string }
+  | { kind: 'ignore'; reason: string }
+  /** Not a private endpoint or zone group event: another flow's business. */
+  | { kind: 'other' };
 
 const ENDPOINT = 'Microsoft.Network/privateEndpoints';
 const ZONE_GROUP = 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups';
@@ -19,7 +23,7 @@ export function routeEndpointEvent(
   const { resource } = event;
   const isEndpoint = isOfType(resource, ENDPOINT);
   const isZoneGroup = isOfType(resource, ZONE_GROUP);
-  if (!isEndpoint && !isZoneGroup) return { kind: 'ignore', reason: 'not a private endpoint or zone group event' };
+  if (!isEndpoint && !isZoneGroup) return { kind: 'other' };
   if (!config.privateDns) return { kind: 'ignore', reason: 'private endpoint DNS is not configured (no privateDns block in the topology)' };
   if (event.outcome !== 'Success') return { kind: 'ignore', reason: `the operation ended ${event.outcome}: nothing changed` };
   if (event.kind === 'action') return { kind: 'ignore', reason: 'actions do not change endpoints or zone groups' };

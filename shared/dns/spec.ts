@@ -206,7 +206,7 @@ export function planZoneGroup(f: ZoneGroupFacts): ZoneGroupPlan {
 }
 
 /** The names whose A record does not exist or does not point at exactly the endpoint's IPs. */
-export function staleRecords(names: readonly DesiredName[], records: ReadonlyMap<string, ObservedRecordSet | null>): string[] {
+export function staleRecords(names: ReadonlyArray<Pick<DesiredName, 'fqdn' | 'ipAddresses'>>, records: ReadonlyMap<string, ObservedRecordSet | null>): string[] {
   return names.filter((n) => {
     const r = records.get(n.fqdn);
     return !r || !sameIps(r.ipAddresses, n.ipAddresses);

@@ -21,7 +21,7 @@ describe('seeding the demo raises the events the control plane subscribes to', (
     await arm.stop();
   });
 
-  it('delivers one ResourceWriteSuccess per VNet, peering and private endpoint write of the watched and hub subscriptions, nothing else', async () => {
+  it('delivers one ResourceWriteSuccess per VNet, peering, private endpoint and zone group write of the watched and hub subscriptions, nothing else', async () => {
     const topology = demoTopology();
     const subscriptions = controlPlaneEventSubscriptions(topology, receiver.url);
     // Every watched workload subscription, plus the hubs' subscription (hub VNet and hub-side peering changes).
@@ -29,10 +29,11 @@ describe('seeding the demo raises the events the control plane subscribes to', (
     for (const s of subscriptions) await publisher.subscribe(s);
 
     await seedTopology(topology, { endpoint: 'https://management.local', httpClient: arm.httpClient(), updateIntervalInMs: 5 });
-    // Writes the subscriptions cover: every VNet (hubs and spokes), every peering, every private endpoint; not the
-    // gateway, the zones, links or zone groups.
+    // Writes the subscriptions cover: every VNet (hubs and spokes), every peering, every private endpoint and zone
+    // group; not the gateway, the zones or the links.
     const log = arm.requestLog;
-    const expectedCount = log.count('PUT virtualNetworks', 201) + log.count('PUT virtualNetworkPeerings', 201) + log.count('PUT privateEndpoints', 201);
+    const expectedCount =
+      log.count('PUT virtualNetworks', 201) + log.count('PUT virtualNetworkPeerings', 201) + log.count('PUT privateEndpoints', 201) + log.count('PUT privateDnsZoneGroups', 201);
     const deadline = Date.now() + 10_000;
     while (receiver.notifications().length < expectedCount && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await publisher.idle();
@@ -44,7 +45,7 @@ describe('seeding the demo raises the events the control plane subscribes to', (
     for (const w of topology.workloads) for (const n of [...w.spokes.map((s) => s.vnet.name), ...w.privateEndpoints.map((p) => p.name)]) expect(names).toContain(n);
     for (const hub of topology.connectivity.hubs) expect(names).toContain(hub.vnet.name);
     expect(new Set(events.map((e) => e.data.operationName))).toEqual(
-      new Set(['Microsoft.Network/virtualNetworks/write', 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write', 'Microsoft.Network/privateEndpoints/write']),
+      new Set(['Microsoft.Network/virtualNetworks/write', 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write', 'Microsoft.Network/privateEndpoints/write', 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups/write']),
     );
     const counts = publisher.deliveries().counts;
     expect(counts).toMatchObject({ delivered: expectedCount, retried: 0, deadLettered: 0, dropped: 0 });

@@ -1,0 +1,96 @@
+/**
+ * The private endpoints' HTTP API: their DNS registration conditions and audit, and reconcile on demand.
+ *   GET  /api/endpoints[?status=True|False|Unknown&reason=R]
+ *   GET  /api/endpoints/{subscriptionId}/{resourceGroup}/{endpointName}
+ *   POST /api/endpoints/reconcile                               body (optional): {"subscriptions": ["<guid>", ...]}
+ *   POST /api/endpoints/{subscriptionId}/{resourceGroup}/{endpointName}/reconcile
+ */
+import { app, HttpResponse, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { parseResourceId } from '../shared/azure/resource-id';
+import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
+import { flowDeps, timingFrom } from '../orchestrations/common';
+import { ENDPOINT_SWEEP_ORCHESTRATOR, endpointInstanceId, requestEndpointDns, type EndpointSweepInput } from '../orchestrations/dns';
+import { filterRecords, problem, resourceIdFrom, sweepSubscriptions } from './http';
+
+/** Private endpoint names: 2-64 letters, digits, `._-`, starting with a letter or digit, ending with one or `_`. */
+const ENDPOINT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9_])?$/;
+const endpointIdFrom = (request: HttpRequest) =>
+  resourceIdFrom(request, 'Microsoft.Network/privateEndpoints', { param: 'endpointName', label: 'private endpoint', rule: ENDPOINT_NAME }, 'InvalidEndpointId');
+
+function view(record: ManagedRecord): Record<string, unknown> {
+  const id = parseResourceId(record.resourceId);
+  return {
+    ...record.details,
+    endpointId: typeof record.details.endpointId === 'string' ? record.details.endpointId : record.resourceId,
+    subscriptionId: id.subscriptionId,
+    resourceGroup: id.resourceGroup,
+    name: id.names[0],
+    condition: record.condition,
+    lastTrigger: record.lastTrigger,
+    updatedAt: record.updatedAt,
+  };
+}
+
+function requireDns(): HttpResponseInit | undefined {
+  if (flowDeps().config.privateDns) return undefined;
+  return problem(409, 'PrivateDnsNotConfigured', 'private endpoint DNS is not configured: add a privateDns block (zonesSubscriptionId, zonesResourceGroup) to the topology document');
+}
+
+export async function listEndpoints(request: HttpRequest): Promise<HttpResponseInit> {
+  const filtered = filterRecords(request, await flowDeps().store.listRecords('endpoint'));
+  if (!filtered.ok) return filtered.response;
+  return { status: 200, jsonBody: { count: filtered.value.length, endpoints: filtered.value.map(view) } };
+}
+
+export async function getEndpoint(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const parsed = endpointIdFrom(request);
+  if (!parsed.ok) return parsed.response;
+  const { store } = flowDeps();
+  const [record, audit] = await Promise.all([store.getRecord('endpoint', parsed.value), store.listAudit(parsed.value, 50)]);
+  const instanceId = endpointInstanceId(parsed.value);
+  const orchestration = await df
+    .getClient(context)
+    .getStatus(instanceId)
+    .then((s) => ({ instanceId, runtimeStatus: s.runtimeStatus, lastUpdatedTime: s.lastUpdatedTime }))
+    .catch(() => ({ instanceId, runtimeStatus: null }));
+  if (!record && audit.length === 0 && orchestration.runtimeStatus === null) {
+    return problem(404, 'EndpointNotFound', `no record of ${parsed.value}: the control plane has not seen this private endpoint (POST .../reconcile to look at it now)`);
+  }
+  return { status: 200, jsonBody: { ...(record ? view(record) : { endpointId: parsed.value, condition: null }), orchestration, audit } };
+}
+
+export async function reconcileEndpoints(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit | HttpResponse> {
+  const disabled = requireDns();
+  if (disabled) return disabled;
+  const { config } = flowDeps();
+  const subscriptions = await sweepSubscriptions(request, config);
+  if (!subscriptions.ok) return subscriptions.response;
+  const trigger: TriggerInfo = { source: 'sweep', correlationId: context.invocationId };
+  const input: EndpointSweepInput = { subscriptions: subscriptions.value, trigger, timing: timingFrom(config) };
+  const client = df.getClient(context);
+  const instanceId = await client.startNew(ENDPOINT_SWEEP_ORCHESTRATOR, { input });
+  context.log(`Endpoint sweep ${instanceId} started over ${subscriptions.value.length} subscription(s)`);
+  return client.createCheckStatusResponse(request, instanceId);
+}
+
+export async function reconcileEndpoint(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const parsed = endpointIdFrom(request);
+  if (!parsed.ok) return parsed.response;
+  const disabled = requireDns();
+  if (disabled) return disabled;
+  const { config } = flowDeps();
+  if (!config.watchedSubscriptions.includes(parseResourceId(parsed.value).subscriptionId.toLowerCase())) {
+    return problem(400, 'NotWatched', `subscription ${parseResourceId(parsed.value).subscriptionId} is not watched (watched: ${config.watchedSubscriptions.join(', ')})`);
+  }
+  const trigger: TriggerInfo = { source: 'http', correlationId: context.invocationId };
+  const result = await requestEndpointDns(df.getClient(context), { endpointId: parsed.value, trigger, timing: timingFrom(config) });
+  return { status: 202, jsonBody: { endpointId: parsed.value, ...result } };
+}
+
+const withClient = { extraInputs: [df.input.durableClient()] };
+
+app.http('listEndpoints', { methods: ['GET'], route: 'endpoints', authLevel: 'function', handler: listEndpoints });
+app.http('getEndpoint', { methods: ['GET'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}', authLevel: 'function', ...withClient, handler: getEndpoint });
+app.http('reconcileEndpoints', { methods: ['POST'], route: 'endpoints/reconcile', authLevel: 'function', ...withClient, handler: reconcileEndpoints });
+app.http('reconcileEndpoint', { methods: ['POST'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}/reconcile', authLevel: 'function', ...withClient, handler: reconcileEndpoint });

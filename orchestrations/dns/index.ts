@@ -1,0 +1,8 @@
+/** The private endpoint DNS flow: registering this module registers its orchestrators and activities. */
+import './activities';
+import './endpoint';
+import './sweep';
+
+export { requestEndpointDns } from './activities';
+export * from './names';
+export type { EndpointSweepInput, EndpointSweepResult } from './sweep';

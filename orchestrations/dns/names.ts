@@ -1,0 +1,24 @@
+/** Names of the private endpoint DNS flow's orchestrators and activities, and its deterministic instance IDs. */
+import { resourceInstanceKey } from '../common/names';
+
+export { RECONCILE_EVENT } from '../common/names';
+
+export const ENDPOINT_ORCHESTRATOR = 'endpointDns';
+export const ENDPOINT_SWEEP_ORCHESTRATOR = 'endpointSweep';
+
+export const DNS_ACTIVITY = {
+  observe: 'observeEndpointDns',
+  ensureZone: 'ensurePrivateDnsZone',
+  claimNames: 'claimEndpointNames',
+  writeZoneGroup: 'writeEndpointZoneGroup',
+  verifyRecords: 'verifyEndpointRecords',
+  removeEndpoint: 'removeEndpointDns',
+  record: 'recordEndpointOutcome',
+  requestReconcile: 'requestEndpointReconcile',
+  listEndpoints: 'listWatchedEndpoints',
+} as const;
+
+/** One orchestration per private endpoint, whatever the ID's casing. */
+export function endpointInstanceId(endpointId: string): string {
+  return `endpoint-dns-${resourceInstanceKey(endpointId)}`;
+}
