@@ -39,7 +39,7 @@ describe('private endpoint DNS: observe-only mode and malformed events', () => {
   it('rejects a private endpoint event whose subject is not a resource ID, with an audited reason', async () => {
     await quiesce(world);
     const count = instances();
-    const event = { ...resourceEvent(`/subscriptions/${PAYMENTS}/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe-x`, 'Write', 'Microsoft.Network/privateEndpoints/write'), subject: 'privateEndpoints/pe-x', data: { operationName: 'Microsoft.Network/privateEndpoints/write', resourceUri: 'privateEndpoints/pe-x' } };
+    const event: Record<string, unknown> = { ...resourceEvent(`/subscriptions/${PAYMENTS}/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe-x`, 'Write', 'Microsoft.Network/privateEndpoints/write'), subject: 'privateEndpoints/pe-x', data: { operationName: 'Microsoft.Network/privateEndpoints/write', resourceUri: 'privateEndpoints/pe-x' } };
     expect((await postEvents(world, [event])).status).toBe(202);
     await quiesce(world);
     expect(instances()).toBe(count);
