@@ -19,7 +19,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { demoTopology, ids, staticTokenCredential, type Topology } from '../../local/demo';
 import { findProjectRoot, startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import type { RequestLogSnapshot } from '../../local/arm';
+import { azureTime, delta, line, ms, percentile, sleep, statusCount } from './support';
 
 const SPOKES = Number(process.env.SPOKES ?? 200);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -42,23 +42,6 @@ interface SpokeListItem {
   condition: { type: string; status: string; reason: string; message: string } | null;
   [key: string]: unknown;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] as number;
-}
-
-const line = (label: string, value: string): void => {
-  process.stdout.write(`${`${label}:`.padEnd(44)} ${value}\n`);
-};
-const ms = (n: number): string => `${Math.round(n)} ms`;
-const azureTime = (realMs: number): string => {
-  const seconds = realMs / TIME_SCALE / 1000;
-  return seconds >= 120 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(1)} s`;
-};
 
 /**
  * N spokes with unique /24s from 10.100.0.0/16 upward, alternating over the hubs' regions, and within a region
@@ -95,26 +78,6 @@ async function listSpokes(embedded: EmbeddedDefault, status?: 'True'): Promise<{
   if (res.status !== 200) throw new Error(`GET /api/spokes -> ${res.status}: ${await res.text()}`);
   return (await res.json()) as { count: number; spokes: SpokeListItem[] };
 }
-
-function delta(before: RequestLogSnapshot, after: RequestLogSnapshot): RequestLogSnapshot {
-  const byOperation: RequestLogSnapshot['byOperation'] = {};
-  for (const [op, entry] of Object.entries(after.byOperation)) {
-    const was = before.byOperation[op];
-    const byStatus: Record<string, number> = {};
-    for (const [status, count] of Object.entries(entry.byStatus)) {
-      const d = count - (was?.byStatus[status] ?? 0);
-      if (d !== 0) byStatus[status] = d;
-    }
-    const total = entry.total - (was?.total ?? 0);
-    if (total !== 0) byOperation[op] = { total, byStatus };
-  }
-  return { total: after.total - before.total, byOperation };
-}
-
-const statusCount = (snapshot: RequestLogSnapshot, status: number, op?: string): number =>
-  Object.entries(snapshot.byOperation)
-    .filter(([name]) => op === undefined || name === op)
-    .reduce((sum, [, entry]) => sum + (entry.byStatus[String(status)] ?? 0), 0);
 
 async function main(): Promise<void> {
   if (!(SPOKES > 0) || !Number.isInteger(SPOKES)) throw new Error(`SPOKES must be a positive integer (got ${process.env.SPOKES})`);
@@ -292,8 +255,8 @@ async function main(): Promise<void> {
     line(
       'time to full convergence',
       timedOut
-        ? `NOT REACHED within ${ms(CONVERGENCE_TIMEOUT_MS)} (${convergedAt.size}/${SPOKES} Converged after ${ms(convergenceMs)}, Azure time ${azureTime(convergenceMs)})`
-        : `${ms(convergenceMs)} (Azure time ${azureTime(convergenceMs)})`,
+        ? `NOT REACHED within ${ms(CONVERGENCE_TIMEOUT_MS)} (${convergedAt.size}/${SPOKES} Converged after ${ms(convergenceMs)}, Azure time ${azureTime(convergenceMs, TIME_SCALE)})`
+        : `${ms(convergenceMs)} (Azure time ${azureTime(convergenceMs, TIME_SCALE)})`,
     );
     line(
       'per-spoke time to Converged (from t0)',
@@ -310,7 +273,7 @@ async function main(): Promise<void> {
         `${s.writes} writes (${s.creates} VNet creates + ${s.peeringWrites} peering writes) -> ${ms(s.floor)}`,
       );
     }
-    line('lower bound', `${ms(vnetDuration)} + max(${ms(maxHubFloor)}, ${ms(maxBucketFloor)}) = ${ms(lowerBound)} (Azure time ${azureTime(lowerBound)})`);
+    line('lower bound', `${ms(vnetDuration)} + max(${ms(maxHubFloor)}, ${ms(maxBucketFloor)}) = ${ms(lowerBound)} (Azure time ${azureTime(lowerBound, TIME_SCALE)})`);
     line('convergence / lower bound', `${ratio.toFixed(2)}${timedOut ? ' (not converged)' : ''} (target <= 1.25)`);
     line('ARM peering PUTs per spoke', `${(peeringPuts / SPOKES).toFixed(2)} (${peeringPuts} PUT virtualNetworkPeerings; target exactly 2)`);
     line(
