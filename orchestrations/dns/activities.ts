@@ -47,6 +47,7 @@ export async function observeEndpoint(input: { endpointId: string; snapshot?: Ob
         endpoint,
       };
     }
+    if (resolved.kind === 'failed') return { kind: 'blocked', reason: 'EndpointFailed', message: resolved.reason, endpoint };
     if (resolved.kind === 'notReady') return { kind: 'notReady', message: resolved.reason };
     const previous = await store.getRecord('endpoint', endpoint.id);
     const firstSeen = typeof previous?.details.firstSeen === 'string' ? previous.details.firstSeen : new Date().toISOString();

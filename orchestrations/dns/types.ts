@@ -25,7 +25,7 @@ export interface JudgedName extends DesiredName {
 export type EndpointObservation =
   | { kind: 'absent' }
   | { kind: 'disabled'; reason: string }
-  | { kind: 'blocked'; reason: 'Unsupported' | 'TooManyZones'; message: string; endpoint: ObservedEndpoint }
+  | { kind: 'blocked'; reason: 'Unsupported' | 'TooManyZones' | 'EndpointFailed'; message: string; endpoint: ObservedEndpoint }
   | { kind: 'notReady'; message: string }
   | {
       kind: 'ready';

@@ -30,6 +30,7 @@ const PUBLIC_SUFFIX_OF_ZONE: Record<string, string[]> = {
 export function recordNameIn(fqdn: string, zoneName: string): string | undefined {
   const name = fqdn.toLowerCase().replace(/\.$/, '');
   const zone = zoneName.toLowerCase();
+  if (name === zone) return undefined;
   const suffixes = [zone, ...(zone.startsWith('privatelink.') ? [zone.slice('privatelink.'.length)] : []), ...(PUBLIC_SUFFIX_OF_ZONE[zone] ?? [])];
   const match = suffixes.filter((s) => name.endsWith(`.${s}`)).sort((a, b) => b.length - a.length)[0];
   return match ? name.slice(0, -(match.length + 1)) : undefined;
@@ -47,6 +48,8 @@ export interface DesiredName {
 export type EndpointResolution =
   | { kind: 'unsupported'; reasons: string[] }
   | { kind: 'tooManyZones'; zones: string[] }
+  /** Provisioning failed: the owner must fix or recreate the endpoint; no retry helps. */
+  | { kind: 'failed'; reason: string }
   /** Still provisioning, or no names published yet: nothing can be judged. */
   | { kind: 'notReady'; reason: string }
   | { kind: 'ok'; zones: Array<{ name: string; id: string }>; names: DesiredName[]; unplaced: string[] };
@@ -57,6 +60,7 @@ export type EndpointResolution =
  * group written for half of an endpoint would look complete and be wrong.
  */
 export function resolveEndpoint(endpoint: ObservedEndpoint, config: ZonesLocation): EndpointResolution {
+  if (endpoint.provisioningState === 'Failed') return { kind: 'failed', reason: 'the endpoint\'s provisioning failed (provisioningState Failed): fix or recreate it' };
   if (endpoint.provisioningState && endpoint.provisioningState !== 'Succeeded') {
     return { kind: 'notReady', reason: `the endpoint is ${endpoint.provisioningState}` };
   }

@@ -359,3 +359,92 @@ describe('loadConfig: hub regions', () => {
     expect(problems).toEqual(['topology.hubs.0.region: must be an Azure region name such as westeurope']);
   });
 });
+
+describe('loadConfig: privateDns', () => {
+  const DNS_SUB = '0000000A-0000-0000-0000-00000000D115';
+  const dnsDoc = (privateDns: unknown): Doc => ({ ...baseDoc(), privateDns });
+  const minimal = () => ({ zonesSubscriptionId: DNS_SUB, zonesResourceGroup: 'rg-dns' });
+  const RG_MESSAGE = 'must be a resource group name (1-90 letters, digits, "._()-", not ending in ".")';
+
+  it('leaves privateDns out when the document has no block', () => {
+    const config = loadConfig(envWith(baseDoc()));
+    expect(config.privateDns).toBeUndefined();
+    expect('privateDns' in config).toBe(false);
+  });
+
+  it('defaults every optional field and lower-cases the zones subscription', () => {
+    // Prepare
+    const env = envWith(dnsDoc(minimal()));
+    // Act
+    const config = loadConfig(env);
+    // Assess
+    expect(config.privateDns).toEqual<NonNullable<ControlPlaneConfig['privateDns']>>({
+      zonesSubscriptionId: DNS_SUB.toLowerCase(),
+      zonesResourceGroup: 'rg-dns',
+      createMissingZones: false,
+      zoneGroupName: 'default',
+      foreignZoneGroups: 'report',
+      conflicts: 'report',
+    });
+  });
+
+  it('keeps every field given', () => {
+    const given = { zonesSubscriptionId: DNS_SUB, zonesResourceGroup: 'RG-Connectivity.DNS(1)', createMissingZones: true, zoneGroupName: 'pe-dns_1', foreignZoneGroups: 'replace', conflicts: 'newest-wins' };
+    expect(loadConfig(envWith(dnsDoc(given))).privateDns).toEqual({ ...given, zonesSubscriptionId: DNS_SUB.toLowerCase() });
+  });
+
+  it.each<[string, Record<string, unknown>, Partial<NonNullable<ControlPlaneConfig['privateDns']>>]>([
+    ['createMissingZones', { createMissingZones: true }, { createMissingZones: true }],
+    ['zoneGroupName', { zoneGroupName: 'Central.DNS' }, { zoneGroupName: 'Central.DNS' }],
+    ['foreignZoneGroups', { foreignZoneGroups: 'replace' }, { foreignZoneGroups: 'replace' }],
+    ['conflicts', { conflicts: 'newest-wins' }, { conflicts: 'newest-wins' }],
+    ['a one-character resource group', { zonesResourceGroup: 'r' }, { zonesResourceGroup: 'r' }],
+    ['a 90-character resource group', { zonesResourceGroup: 'r'.repeat(90) }, { zonesResourceGroup: 'r'.repeat(90) }],
+  ])('takes %s alone, defaulting the rest', (_label, extra, expected) => {
+    expect(loadConfig(envWith(dnsDoc({ ...minimal(), ...extra }))).privateDns).toEqual({
+      zonesSubscriptionId: DNS_SUB.toLowerCase(), zonesResourceGroup: 'rg-dns', createMissingZones: false, zoneGroupName: 'default', foreignZoneGroups: 'report', conflicts: 'report', ...expected,
+    });
+  });
+
+  it('leaves the watched subscriptions alone: the zones subscription need not be watched', () => {
+    expect(loadConfig(envWith(dnsDoc(minimal()))).watchedSubscriptions).toEqual([WL]);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a zones subscription that is not a GUID', { zonesSubscriptionId: 'connectivity' }, 'topology.privateDns.zonesSubscriptionId: must be a subscription GUID'],
+    ['a zones subscription given as an ARM ID', { zonesSubscriptionId: `/subscriptions/${DNS_SUB}` }, 'topology.privateDns.zonesSubscriptionId: must be a subscription GUID'],
+    ['a resource group ending in "."', { zonesResourceGroup: 'rg-dns.' }, `topology.privateDns.zonesResourceGroup: ${RG_MESSAGE}`],
+    ['an empty resource group', { zonesResourceGroup: '' }, `topology.privateDns.zonesResourceGroup: ${RG_MESSAGE}`],
+    ['a resource group with "/"', { zonesResourceGroup: 'rg/dns' }, `topology.privateDns.zonesResourceGroup: ${RG_MESSAGE}`],
+    ['a 91-character resource group', { zonesResourceGroup: 'r'.repeat(91) }, `topology.privateDns.zonesResourceGroup: ${RG_MESSAGE}`],
+    ['a zone group name with a space', { zoneGroupName: 'my group' }, 'topology.privateDns.zoneGroupName: must be 1-80 letters, digits, ".", "_" or "-"'],
+    ['a zone group name starting with "-"', { zoneGroupName: '-dns' }, 'topology.privateDns.zoneGroupName: must be 1-80 letters, digits, ".", "_" or "-"'],
+    ['an empty zone group name', { zoneGroupName: '' }, 'topology.privateDns.zoneGroupName: must be 1-80 letters, digits, ".", "_" or "-"'],
+  ])('rejects %s, naming the field', (_label, extra, expected) => {
+    expect(problemsOf(() => loadConfig(envWith(dnsDoc({ ...minimal(), ...extra }))))).toEqual([expected]);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['a block without zonesSubscriptionId', { zonesResourceGroup: 'rg-dns' }, /^topology\.privateDns\.zonesSubscriptionId: /],
+    ['a block without zonesResourceGroup', { zonesSubscriptionId: DNS_SUB }, /^topology\.privateDns\.zonesResourceGroup: /],
+    ['an empty block', {}, /^topology\.privateDns\.zonesSubscriptionId: /],
+    ['an unknown field', { ...minimal(), zoneGroup: 'default' }, /^topology\.privateDns: .*"zoneGroup"/],
+    ['a misspelt conflicts field', { ...minimal(), conflict: 'report' }, /^topology\.privateDns: .*"conflict"/],
+    ['an unknown foreignZoneGroups policy', { ...minimal(), foreignZoneGroups: 'delete' }, /^topology\.privateDns\.foreignZoneGroups: .*"report".*"replace"/],
+    ['an unknown conflicts policy', { ...minimal(), conflicts: 'oldest-wins' }, /^topology\.privateDns\.conflicts: .*"report".*"newest-wins"/],
+    ['createMissingZones as a string', { ...minimal(), createMissingZones: 'true' }, /^topology\.privateDns\.createMissingZones: /],
+    ['a block that is not an object', 'rg-dns', /^topology\.privateDns: /],
+  ])('rejects %s', (_label, block, expected) => {
+    const problems = problemsOf(() => loadConfig(envWith(dnsDoc(block))));
+    expect(problems[0]).toMatch(expected);
+    expect(problems.every((p) => p.startsWith('topology.privateDns'))).toBe(true);
+  });
+
+  it('reports a bad privateDns block together with the other topology problems', () => {
+    const doc = { ...baseDoc(), watchedSubscriptions: ['nope'], privateDns: { zonesSubscriptionId: 'nope', zonesResourceGroup: 'rg-dns', conflicts: 'newest-wins' } };
+    expect(problemsOf(() => loadConfig(envWith(doc)))).toEqual([
+      'topology.watchedSubscriptions.0: must be a subscription GUID',
+      'topology.privateDns.zonesSubscriptionId: must be a subscription GUID',
+    ]);
+  });
+});

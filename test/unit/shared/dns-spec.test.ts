@@ -467,3 +467,17 @@ describe('staleRecords', () => {
     expect(staleRecords([], new Map([['kv1.vault.azure.net', null]]))).toEqual([]);
   });
 });
+
+describe('edge cases found in review', () => {
+  it.each([BLOB_ZONE, VAULT_ZONE, AKS_ZONE])('never takes the zone %s itself as a record name', (zoneName) => {
+    expect(recordNameIn(zoneName, zoneName)).toBeUndefined();
+    expect(recordNameIn(`${zoneName}.`, zoneName)).toBeUndefined();
+  });
+
+  it('reports a failed endpoint as failed (a lasting problem), not as still provisioning', () => {
+    const failed = endpoint([connection(target('Microsoft.Storage/storageAccounts', 'st1'), ['blob'])], [['st1.blob.core.windows.net', ['10.0.0.4']]], { provisioningState: 'Failed' });
+    expect(resolveEndpoint(failed, ZONES)).toEqual({ kind: 'failed', reason: "the endpoint's provisioning failed (provisioningState Failed): fix or recreate it" });
+    const updating = { ...failed, provisioningState: 'Updating' };
+    expect(resolveEndpoint(updating, ZONES)).toEqual({ kind: 'notReady', reason: 'the endpoint is Updating' });
+  });
+});
