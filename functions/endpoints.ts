@@ -11,7 +11,7 @@ import { parseResourceId } from '../shared/azure/resource-id';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { flowDeps, timingFrom } from '../orchestrations/common';
 import { ENDPOINT_SWEEP_ORCHESTRATOR, endpointInstanceId, requestEndpointDns, type EndpointSweepInput } from '../orchestrations/dns';
-import { filterRecords, problem, resourceIdFrom, sweepSubscriptions } from './http';
+import { filterRecords, problem, resourceIdFrom, resourceState, sweepSubscriptions } from './http';
 
 /** Private endpoint names: 2-64 letters, digits, `._-`, starting with a letter or digit, ending with one or `_`. */
 const ENDPOINT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9_])?$/;
@@ -46,15 +46,8 @@ export async function listEndpoints(request: HttpRequest): Promise<HttpResponseI
 export async function getEndpoint(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const parsed = endpointIdFrom(request);
   if (!parsed.ok) return parsed.response;
-  const { store } = flowDeps();
-  const [record, audit] = await Promise.all([store.getRecord('endpoint', parsed.value), store.listAudit(parsed.value, 50)]);
-  const instanceId = endpointInstanceId(parsed.value);
-  const orchestration = await df
-    .getClient(context)
-    .getStatus(instanceId)
-    .then((s) => ({ instanceId, runtimeStatus: s.runtimeStatus, lastUpdatedTime: s.lastUpdatedTime }))
-    .catch(() => ({ instanceId, runtimeStatus: null }));
-  if (!record && audit.length === 0 && orchestration.runtimeStatus === null) {
+  const { record, audit, orchestration, unknown } = await resourceState(context, flowDeps().store, 'endpoint', parsed.value, endpointInstanceId(parsed.value));
+  if (unknown) {
     return problem(404, 'EndpointNotFound', `no record of ${parsed.value}: the control plane has not seen this private endpoint (POST .../reconcile to look at it now)`);
   }
   return { status: 200, jsonBody: { ...(record ? view(record) : { endpointId: parsed.value, condition: null }), orchestration, audit } };

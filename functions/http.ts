@@ -1,8 +1,9 @@
 /** What the HTTP routes share: error bodies, path validation, JSON bodies, sweep requests, record filters. */
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
 import { z } from 'zod';
 import type { ControlPlaneConfig } from '../shared/config';
-import type { ManagedRecord } from '../shared/store/records';
+import type { AuditEntry, ManagedKind, ManagedRecord, RecordStore } from '../shared/store/records';
 
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const RESOURCE_GROUP = /^[A-Za-z0-9][A-Za-z0-9._()-]{0,89}$/;
@@ -71,4 +72,27 @@ export function filterRecords(request: HttpRequest, records: ManagedRecord[]): P
       .filter((r) => (status === null || r.condition.status === status) && (reason === null || r.condition.reason.toLowerCase() === reason.toLowerCase()))
       .sort((a, b) => a.resourceId.localeCompare(b.resourceId)),
   };
+}
+
+export interface ResourceState {
+  record: ManagedRecord | null;
+  /** The last 50 audit entries, newest first. */
+  audit: AuditEntry[];
+  orchestration: { instanceId: string; runtimeStatus: string | null; lastUpdatedTime?: unknown };
+  /** Nothing known at all: no record, no audit, no orchestration (the route's 404). */
+  unknown: boolean;
+}
+
+/** What one managed resource's GET route shows: its record, audit and orchestration status, read together. */
+export async function resourceState(context: InvocationContext, store: RecordStore, kind: ManagedKind, resourceId: string, instanceId: string): Promise<ResourceState> {
+  const [record, audit, orchestration] = await Promise.all([
+    store.getRecord(kind, resourceId),
+    store.listAudit(resourceId, 50),
+    df
+      .getClient(context)
+      .getStatus(instanceId)
+      .then((s) => ({ instanceId, runtimeStatus: s.runtimeStatus as string, lastUpdatedTime: s.lastUpdatedTime }))
+      .catch(() => ({ instanceId, runtimeStatus: null })),
+  ]);
+  return { record, audit, orchestration, unknown: !record && audit.length === 0 && orchestration.runtimeStatus === null };
 }

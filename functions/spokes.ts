@@ -9,7 +9,7 @@ import { app, HttpResponse, type HttpRequest, type HttpResponseInit, type Invoca
 import * as df from 'durable-functions';
 import { parseResourceId } from '../shared/azure/resource-id';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
-import { filterRecords, problem, resourceIdFrom, sweepSubscriptions } from './http';
+import { filterRecords, problem, resourceIdFrom, resourceState, sweepSubscriptions } from './http';
 import { flowDeps, timingFrom } from '../orchestrations/common';
 import { requestSpokeReconcile, SPOKE_SWEEP_ORCHESTRATOR, spokeInstanceId, type SweepInput } from '../orchestrations/peering';
 
@@ -39,16 +39,8 @@ export async function listSpokes(request: HttpRequest): Promise<HttpResponseInit
 export async function getSpoke(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const parsed = vnetIdFrom(request);
   if (!parsed.ok) return parsed.response;
-  const { store } = flowDeps();
-  const record = await store.getRecord('spoke', parsed.value);
-  const audit = await store.listAudit(parsed.value, 50);
-  const instanceId = spokeInstanceId(parsed.value);
-  const orchestration = await df
-    .getClient(context)
-    .getStatus(instanceId)
-    .then((s) => ({ instanceId, runtimeStatus: s.runtimeStatus, lastUpdatedTime: s.lastUpdatedTime }))
-    .catch(() => ({ instanceId, runtimeStatus: null }));
-  if (!record && audit.length === 0 && orchestration.runtimeStatus === null) {
+  const { record, audit, orchestration, unknown } = await resourceState(context, flowDeps().store, 'spoke', parsed.value, spokeInstanceId(parsed.value));
+  if (unknown) {
     return problem(404, 'SpokeNotFound', `no record of ${parsed.value}: the control plane has not seen this VNet (POST .../reconcile to look at it now)`);
   }
   return { status: 200, jsonBody: { ...(record ? view(record) : { vnetId: parsed.value, condition: null }), orchestration, audit } };

@@ -8,8 +8,9 @@ import * as df from 'durable-functions';
 import { resourceKey, sameResource } from '../../shared/azure/resource-id';
 import type { ObservedEndpoint, ObservedZoneGroup } from '../../shared/dns/model';
 import { judgeName, resolveEndpoint, sameIps, staleRecords, type NameClaim } from '../../shared/dns/spec';
-import { nextCondition, type AuditEntry, type Condition, type ManagedRecord, type TriggerInfo } from '../../shared/store/records';
+import { type AuditEntry, type ManagedRecord, type TriggerInfo } from '../../shared/store/records';
 import { arm } from '../common/arm-retry';
+import { recordOutcome, type RecordInput } from '../common/record';
 import { flowDeps, timingFrom } from '../common/deps';
 import { startOrSignal, type ReconcileRequestOutcome } from '../common/start';
 import type { ArmResult } from '../common/types';
@@ -224,32 +225,15 @@ export async function removeEndpoint(input: { endpointId: string; trigger: Trigg
   });
 }
 
-export interface RecordEndpointInput {
-  endpointId: string;
-  condition: Omit<Condition, 'lastTransitionTime' | 'type'>;
-  details: Record<string, unknown>;
-  trigger: TriggerInfo;
-  audit: Omit<AuditEntry, 'at' | 'mode' | 'resourceId' | 'kind' | 'trigger'>[];
-  mode: 'enforce' | 'observe';
-}
+export type RecordEndpointInput = RecordInput & { endpointId: string };
 
-/** Writes the endpoint's condition (keeping its transition time and first-seen time) and audit entries. */
+/** Writes the endpoint's condition and audit entries, keeping when it was first seen and its last known names. */
 export async function recordEndpoint(input: RecordEndpointInput): Promise<void> {
-  const { store } = flowDeps();
-  const now = new Date().toISOString();
-  const previous = await store.getRecord('endpoint', input.endpointId);
-  const firstSeen = previous?.details.firstSeen ?? input.details.firstSeen ?? now;
-  // A record that lost its names (the endpoint went) keeps the last ones known, for the delete path.
-  const names = input.details.names ?? previous?.details.names;
-  await store.putRecord({
-    kind: 'endpoint',
-    resourceId: input.endpointId,
-    condition: nextCondition(previous?.condition, { type: 'DnsRegistered', ...input.condition }, now),
-    details: { ...input.details, firstSeen, ...(names !== undefined ? { names } : {}) },
-    lastTrigger: input.trigger,
-    updatedAt: now,
+  await recordOutcome(flowDeps().store, { kind: 'endpoint', conditionType: 'DnsRegistered', resourceId: input.endpointId }, input, (previous, now) => {
+    // A record that lost its names (the endpoint went) keeps the last ones known, for the delete path.
+    const names = input.details.names ?? previous?.names;
+    return { ...input.details, firstSeen: previous?.firstSeen ?? input.details.firstSeen ?? now, ...(names !== undefined ? { names } : {}) };
   });
-  await store.appendAudit(input.audit.map((a) => ({ ...a, at: now, resourceId: input.endpointId, kind: 'endpoint' as const, trigger: input.trigger, mode: input.mode })));
 }
 
 export async function requestEndpointReconcile(

@@ -8,26 +8,19 @@
  * condition; a `reconcile` event raised meanwhile gets exactly one more execution.
  */
 import * as df from 'durable-functions';
-import type { ClassifiedError } from '../../shared/azure/errors';
 import type { ObservedEndpoint } from '../../shared/dns/model';
 import { planZoneGroup, sameIps, zoneNameOf } from '../../shared/dns/spec';
 import type { TriggerInfo } from '../../shared/store/records';
 import { backoffMs, callArm, timerIn } from '../common/arm-retry';
-import { pendingReconcile, requestInChunks } from '../common/orchestration';
+import { armFailure, reconcilingOrchestrator, requestInChunks, type FlowOutcome } from '../common/orchestration';
 import type { Timing } from '../common/types';
-import type { RecordEndpointInput, RemovalResult, ZoneGroupWrite } from './activities';
+import type { RemovalResult, ZoneGroupWrite } from './activities';
 import { DNS_ACTIVITY, ENDPOINT_ORCHESTRATOR } from './names';
 import type { EndpointInput, EndpointObservation, JudgedName, RecordedName } from './types';
 
 type Ctx = df.OrchestrationContext;
-type Outcome = Omit<RecordEndpointInput, 'endpointId' | 'trigger' | 'mode'> & { mode?: 'enforce' | 'observe' };
+type Outcome = FlowOutcome;
 type Ready = Extract<EndpointObservation, { kind: 'ready' }>;
-
-const armFailure = (error: ClassifiedError, doing: string): Outcome => ({
-  condition: { status: 'Unknown', reason: 'ArmError', message: `${doing} failed (${error.class}): ${error.code}: ${error.message}` },
-  details: {},
-  audit: [],
-});
 
 const recorded = (n: JudgedName): RecordedName => ({ fqdn: n.fqdn, zoneId: n.zoneId, recordName: n.recordName, ipAddresses: n.ipAddresses });
 const list = (items: string[]): string => items.join(', ');
@@ -36,14 +29,15 @@ function describeConnections(endpoint: ObservedEndpoint): Array<Record<string, u
   return endpoint.connections.map((c) => ({ targetId: c.targetId, groupIds: c.groupIds, manual: c.manual, ...(c.status ? { status: c.status } : {}) }));
 }
 
-function endpointDetails(obs: Ready): Record<string, unknown> {
+/** `zoneGroup`: the group's name when it was just written (the observation predates it). */
+function endpointDetails(obs: Ready, zoneGroup = obs.groups[0]?.name): Record<string, unknown> {
   const conflicts = obs.names.filter((n) => n.verdict.kind === 'conflict');
   return {
     endpointId: obs.endpoint.id,
     location: obs.endpoint.location,
     connections: describeConnections(obs.endpoint),
     zones: obs.zones.map((z) => z.name),
-    zoneGroup: obs.groups[0]?.name ?? null,
+    zoneGroup: zoneGroup ?? null,
     names: obs.names.filter((n) => n.verdict.kind === 'mine').map(recorded),
     ...(obs.unplaced.length ? { unplaced: obs.unplaced } : {}),
     conflicts: conflicts.map((n) => ({ fqdn: n.fqdn, ...(n.verdict.kind === 'conflict' ? { ownerId: n.verdict.ownerId ?? null, ownerIps: n.verdict.ownerIps, reason: n.verdict.reason } : {}) })),
@@ -52,20 +46,20 @@ function endpointDetails(obs: Ready): Record<string, unknown> {
 }
 
 /** The ending once nothing is left to write: Registered, or Conflict naming who holds what. */
-function settled(obs: Ready, note = ''): Outcome {
+function settled(obs: Ready, zoneGroup?: string): Outcome {
   const mine = obs.names.filter((n) => n.verdict.kind === 'mine');
   const conflicts = obs.names.filter((n) => n.verdict.kind === 'conflict');
   const registered = mine.length ? `${list(mine.map((n) => n.fqdn))} resolve${mine.length === 1 ? 's' : ''} to the endpoint` : 'no name registered';
-  const details = endpointDetails(obs);
+  const details = endpointDetails(obs, zoneGroup);
   if (conflicts.length) {
     const why = conflicts.map((n) => (n.verdict.kind === 'conflict' ? n.verdict.reason : '')).join('; ');
     return {
-      condition: { status: 'False', reason: 'Conflict', message: `${registered}; left alone: ${why}${obs.config.conflicts === 'report' ? ' (privateDns.conflicts is report)' : ''}${note}` },
+      condition: { status: 'False', reason: 'Conflict', message: `${registered}; left alone: ${why}${obs.config.conflicts === 'report' ? ' (privateDns.conflicts is report)' : ''}` },
       details,
       audit: conflicts.map((n) => ({ action: 'conflict', target: `${n.zoneId}/A/${n.recordName}`, outcome: 'skipped' as const, reason: n.verdict.reason })),
     };
   }
-  return { condition: { status: 'True', reason: 'Registered', message: `${registered} through ${list(obs.zones.map((z) => z.name))}${note}` }, details, audit: [] };
+  return { condition: { status: 'True', reason: 'Registered', message: `${registered} through ${list(obs.zones.map((z) => z.name))}` }, details, audit: [] };
 }
 
 function* removeEndpoint(context: Ctx, input: EndpointInput, trigger: TriggerInfo): Generator<df.Task, Outcome, unknown> {
@@ -182,36 +176,13 @@ function* reconcile(context: Ctx, input: EndpointInput, trigger: TriggerInfo): G
     if (calls.length) yield context.df.Task.all(calls);
 
     const verified = yield* callArm<string[]>(context, DNS_ACTIVITY.verifyRecords, { names: mine.filter((n) => plan.zoneIds.includes(n.zoneId)).map(recorded) }, timing);
-    if (verified.ok && verified.value.length === 0) {
-      const written = mine.map((n) => ({ ...n, recordIps: n.ipAddresses }));
-      return settled({ ...obs, names: [...written, ...conflicts], groups: [{ id: '', name: plan.groupName, configs: plan.zoneIds.map((zoneId) => ({ name: '', zoneId, recordSets: [] })) }] });
-    }
+    if (verified.ok && verified.value.length === 0) return settled(obs, plan.groupName);
     lastNote = verified.ok ? `records of ${list(verified.value)} do not point at the endpoint yet` : `verifying: ${verified.error.code}: ${verified.error.message}`;
     yield timerIn(context, backoffMs(timing, pass));
   }
   return { condition: { status: 'Unknown', reason: 'NotConverged', message: `not converged after ${timing.maxPasses} passes: ${lastNote}` }, details: {}, audit: [] };
 }
 
-const endpointDns: df.OrchestrationHandler = function* (context) {
-  const input = context.df.getInput<EndpointInput>();
-  let outcome: Outcome | null;
-  try {
-    outcome = yield* reconcile(context, input, input.trigger);
-  } catch (e) {
-    // A bug or a broken activity, not an ARM answer: still leave a recorded reason behind.
-    outcome = { condition: { status: 'Unknown', reason: 'ControllerError', message: (e as Error).message }, details: {}, audit: [] };
-  }
-  if (outcome) {
-    context.df.setCustomStatus({ status: outcome.condition.status, reason: outcome.condition.reason });
-    const payload: RecordEndpointInput = { endpointId: input.endpointId, trigger: input.trigger, mode: outcome.mode ?? 'enforce', condition: outcome.condition, details: outcome.details, audit: outcome.audit };
-    yield context.df.callActivity(DNS_ACTIVITY.record, payload);
-  }
-  const next = yield* pendingReconcile(context);
-  if (next) {
-    context.df.continueAsNew({ endpointId: input.endpointId, trigger: next, timing: input.timing } satisfies EndpointInput);
-    return undefined;
-  }
-  return outcome?.condition ?? null;
-};
+const endpointDns = reconcilingOrchestrator<EndpointInput>((context, input) => reconcile(context, input, input.trigger), DNS_ACTIVITY.record, (input) => ({ endpointId: input.endpointId }));
 
 df.app.orchestration(ENDPOINT_ORCHESTRATOR, endpointDns);

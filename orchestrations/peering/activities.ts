@@ -11,8 +11,9 @@ import { resourceKey, sameResource } from '../../shared/azure/resource-id';
 import type { ObservedPeering, ObservedVnet } from '../../shared/peering/model';
 import { selectSpoke } from '../../shared/peering/selection';
 import { flagsDiffer, peeringTo } from '../../shared/peering/spec';
-import { nextCondition, type AuditEntry, type Condition, type TriggerInfo } from '../../shared/store/records';
+import { type AuditEntry, type TriggerInfo } from '../../shared/store/records';
 import { arm } from '../common/arm-retry';
+import { recordOutcome, type RecordInput } from '../common/record';
 import { flowDeps, timingFrom } from '../common/deps';
 import { isActive, runtimeStatus, type ReconcileRequestOutcome } from '../common/start';
 import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_ORCHESTRATOR } from './names';
@@ -173,29 +174,11 @@ export async function hubWriterActive(input: { instanceId: string }, context: In
   return isActive(await runtimeStatus(df.getClient(context), input.instanceId));
 }
 
-export interface RecordSpokeInput {
-  vnetId: string;
-  condition: Omit<Condition, 'lastTransitionTime' | 'type'>;
-  details: Record<string, unknown>;
-  trigger: TriggerInfo;
-  audit: Omit<AuditEntry, 'at' | 'mode' | 'resourceId' | 'kind' | 'trigger'>[];
-  mode: 'enforce' | 'observe';
-}
+export type RecordSpokeInput = RecordInput & { vnetId: string };
 
-/** Writes the spoke's current condition (keeping its transition time when unchanged) and audit entries. */
+/** Writes the spoke's current condition and audit entries. */
 export async function recordSpoke(input: RecordSpokeInput): Promise<void> {
-  const { store } = flowDeps();
-  const now = new Date().toISOString();
-  const previous = await store.getRecord('spoke', input.vnetId);
-  await store.putRecord({
-    kind: 'spoke',
-    resourceId: input.vnetId,
-    condition: nextCondition(previous?.condition, { type: 'Peered', ...input.condition }, now),
-    details: input.details,
-    lastTrigger: input.trigger,
-    updatedAt: now,
-  });
-  await store.appendAudit(input.audit.map((a) => ({ ...a, at: now, resourceId: input.vnetId, kind: 'spoke' as const, trigger: input.trigger, mode: input.mode })));
+  await recordOutcome(flowDeps().store, { kind: 'spoke', conditionType: 'Peered', resourceId: input.vnetId }, input);
 }
 
 /**

@@ -7,29 +7,16 @@
  * Whatever asked for a reconcile while this ran (a `reconcile` event) gets exactly one more execution afterwards.
  */
 import * as df from 'durable-functions';
-import type { ClassifiedError } from '../../shared/azure/errors';
 import type { ObservedVnet } from '../../shared/peering/model';
 import { describeChanges, describeOverlaps, pairState, planSpokePeering } from '../../shared/peering/spec';
 import type { TriggerInfo } from '../../shared/store/records';
-import type { RecordSpokeInput } from './activities';
 import { backoffMs, callArm, timerIn } from '../common/arm-retry';
-import { pendingReconcile } from '../common/orchestration';
+import { armFailure, reconcilingOrchestrator, type FlowOutcome } from '../common/orchestration';
 import { ACTIVITY, HUB_QUEUE_ENTITY, HUB_WORK_DONE_EVENT, SPOKE_ORCHESTRATOR, hubQueueKey } from './names';
 import type { EnqueueResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeInput, SpokeObservation, Timing } from './types';
 
 type Ctx = df.OrchestrationContext;
-type Outcome = Omit<RecordSpokeInput, 'vnetId' | 'trigger' | 'mode'> & { mode?: 'enforce' | 'observe' };
-
-function* record(context: Ctx, input: SpokeInput, trigger: TriggerInfo, outcome: Outcome): Generator<df.Task, void, unknown> {
-  const payload: RecordSpokeInput = { vnetId: input.vnetId, trigger, mode: outcome.mode ?? 'enforce', condition: outcome.condition, details: outcome.details, audit: outcome.audit };
-  yield context.df.callActivity(ACTIVITY.recordSpoke, payload);
-}
-
-const armFailure = (error: ClassifiedError, doing: string): Outcome => ({
-  condition: { status: 'Unknown', reason: 'ArmError', message: `${doing} failed (${error.class}): ${error.code}: ${error.message}` },
-  details: {},
-  audit: [],
-});
+type Outcome = FlowOutcome;
 
 /** Sends the changes to the hub's writer and waits for its answer; checks on the writer when it is slow. */
 function* submitToHub(context: Ctx, input: SpokeInput, trigger: TriggerInfo, hubVnetId: string, changes: HubChange[]): Generator<df.Task, HubWorkReply, unknown> {
@@ -184,25 +171,6 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Gene
   return { condition: { status: 'Unknown', reason: 'NotConverged', message: `not converged after ${timing.maxPasses} passes: ${lastNote}` }, details: {}, audit: [] };
 }
 
-const spokePeering: df.OrchestrationHandler = function* (context) {
-  const input = context.df.getInput<SpokeInput>();
-  let outcome: Outcome | null;
-  try {
-    outcome = yield* reconcile(context, input, input.trigger);
-  } catch (e) {
-    // A bug or a broken activity, not an ARM answer: still leave a recorded reason behind.
-    outcome = { condition: { status: 'Unknown', reason: 'ControllerError', message: (e as Error).message }, details: {}, audit: [] };
-  }
-  if (outcome) {
-    context.df.setCustomStatus({ status: outcome.condition.status, reason: outcome.condition.reason });
-    yield* record(context, input, input.trigger, outcome);
-  }
-  const next = yield* pendingReconcile(context);
-  if (next) {
-    context.df.continueAsNew({ vnetId: input.vnetId, trigger: next, timing: input.timing } satisfies SpokeInput);
-    return undefined;
-  }
-  return outcome?.condition ?? null;
-};
+const spokePeering = reconcilingOrchestrator<SpokeInput>((context, input) => reconcile(context, input, input.trigger), ACTIVITY.recordSpoke, (input) => ({ vnetId: input.vnetId }));
 
 df.app.orchestration(SPOKE_ORCHESTRATOR, spokePeering);
