@@ -13,6 +13,7 @@ import { FaultInjector } from './faults';
 import { buildGateway, gatewayWire, parseGatewaySpec } from './handlers/gateways';
 import { peeringWire, seedPeering } from './handlers/peerings';
 import { newZone, recordSetWire, upsertRecordSet, zoneWire } from './handlers/privateDns';
+import { networkInterfaceWire } from './handlers/networkInterfaces';
 import { privateEndpointWire } from './handlers/privateEndpoints';
 import { buildVnet, vnetWire } from './handlers/virtualNetworks';
 import { NotificationHub, type ResourceNotificationListener } from './notifications';
@@ -77,7 +78,7 @@ export interface ArmEmulator {
   putPeering(seed: SeedPeering): Record<string, unknown>;
   putPrivateDnsZone(seed: { subscriptionId: string; resourceGroup: string; name: string }): Record<string, unknown>;
   putARecordSet(seed: { zoneId: string; name: string; ipAddresses: string[]; ttl?: number }): Record<string, unknown>;
-  /** The wire body of a resource as GET would answer it (VNet, peering, gateway, private endpoint, zone, A record set). */
+  /** The wire body of a resource as GET would answer it (VNet, peering, gateway, private endpoint, its NIC, zone, A record set). */
   getResource(id: string): Record<string, unknown> | undefined;
 }
 
@@ -115,6 +116,8 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
     if (gateway) return gatewayWire(gateway);
     const pe = state.privateEndpoints.get(key);
     if (pe) return privateEndpointWire(pe);
+    const nicOf = state.endpointOfNic(key);
+    if (nicOf) return networkInterfaceWire(nicOf);
     const zone = state.privateDnsZones.get(key);
     if (zone) return zoneWire(zone);
     const match = /^(.*\/privatednszones\/[^/]+)\/a\/([^/]+)$/.exec(key);

@@ -10,7 +10,16 @@ export interface PublishedName {
   fqdn: string;
   zoneName: string;
   recordName: string;
+  /**
+   * The target's required member that serves this name (NIC `privateLinkConnectionProperties.requiredMemberName`);
+   * names of one member share one IP. Default: the groupId. The member names are modelled on what Azure shows
+   * (unverified per service).
+   */
+  memberName?: string;
 }
+
+/** A published name with the connection's groupId and the member it belongs to. */
+export type MemberName = PublishedName & { groupId: string; memberName: string };
 
 type NameRule = (name: string, region: string) => PublishedName[];
 
@@ -28,8 +37,8 @@ const storageSecondary = (service: string): NameRule => (name) => [
 const cosmos =
   (suffix: string): NameRule =>
   (name, region) => [
-    { fqdn: `${name}.${suffix}`, zoneName: `privatelink.${suffix}`, recordName: name },
-    { fqdn: `${name}-${region}.${suffix}`, zoneName: `privatelink.${suffix}`, recordName: `${name}-${region}` },
+    { fqdn: `${name}.${suffix}`, zoneName: `privatelink.${suffix}`, recordName: name, memberName: name },
+    { fqdn: `${name}-${region}.${suffix}`, zoneName: `privatelink.${suffix}`, recordName: `${name}-${region}`, memberName: `${name}-${region}` },
   ];
 
 const RULES: Record<string, Record<string, NameRule>> = {
@@ -58,8 +67,8 @@ const RULES: Record<string, Record<string, NameRule>> = {
   'microsoft.containerregistry/registries': {
     // The registry login server and its regional data endpoint both go into privatelink.azurecr.io.
     registry: (name, region) => [
-      { fqdn: `${name}.azurecr.io`, zoneName: 'privatelink.azurecr.io', recordName: name },
-      { fqdn: `${name}.${region}.data.azurecr.io`, zoneName: 'privatelink.azurecr.io', recordName: `${name}.${region}.data` },
+      { fqdn: `${name}.azurecr.io`, zoneName: 'privatelink.azurecr.io', recordName: name, memberName: 'registry' },
+      { fqdn: `${name}.${region}.data.azurecr.io`, zoneName: 'privatelink.azurecr.io', recordName: `${name}.${region}.data`, memberName: `registry_data_${region}` },
     ],
   },
   'microsoft.servicebus/namespaces': { namespace: simple('servicebus.windows.net') },
@@ -69,9 +78,10 @@ const RULES: Record<string, Record<string, NameRule>> = {
   'microsoft.dbforpostgresql/flexibleservers': { postgresqlserver: simple('postgres.database.azure.com') },
   'microsoft.dbformysql/flexibleservers': { mysqlserver: simple('mysql.database.azure.com') },
   'microsoft.web/sites': {
+    // The site and its scm name are one member: one IP, one NIC IP configuration carrying both FQDNs.
     sites: (name) => [
-      { fqdn: `${name}.azurewebsites.net`, zoneName: 'privatelink.azurewebsites.net', recordName: name },
-      { fqdn: `${name}.scm.azurewebsites.net`, zoneName: 'privatelink.azurewebsites.net', recordName: `${name}.scm` },
+      { fqdn: `${name}.azurewebsites.net`, zoneName: 'privatelink.azurewebsites.net', recordName: name, memberName: 'sites' },
+      { fqdn: `${name}.scm.azurewebsites.net`, zoneName: 'privatelink.azurewebsites.net', recordName: `${name}.scm`, memberName: 'sites' },
     ],
   },
   // AKS private clusters publish the API server in the regional zone privatelink.{region}.azmk8s.io; Azure adds a
@@ -91,17 +101,17 @@ const RULES: Record<string, Record<string, NameRule>> = {
   // five zones: one scope per network, because the global names are shared.
   'microsoft.insights/privatelinkscopes': {
     azuremonitor: (name) => [
-      ...['api', 'global.in.ai', 'profiler', 'live', 'snapshot'].map((label) => ({ fqdn: `${label}.monitor.azure.com`, zoneName: 'privatelink.monitor.azure.com', recordName: label })),
-      { fqdn: `${name}.oms.opinsights.azure.com`, zoneName: 'privatelink.oms.opinsights.azure.com', recordName: name },
-      { fqdn: `${name}.ods.opinsights.azure.com`, zoneName: 'privatelink.ods.opinsights.azure.com', recordName: name },
-      { fqdn: `${name}.agentsvc.azure-automation.net`, zoneName: 'privatelink.agentsvc.azure-automation.net', recordName: name },
-      { fqdn: 'scadvisorcontentpl.blob.core.windows.net', zoneName: 'privatelink.blob.core.windows.net', recordName: 'scadvisorcontentpl' },
+      ...['api', 'global.in.ai', 'profiler', 'live', 'snapshot'].map((label) => ({ fqdn: `${label}.monitor.azure.com`, zoneName: 'privatelink.monitor.azure.com', recordName: label, memberName: label })),
+      { fqdn: `${name}.oms.opinsights.azure.com`, zoneName: 'privatelink.oms.opinsights.azure.com', recordName: name, memberName: `oms-${name}` },
+      { fqdn: `${name}.ods.opinsights.azure.com`, zoneName: 'privatelink.ods.opinsights.azure.com', recordName: name, memberName: `ods-${name}` },
+      { fqdn: `${name}.agentsvc.azure-automation.net`, zoneName: 'privatelink.agentsvc.azure-automation.net', recordName: name, memberName: `agentsvc-${name}` },
+      { fqdn: 'scadvisorcontentpl.blob.core.windows.net', zoneName: 'privatelink.blob.core.windows.net', recordName: 'scadvisorcontentpl', memberName: 'scadvisorcontentpl' },
     ],
   },
 };
 
 /** The names published for one connection; empty when the target type or group is not in the table. */
-export function publishedNames(privateLinkServiceId: string, groupIds: readonly string[], region: string): PublishedName[] {
+export function publishedNames(privateLinkServiceId: string, groupIds: readonly string[], region: string): MemberName[] {
   const parsed = parseResourceId(privateLinkServiceId);
   const last = parsed?.segments[parsed.segments.length - 1];
   const first = parsed?.segments[0];
@@ -110,7 +120,7 @@ export function publishedNames(privateLinkServiceId: string, groupIds: readonly 
   const rules = RULES[type];
   if (!rules) return [];
   const name = last[1].toLowerCase();
-  return groupIds.flatMap((g) => rules[g.toLowerCase()]?.(name, region.toLowerCase()) ?? []);
+  return groupIds.flatMap((g) => (rules[g.toLowerCase()]?.(name, region.toLowerCase()) ?? []).map((n) => ({ ...n, groupId: g, memberName: n.memberName ?? g })));
 }
 
 /** True when the emulator knows the names this target type publishes. */

@@ -15,6 +15,7 @@ import {
   unsupportedApiVersion,
 } from './errors';
 import * as gateways from './handlers/gateways';
+import * as nics from './handlers/networkInterfaces';
 import { getOperationResult, getOperationStatus } from './handlers/operationStatus';
 import * as peerings from './handlers/peerings';
 import * as dns from './handlers/privateDns';
@@ -221,6 +222,7 @@ export class ArmRouter {
       if (rest.length === 1 && method === 'GET') {
         if (rest[0] === 'virtualnetworks') return { label: 'virtualNetworks', family: 'network', typeName: 'virtualNetworks', network: true, handle: () => vnets.listVirtualNetworks(core, ctx, undefined) };
         if (rest[0] === 'privateendpoints') return { label: 'privateEndpoints', family: 'network', typeName: 'privateEndpoints', network: true, handle: () => endpoints.listPrivateEndpoints(core, ctx, undefined) };
+        if (rest[0] === 'networkinterfaces') return { label: 'networkInterfaces', family: 'network', typeName: 'networkInterfaces', network: true, handle: () => nics.listNetworkInterfaces(core, ctx, undefined) };
         if (rest[0] === 'privatednszones') return { label: 'privateDnsZones', family: 'privateDns', typeName: 'privateDnsZones', network: false, handle: () => dns.listZones(core, ctx, undefined) };
       }
       return notEmulated('network', s.slice(4).join('/'));
@@ -308,6 +310,12 @@ export class ArmRouter {
           del: () => endpoints.deleteZoneGroup(core, ctx, rg, name, childName),
         }, false);
       }
+    }
+    if (type === 'networkinterfaces' && rest.length <= 2) {
+      // Only the NICs private endpoints make, read-only; no write reaches the RP, so no failed-write event either.
+      const readOnly = { operationType: undefined };
+      if (!name) return crud('networkInterfaces', nics.NIC_TYPE, { list: () => nics.listNetworkInterfaces(core, ctx, rg) }, true, readOnly);
+      return crud('networkInterfaces', nics.NIC_TYPE, { get: () => nics.getNetworkInterface(core, ctx, rg, name) }, false, readOnly);
     }
     if ((type === 'privatednsoperationstatuses' || type === 'privatednsoperationresults') && name) {
       const isStatus = type === 'privatednsoperationstatuses';

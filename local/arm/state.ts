@@ -92,10 +92,18 @@ export interface PrivateLinkConnectionRecord {
   manual: boolean;
 }
 
-/** One name the endpoint publishes, the IPs it got, and where its A record belongs. */
+/**
+ * One name the endpoint publishes, the IPs it got, and where its A record belongs. Names of one required member
+ * share an IP and one IP configuration of the endpoint's NIC (e.g. a web app and its scm name).
+ */
 export interface EndpointDnsEntry {
   fqdn: string;
   ipAddresses: string[];
+  /** The connection's groupId and the target's required member this name belongs to (NIC privateLinkConnectionProperties). */
+  groupId: string;
+  memberName: string;
+  /** The NIC IP configuration carrying this name's IP (`privateEndpointIpConfig.{guid}`). */
+  ipConfigName: string;
   /** The privatelink zone name this FQDN's record goes into. */
   zoneName: string;
   /** The record name in that zone. */
@@ -123,7 +131,9 @@ export interface PrivateEndpointRecord extends TrackedResourceRecord {
   vnetKey: string;
   connections: PrivateLinkConnectionRecord[];
   customNetworkInterfaceName?: string;
+  /** The NIC Azure makes for the endpoint (in its resource group); served from this record, gone with it. */
   nicId: string;
+  nicResourceGuid: string;
   dns: EndpointDnsEntry[];
   zoneGroup?: ZoneGroupRecord;
   provisioningState: ProvisioningState;
@@ -197,6 +207,11 @@ export class ArmState {
   /** Any gateway record in the VNet, whatever its state. */
   anyGatewayOf(vnetKey: string): GatewayRecord | undefined {
     return [...this.gateways.values()].find((g) => g.vnetKey === vnetKey);
+  }
+
+  /** The endpoint whose NIC has this key, if any. */
+  endpointOfNic(nicKey: string): PrivateEndpointRecord | undefined {
+    return [...this.privateEndpoints.values()].find((pe) => idKey(pe.nicId) === nicKey);
   }
 
   endpointsInSubnet(subnetKey: string): PrivateEndpointRecord[] {

@@ -1,8 +1,10 @@
 /**
  * Microsoft.Network/privateEndpoints and their privateDnsZoneGroups. Targets are accepted by ID (not emulated):
- * the names they publish come from ../privateLinkFqdns.ts, one IP from the subnet per published name. A zone group
- * (one per endpoint, at most 5 zone configs) writes the A records into the named Private DNS zones when its
- * operation succeeds and removes them with the group or the endpoint.
+ * the names they publish come from ../privateLinkFqdns.ts, one IP from the subnet per required member. Every
+ * endpoint has a NIC (./networkInterfaces.ts) carrying its names and IPs; `customDnsConfigs` carries them only while
+ * the endpoint has no zone group, as in Azure. A zone group (one per endpoint, at most 5 zone configs) writes the A
+ * records into the named Private DNS zones when its operation succeeds and removes them with the group or the
+ * endpoint.
  */
 import { randomUUID } from 'node:crypto';
 import { allocateIpv4 } from '../addressSpace';
@@ -68,7 +70,9 @@ export function privateEndpointWire(pe: PrivateEndpointRecord): Record<string, u
       subnet: { id: pe.subnetId },
       ipConfigurations: [],
       networkInterfaces: [{ id: pe.nicId }],
-      customDnsConfigs: pe.dns.map((d) => ({ fqdn: d.fqdn, ipAddresses: [...d.ipAddresses] })),
+      // Azure empties customDnsConfigs while a zone group exists (the names stay on the NIC) and fills it again when
+      // the group is removed. Observed behaviour, which the REST spec does not describe.
+      customDnsConfigs: pe.zoneGroup ? [] : pe.dns.map((d) => ({ fqdn: d.fqdn, ipAddresses: [...d.ipAddresses] })),
     },
   };
 }
@@ -164,6 +168,7 @@ export function putPrivateEndpoint(core: EmulatorCore, ctx: RequestContext, rg: 
     vnetKey: idKey(vnet.id),
     connections,
     nicId: '',
+    nicResourceGuid: randomUUID(),
     dns: [],
     provisioningState: 'Updating',
   };
@@ -174,7 +179,7 @@ export function putPrivateEndpoint(core: EmulatorCore, ctx: RequestContext, rg: 
   }
   pe.tags = tagsOf(body['tags']);
   pe.connections = connections;
-  pe.dns = allocateNames(core, pe, subnet.allocations, subnet.addressPrefix ?? subnet.addressPrefixes?.[0] ?? '');
+  pe.dns = allocateNames(pe, subnet.allocations, subnet.addressPrefix ?? subnet.addressPrefixes?.[0] ?? '');
   pe.provisioningState = 'Updating';
   pe.etag = newEtag();
   core.state.privateEndpoints.set(key, pe);
@@ -192,30 +197,38 @@ export function putPrivateEndpoint(core: EmulatorCore, ctx: RequestContext, rg: 
   return acceptedPut(core, op, !existing, privateEndpointWire(pe));
 }
 
-/** One IP per published name, kept across updates for names that stay. */
+/**
+ * One IP (and one NIC IP configuration) per required member, shared by that member's names; kept across updates for
+ * names that stay.
+ */
 function allocateNames(
-  core: EmulatorCore,
   pe: PrivateEndpointRecord,
   allocations: Map<string, string>,
   prefix: string,
 ): EndpointDnsEntry[] {
   const previous = new Map(pe.dns.map((d) => [d.fqdn, d]));
   const names = pe.connections.flatMap((c) => publishedNames(c.privateLinkServiceId, c.groupIds, pe.location));
-  for (const d of pe.dns) if (!names.some((n) => n.fqdn === d.fqdn)) for (const ip of d.ipAddresses) allocations.delete(ip);
+  const keptIps = new Set(names.flatMap((n) => previous.get(n.fqdn)?.ipAddresses ?? []));
+  for (const d of pe.dns) for (const ip of d.ipAddresses) if (!keptIps.has(ip)) allocations.delete(ip);
+  const members = new Map<string, Pick<EndpointDnsEntry, 'ipAddresses' | 'ipConfigName'>>();
   return names.map((n) => {
-    const kept = previous.get(n.fqdn);
-    if (kept) return kept;
-    const ip = allocateIpv4(prefix, new Set(allocations.keys()));
-    if (!ip) {
-      throw new ArmError(
-        400,
-        'SubnetIsFull',
-        `Subnet ${pe.subnetId} with address prefix ${prefix} does not have enough capacity for 1 IP addresses.`,
-      );
+    const memberKey = `${n.groupId}/${n.memberName}`.toLowerCase();
+    let member = members.get(memberKey);
+    if (!member) {
+      member = previous.get(n.fqdn) ?? { ipAddresses: [allocateIp(pe, allocations, prefix)], ipConfigName: `privateEndpointIpConfig.${randomUUID()}` };
+      members.set(memberKey, member);
     }
-    allocations.set(ip, pe.nicId);
-    return { fqdn: n.fqdn, ipAddresses: [ip], zoneName: n.zoneName, recordName: n.recordName };
+    return { fqdn: n.fqdn, ipAddresses: [...member.ipAddresses], zoneName: n.zoneName, recordName: n.recordName, groupId: n.groupId, memberName: n.memberName, ipConfigName: member.ipConfigName };
   });
+}
+
+function allocateIp(pe: PrivateEndpointRecord, allocations: Map<string, string>, prefix: string): string {
+  const ip = allocateIpv4(prefix, new Set(allocations.keys()));
+  if (!ip) {
+    throw new ArmError(400, 'SubnetIsFull', `Subnet ${pe.subnetId} with address prefix ${prefix} does not have enough capacity for 1 IP addresses.`);
+  }
+  allocations.set(ip, pe.nicId);
+  return ip;
 }
 
 function getEndpointOr404(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): PrivateEndpointRecord {
@@ -270,8 +283,12 @@ export function removePrivateEndpoint(core: EmulatorCore, pe: PrivateEndpointRec
 }
 
 function removeZoneGroupRecords(core: EmulatorCore, group: ZoneGroupRecord): void {
+  removeConfigRecords(core, group.configs);
+}
+
+function removeConfigRecords(core: EmulatorCore, configs: ZoneGroupRecord['configs']): void {
   // Azure deletes the record set by name, even when another endpoint overwrote it since (a documented trap).
-  for (const config of group.configs) for (const r of config.recordSets) removeRecordSet(core, config.privateDnsZoneId, r.recordSetName);
+  for (const config of configs) for (const r of config.recordSets) removeRecordSet(core, config.privateDnsZoneId, r.recordSetName);
 }
 
 export function putZoneGroup(core: EmulatorCore, ctx: RequestContext, rg: string, peName: string, name: string): ArmResponse {
@@ -313,11 +330,14 @@ export function putZoneGroup(core: EmulatorCore, ctx: RequestContext, rg: string
     throw new ArmError(400, 'DuplicatePrivateDnsZoneIds', `Private DNS zone group ${groupId} references the same private DNS zone more than once.`);
   }
   const existing = pe.zoneGroup;
+  // The answer (and a GET meanwhile) shows the requested configs at once; their record sets are (re)written when the
+  // operation succeeds, and records of the configs they replace are removed then.
+  const previousConfigs = existing?.configs ?? [];
   const group: ZoneGroupRecord = {
     id: existing?.id ?? groupId,
     name: existing?.name ?? name,
     etag: newEtag(),
-    configs: existing?.configs ?? [],
+    configs: configs.map((c) => ({ ...c, recordSets: previousConfigs.find((p) => idKey(p.privateDnsZoneId) === idKey(c.privateDnsZoneId))?.recordSets ?? [] })),
     provisioningState: 'Updating',
   };
   pe.zoneGroup = group;
@@ -333,8 +353,8 @@ export function putZoneGroup(core: EmulatorCore, ctx: RequestContext, rg: string
     ...provisioningOutcome(group, {
       stillCurrent: () => pe.zoneGroup === group,
       effects: () => {
-        // Records of zones dropped from the group go; the new configs' records are (re)written.
-        removeZoneGroupRecords(core, group);
+        // Records of the replaced configs go; the new configs' records are (re)written.
+        removeConfigRecords(core, previousConfigs);
         group.configs = configs.map((c) => ({ ...c, recordSets: writeZoneRecords(core, pe, c.privateDnsZoneId) }));
       },
     }),

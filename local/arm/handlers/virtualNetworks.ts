@@ -82,7 +82,7 @@ function inUseError(subnet: SubnetRecord, user: string): ArmError {
 function subnetUser(core: EmulatorCore, subnet: SubnetRecord): string | undefined {
   const key = idKey(subnet.id);
   const pe = core.state.endpointsInSubnet(key)[0];
-  if (pe) return `${pe.nicId}/ipConfigurations/privateEndpointIpConfig.${pe.resourceGuid}`;
+  if (pe) return `${pe.nicId}/ipConfigurations/${pe.dns[0]?.ipConfigName ?? `privateEndpointIpConfig.${pe.resourceGuid}`}`;
   const gw = [...core.state.gateways.values()].find((g) => idKey(g.subnetId) === key);
   if (gw) return `${gw.id}/ipConfigurations/${gw.ipConfigurations[0]?.name ?? 'default'}`;
   return undefined;

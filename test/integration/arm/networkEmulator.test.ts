@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import type { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import { createArmEmulator, type ArmEmulator, type ResourceNotification } from '../../../local/arm';
-import { anotherOperationInProgress, peeringCreate, privateDnsZoneGroupCreate, privateEndpointGet, recordSetAPut } from '../../fixtures/arm/officialExamples';
+import { anotherOperationInProgress, networkInterfaceGet, peeringCreate, privateDnsZoneGroupCreate, privateEndpointGet, recordSetAPut } from '../../fixtures/arm/officialExamples';
 import { SUB, dnsClient, errorOf, networkClient, poll, raw, vnetId, vnetPath } from './helpers';
 
 describe('ARM emulator over HTTPS with the real SDK clients', () => {
@@ -322,6 +322,132 @@ describe('ARM emulator over HTTPS with the real SDK clients', () => {
     const zones = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => dns.privateZones.beginCreateOrUpdateAndWait(rg, `privatelink.zone${i}.example`, { location: 'global' }, poll)));
     const error = await errorOf(net.privateDnsZoneGroups.beginCreateOrUpdateAndWait(rg, 'pe-acr', 'default', { privateDnsZoneConfigs: zones.map((z, i) => ({ name: `z${i}`, privateDnsZoneId: z.id })) }, poll));
     expect(error.statusCode).toBe(400);
+  });
+
+  describe('the NIC of a private endpoint', () => {
+    const rg = 'rg-nic';
+    const cosmosId = `/subscriptions/${SUB}/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/cosmos1`;
+    const peIdOf = (name: string) => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Network/privateEndpoints/${name}`;
+    const nicName = (nicId: string | undefined) => nicId?.split('/').pop() ?? '';
+    type NicConfig = { ip?: string; groupId?: string; member?: string; fqdns?: string[] };
+    const configsOf = async (name: string): Promise<NicConfig[]> =>
+      ((await net.networkInterfaces.get(rg, name)).ipConfigurations ?? []).map((c) => ({
+        ip: c.privateIPAddress,
+        groupId: c.privateLinkConnectionProperties?.groupId,
+        member: c.privateLinkConnectionProperties?.requiredMemberName,
+        fqdns: c.privateLinkConnectionProperties?.fqdns,
+      }));
+    const zoneGroupPath = (pe: string, group: string) => `${peIdOf(pe)}/privateDnsZoneGroups/${group}?api-version=2024-05-01`;
+    /** Waits for the zone group's operation (the emulator completes it on its clock). */
+    const zoneGroupSucceeded = async (pe: string, group: string) => {
+      for (;;) {
+        const g = await net.privateDnsZoneGroups.get(rg, pe, group);
+        if (g.provisioningState === 'Succeeded') return g;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+
+    beforeAll(async () => {
+      group(rg);
+      await vnet(rg, 'spoke', '10.42.0.0/16', [{ name: 'pe', addressPrefix: '10.42.0.0/24' }]);
+    });
+
+    it('is made with the endpoint in its resource group, and carries each name with its IP', async () => {
+      const pe = await net.privateEndpoints.beginCreateOrUpdateAndWait(rg, 'pe-cosmos', {
+        location: 'westeurope',
+        subnet: { id: `${vnetId(rg, 'spoke')}/subnets/pe` },
+        privateLinkServiceConnections: [{ name: 'sql', privateLinkServiceId: cosmosId, groupIds: ['Sql'] }],
+      }, poll);
+      const nicId = pe.networkInterfaces?.[0]?.id;
+      expect(nicId).toMatch(new RegExp(`^/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft\\.Network/networkInterfaces/pe-cosmos\\.nic\\.[0-9a-f-]{36}$`));
+      expect(pe.customDnsConfigs).toEqual([
+        { fqdn: 'cosmos1.documents.azure.com', ipAddresses: ['10.42.0.4'] },
+        { fqdn: 'cosmos1-westeurope.documents.azure.com', ipAddresses: ['10.42.0.5'] },
+      ]);
+
+      const nic = await net.networkInterfaces.get(rg, nicName(nicId));
+      expect(nic.id).toBe(nicId);
+      expect(nic.privateEndpoint?.id).toBe(peIdOf('pe-cosmos'));
+      expect(await configsOf(nicName(nicId))).toEqual([
+        { ip: '10.42.0.4', groupId: 'Sql', member: 'cosmos1', fqdns: ['cosmos1.documents.azure.com'] },
+        { ip: '10.42.0.5', groupId: 'Sql', member: 'cosmos1-westeurope', fqdns: ['cosmos1-westeurope.documents.azure.com'] },
+      ]);
+      // The wire body, field by field against the official example's shape.
+      const wire = (await raw(endpoint, ca, 'GET', `${nicId}?api-version=2024-05-01`)).body as { type: string; name: string; properties: Record<string, unknown> & { ipConfigurations: Array<{ properties: Record<string, unknown> }> } };
+      expect(wire.type).toBe(networkInterfaceGet.type);
+      for (const key of networkInterfaceGet.presentKeys) expect({ key, present: wire.properties[key] !== undefined }).toEqual({ key, present: true });
+      for (const key of networkInterfaceGet.ipConfigurationKeys) expect({ key, present: wire.properties.ipConfigurations[0]?.properties[key] !== undefined }).toEqual({ key, present: true });
+      expect(wire.properties.ipConfigurations.map((c) => [c.properties['privateIPAllocationMethod'], c.properties['privateIPAddressVersion'], c.properties['primary']])).toEqual([
+        [networkInterfaceGet.privateIPAllocationMethod, networkInterfaceGet.privateIPAddressVersion, true],
+        [networkInterfaceGet.privateIPAllocationMethod, networkInterfaceGet.privateIPAddressVersion, false],
+      ]);
+    });
+
+    it('takes customNetworkInterfaceName, and puts names of one member on one IP configuration', async () => {
+      const pe = await net.privateEndpoints.beginCreateOrUpdateAndWait(rg, 'pe-web', {
+        location: 'westeurope',
+        subnet: { id: `${vnetId(rg, 'spoke')}/subnets/pe` },
+        customNetworkInterfaceName: 'nic-web',
+        privateLinkServiceConnections: [{ name: 'web', privateLinkServiceId: `/subscriptions/${SUB}/resourceGroups/rg-data/providers/Microsoft.Web/sites/app1`, groupIds: ['sites'] }],
+      }, poll);
+      expect(pe.networkInterfaces?.[0]?.id).toBe(`/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Network/networkInterfaces/nic-web`);
+      const ip = pe.customDnsConfigs?.[0]?.ipAddresses?.[0];
+      expect(pe.customDnsConfigs).toEqual([{ fqdn: 'app1.azurewebsites.net', ipAddresses: [ip] }, { fqdn: 'app1.scm.azurewebsites.net', ipAddresses: [ip] }]);
+      expect(await configsOf('nic-web')).toEqual([{ ip, groupId: 'sites', member: 'sites', fqdns: ['app1.azurewebsites.net', 'app1.scm.azurewebsites.net'] }]);
+    });
+
+    it('is listed by resource group and subscription, paged', async () => {
+      await net.privateEndpoints.beginCreateOrUpdateAndWait(rg, 'pe-blob', {
+        location: 'westeurope',
+        subnet: { id: `${vnetId(rg, 'spoke')}/subnets/pe` },
+        customNetworkInterfaceName: 'nic-blob',
+        privateLinkServiceConnections: [{ name: 'blob', privateLinkServiceId: `/subscriptions/${SUB}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/st1`, groupIds: ['blob'] }],
+      }, poll);
+      const first = await raw(endpoint, ca, 'GET', `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Network/networkInterfaces?api-version=2024-05-01`);
+      expect((first.body as { value: unknown[]; nextLink?: string }).value).toHaveLength(2);
+      expect((first.body as { nextLink?: string }).nextLink).toContain('$skiptoken=2');
+      const inGroup: string[] = [];
+      for await (const nic of net.networkInterfaces.list(rg)) inGroup.push(nic.privateEndpoint?.id ?? '');
+      expect(inGroup.sort()).toEqual([peIdOf('pe-blob'), peIdOf('pe-cosmos'), peIdOf('pe-web')].sort());
+      const inSubscription: string[] = [];
+      for await (const nic of net.networkInterfaces.listAll()) inSubscription.push(nic.privateEndpoint?.id ?? '');
+      expect(inSubscription).toEqual(expect.arrayContaining([peIdOf('pe-blob'), peIdOf('pe-cosmos'), peIdOf('pe-web')]));
+      expect((await errorOf(net.networkInterfaces.get(rg, 'no-such-nic'))).code).toBe('ResourceNotFound');
+    });
+
+    it('keeps the names while a zone group empties customDnsConfigs, which come back when the group goes', async () => {
+      const zone = await dns.privateZones.beginCreateOrUpdateAndWait(rg, 'privatelink.documents.azure.com', { location: 'global' }, poll);
+      const before = await net.privateEndpoints.get(rg, 'pe-cosmos');
+      const nic = nicName(before.networkInterfaces?.[0]?.id);
+      const namesBefore = await configsOf(nic);
+
+      // The first answer (201) already shows the requested configs; Azure fills their record sets when it succeeds.
+      const put = await raw(endpoint, ca, 'PUT', zoneGroupPath('pe-cosmos', 'default'), { body: { properties: { privateDnsZoneConfigs: [{ name: 'cosmos', properties: { privateDnsZoneId: zone.id } }] } } });
+      expect(put.status).toBe(201);
+      expect((put.body as { properties: { privateDnsZoneConfigs: Array<{ name: string; properties: { privateDnsZoneId: string } }> } }).properties.privateDnsZoneConfigs.map((c) => [c.name, c.properties.privateDnsZoneId])).toEqual([['cosmos', zone.id]]);
+      const group = await zoneGroupSucceeded('pe-cosmos', 'default');
+      expect(group.privateDnsZoneConfigs?.[0]?.recordSets?.map((r) => [r.recordSetName, r.fqdn, r.ipAddresses])).toEqual([
+        ['cosmos1', 'cosmos1.privatelink.documents.azure.com', ['10.42.0.4']],
+        ['cosmos1-westeurope', 'cosmos1-westeurope.privatelink.documents.azure.com', ['10.42.0.5']],
+      ]);
+
+      expect((await net.privateEndpoints.get(rg, 'pe-cosmos')).customDnsConfigs).toEqual([]);
+      expect(await configsOf(nic)).toEqual(namesBefore);
+
+      await net.privateDnsZoneGroups.beginDeleteAndWait(rg, 'pe-cosmos', 'default', poll);
+      expect((await net.privateEndpoints.get(rg, 'pe-cosmos')).customDnsConfigs).toEqual(before.customDnsConfigs);
+    });
+
+    it('goes with the endpoint', async () => {
+      const pe = await net.privateEndpoints.get(rg, 'pe-cosmos');
+      const nic = nicName(pe.networkInterfaces?.[0]?.id);
+      await net.privateEndpoints.beginDeleteAndWait(rg, 'pe-cosmos', poll);
+      expect((await errorOf(net.networkInterfaces.get(rg, nic))).statusCode).toBe(404);
+      const left: string[] = [];
+      for await (const n of net.networkInterfaces.list(rg)) left.push(n.name ?? '');
+      expect(left.sort()).toEqual(['nic-blob', 'nic-web']);
+      expect(arm.getResource(pe.networkInterfaces?.[0]?.id ?? '')).toBeUndefined();
+    });
   });
 
   it('writes A record sets synchronously with lower-cased names and honours etags', async () => {
