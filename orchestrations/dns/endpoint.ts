@@ -39,6 +39,8 @@ function endpointDetails(obs: Ready, zoneGroup = obs.groups[0]?.name): Record<st
     zones: obs.zones.map((z) => z.name),
     zoneGroup: zoneGroup ?? null,
     names: obs.names.filter((n) => n.verdict.kind === 'mine').map(recorded),
+    // Where the names were read: the endpoint's NIC, its zone group's record sets, or customDnsConfigs.
+    ...(obs.endpoint.namesFrom ? { namesFrom: obs.endpoint.namesFrom } : {}),
     ...(obs.unplaced.length ? { unplaced: obs.unplaced } : {}),
     conflicts: conflicts.map((n) => ({ fqdn: n.fqdn, ...(n.verdict.kind === 'conflict' ? { ownerId: n.verdict.ownerId ?? null, ownerIps: n.verdict.ownerIps, reason: n.verdict.reason } : {}) })),
     firstSeen: obs.firstSeen,

@@ -1,22 +1,49 @@
 /**
- * The DnsPort over the real SDK clients: @azure/arm-network for private endpoints and their zone groups,
+ * The DnsPort over the real SDK clients: @azure/arm-network for private endpoints, their NICs and zone groups,
  * @azure/arm-privatedns for zones, VNet links and A records. One client per subscription and package.
+ *
+ * An endpoint's names are read from its NIC (an endpoint with a zone group has an empty `customDnsConfigs` in Azure),
+ * then from its zone group's record sets, then from `customDnsConfigs` (shared/dns/spec.ts `publishedNames`).
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { NetworkManagementClient, type PrivateDnsZoneGroup, type PrivateEndpoint, type PrivateLinkServiceConnection } from '@azure/arm-network';
+import {
+  NetworkManagementClient,
+  type NetworkInterface,
+  type PrivateDnsZoneGroup,
+  type PrivateEndpoint,
+  type PrivateLinkServiceConnection,
+} from '@azure/arm-network';
 import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
-import type { ObservedEndpoint, ObservedZoneGroup, PrivateLinkConnection } from '../dns/model';
+import type { EndpointDnsName, ObservedEndpoint, ObservedZoneGroup, PrivateLinkConnection } from '../dns/model';
 import type { DnsPort } from '../dns/ports';
+import { publishedNames } from '../dns/spec';
 import { classifyArmError } from './errors';
 import type { ArmClientOptions } from './clients';
-import { parseResourceId, resourceName } from './resource-id';
+import { parseResourceId, resourceKey, resourceName } from './resource-id';
 
 function connection(c: PrivateLinkServiceConnection, manual: boolean): PrivateLinkConnection {
   const status = c.privateLinkServiceConnectionState?.status;
   return { name: c.name ?? '', targetId: c.privateLinkServiceId ?? '', groupIds: c.groupIds ?? [], manual, ...(status ? { status } : {}) };
 }
 
-export function observedEndpoint(pe: PrivateEndpoint): ObservedEndpoint {
+const customDnsConfigsOf = (pe: PrivateEndpoint): EndpointDnsName[] =>
+  (pe.customDnsConfigs ?? []).filter((d) => d.fqdn).map((d) => ({ fqdn: d.fqdn ?? '', ipAddresses: d.ipAddresses ?? [] }));
+
+/**
+ * The names on a private endpoint's NIC: each IP configuration's `privateLinkConnectionProperties.fqdns` with its
+ * `privateIPAddress`. IPv6 configurations are left out: the zones hold A records only.
+ */
+export function networkInterfaceNames(nic: NetworkInterface): EndpointDnsName[] {
+  return (nic.ipConfigurations ?? [])
+    .filter((c) => c.privateIPAddress && c.privateIPAddressVersion !== 'IPv6')
+    .flatMap((c) => (c.privateLinkConnectionProperties?.fqdns ?? []).map((fqdn) => ({ fqdn, ipAddresses: [c.privateIPAddress ?? ''] })));
+}
+
+const nicIdsOf = (pe: PrivateEndpoint): string[] => (pe.networkInterfaces ?? []).map((n) => n.id ?? '').filter((id) => id !== '');
+
+/** The endpoint as the DNS flow sees it, its names from its NICs, else its zone groups (when read), else customDnsConfigs. */
+export function observedEndpoint(pe: PrivateEndpoint, nics: readonly NetworkInterface[] = [], zoneGroups: readonly ObservedZoneGroup[] = []): ObservedEndpoint {
+  const names = publishedNames({ networkInterface: nics.flatMap(networkInterfaceNames), zoneGroups: [...zoneGroups], customDnsConfigs: customDnsConfigsOf(pe) });
   return {
     id: pe.id ?? '',
     name: pe.name ?? '',
@@ -27,7 +54,9 @@ export function observedEndpoint(pe: PrivateEndpoint): ObservedEndpoint {
       ...(pe.privateLinkServiceConnections ?? []).map((c) => connection(c, false)),
       ...(pe.manualPrivateLinkServiceConnections ?? []).map((c) => connection(c, true)),
     ],
-    dnsNames: (pe.customDnsConfigs ?? []).filter((d) => d.fqdn).map((d) => ({ fqdn: d.fqdn ?? '', ipAddresses: d.ipAddresses ?? [] })),
+    networkInterfaceIds: nicIdsOf(pe),
+    dnsNames: names.names,
+    ...(names.from ? { namesFrom: names.from } : {}),
   };
 }
 
@@ -85,27 +114,58 @@ export function createDnsAdapter(options: DnsAdapterOptions): DnsPort {
     if (!c) dnsClients.set(key, (c = new PrivateDnsManagementClient(options.credential, subscriptionId, options.clientOptions)));
     return c;
   };
+  const listZoneGroups = async (endpointId: string): Promise<ObservedZoneGroup[]> => {
+    const p = parts(endpointId);
+    const out: ObservedZoneGroup[] = [];
+    try {
+      for await (const g of network(p.subscriptionId).privateDnsZoneGroups.list(p.resourceGroup, p.name)) out.push(observedZoneGroup(g));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    return out;
+  };
+  /** A NIC that is not there (yet, or any more) carries no names. */
+  const getNic = async (nicId: string): Promise<NetworkInterface | null> => {
+    const p = parts(nicId);
+    return orNull(network(p.subscriptionId).networkInterfaces.get(p.resourceGroup, p.name));
+  };
+  /**
+   * Joins the endpoint with its NICs; its zone groups are read only when neither the NICs nor customDnsConfigs name
+   * anything (Azure fills customDnsConfigs only while there is no group, so a group is worth a read only then).
+   */
+  const withNames = async (pe: PrivateEndpoint, nics: NetworkInterface[]): Promise<ObservedEndpoint> => {
+    const endpoint = observedEndpoint(pe, nics);
+    if (endpoint.dnsNames.length > 0 || !pe.id) return endpoint;
+    return observedEndpoint(pe, nics, await listZoneGroups(pe.id));
+  };
   return {
     async getEndpoint(endpointId) {
       const p = parts(endpointId);
       const pe = await orNull(network(p.subscriptionId).privateEndpoints.get(p.resourceGroup, p.name));
-      return pe ? observedEndpoint(pe) : null;
+      if (!pe) return null;
+      const nics = await Promise.all(nicIdsOf(pe).map(getNic));
+      return withNames(pe, nics.filter((n): n is NetworkInterface => n !== null));
     },
     async listEndpoints(subscriptionId) {
+      // Two paged lists per subscription, joined here, rather than a NIC GET per endpoint. Only endpoint NICs are kept.
+      const client = network(subscriptionId);
+      const collectEndpoints = async (): Promise<PrivateEndpoint[]> => {
+        const out: PrivateEndpoint[] = [];
+        for await (const pe of client.privateEndpoints.listBySubscription()) out.push(pe);
+        return out;
+      };
+      const collectNics = async (): Promise<Map<string, NetworkInterface>> => {
+        const out = new Map<string, NetworkInterface>();
+        for await (const nic of client.networkInterfaces.listAll()) if (nic.id && nic.privateEndpoint?.id) out.set(resourceKey(nic.id), nic);
+        return out;
+      };
+      const [endpoints, nics] = await Promise.all([collectEndpoints(), collectNics()]);
       const out: ObservedEndpoint[] = [];
-      for await (const pe of network(subscriptionId).privateEndpoints.listBySubscription()) out.push(observedEndpoint(pe));
+      // One at a time: an endpoint without names costs a zone group read, which a large sweep must not burst.
+      for (const pe of endpoints) out.push(await withNames(pe, nicIdsOf(pe).map((id) => nics.get(resourceKey(id))).filter((n): n is NetworkInterface => n !== undefined)));
       return out;
     },
-    async listZoneGroups(endpointId) {
-      const p = parts(endpointId);
-      const out: ObservedZoneGroup[] = [];
-      try {
-        for await (const g of network(p.subscriptionId).privateDnsZoneGroups.list(p.resourceGroup, p.name)) out.push(observedZoneGroup(g));
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-      return out;
-    },
+    listZoneGroups,
     async putZoneGroup(endpointId, name, zoneIds) {
       const p = parts(endpointId);
       const group = await network(p.subscriptionId).privateDnsZoneGroups.beginCreateOrUpdateAndWait(

@@ -11,11 +11,17 @@ export interface PrivateLinkConnection {
   status?: string;
 }
 
-/** A name the endpoint publishes (its customDnsConfigs): the target's FQDN and the endpoint's IPs for it. */
+/** A name the endpoint publishes: the target's FQDN and the endpoint's IPs for it. */
 export interface EndpointDnsName {
   fqdn: string;
   ipAddresses: string[];
 }
+
+/**
+ * Where an endpoint's names were read: its network interface (always there in Azure once the endpoint is made), its
+ * zone group's record sets, or `customDnsConfigs` (which Azure fills only while the endpoint has no zone group).
+ */
+export type NamesSource = 'networkInterface' | 'zoneGroup' | 'customDnsConfigs';
 
 export interface ZoneGroupRecordSet {
   recordSetName: string;
@@ -43,7 +49,11 @@ export interface ObservedEndpoint {
   provisioningState?: string;
   subnetId: string;
   connections: PrivateLinkConnection[];
+  /** The endpoint's network interfaces (Azure makes one); empty while it has none yet. */
+  networkInterfaceIds: string[];
+  /** Its names, from the first source that has any (spec.ts `publishedNames`). */
   dnsNames: EndpointDnsName[];
+  namesFrom?: NamesSource;
 }
 
 /** An A record set in a Private DNS zone. */

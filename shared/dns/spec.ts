@@ -4,7 +4,7 @@
  */
 import type { PrivateDnsConfig } from '../config';
 import { resourceKey } from '../azure/resource-id';
-import type { ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup } from './model';
+import type { EndpointDnsName, NamesSource, ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup } from './model';
 import { MAX_ZONE_CONFIGS_PER_GROUP, zonesForConnection } from './zones';
 
 export type ZonesLocation = Pick<PrivateDnsConfig, 'zonesSubscriptionId' | 'zonesResourceGroup'>;
@@ -34,6 +34,62 @@ export function recordNameIn(fqdn: string, zoneName: string): string | undefined
   const suffixes = [zone, ...(zone.startsWith('privatelink.') ? [zone.slice('privatelink.'.length)] : []), ...(PUBLIC_SUFFIX_OF_ZONE[zone] ?? [])];
   const match = suffixes.filter((s) => name.endsWith(`.${s}`)).sort((a, b) => b.length - a.length)[0];
   return match ? name.slice(0, -(match.length + 1)) : undefined;
+}
+
+/** The public suffix a privatelink zone resolves: the zone less `privatelink.`, or the known exception. */
+function publicSuffixOf(zoneName: string): string {
+  const zone = zoneName.toLowerCase();
+  return PUBLIC_SUFFIX_OF_ZONE[zone]?.[0] ?? (zone.startsWith('privatelink.') ? zone.slice('privatelink.'.length) : zone);
+}
+
+/**
+ * The names a zone group's record sets resolve, as public FQDNs (`st1` in privatelink.blob.core.windows.net is
+ * st1.blob.core.windows.net; Key Vault's are {vault}.vault.azure.net). Where Azure publishes the privatelink name
+ * itself (AKS: {cluster}.privatelink.{region}.azmk8s.io) this gives its public alias; it lands in the same zone and
+ * record either way.
+ */
+export function zoneGroupNames(groups: readonly ObservedZoneGroup[]): EndpointDnsName[] {
+  return mergeNames(
+    groups.flatMap((g) =>
+      g.configs.flatMap((c) => c.recordSets.filter((r) => r.recordSetName && r.ipAddresses.length > 0).map((r) => ({ fqdn: `${r.recordSetName}.${publicSuffixOf(zoneNameOf(c.zoneId))}`, ipAddresses: r.ipAddresses }))),
+    ),
+  );
+}
+
+/** One entry per FQDN (compared without case), with the IPs of every entry that named it. */
+export function mergeNames(names: readonly EndpointDnsName[]): EndpointDnsName[] {
+  const merged = new Map<string, EndpointDnsName>();
+  for (const n of names) {
+    const key = n.fqdn.toLowerCase().replace(/\.$/, '');
+    if (!key) continue;
+    const entry = merged.get(key);
+    if (entry) entry.ipAddresses = [...new Set([...entry.ipAddresses, ...n.ipAddresses])];
+    else merged.set(key, { fqdn: n.fqdn, ipAddresses: [...new Set(n.ipAddresses)] });
+  }
+  return [...merged.values()];
+}
+
+export interface NameSources {
+  /** Each NIC IP configuration's `privateLinkConnectionProperties.fqdns` with its `privateIPAddress`. */
+  networkInterface: EndpointDnsName[];
+  /** The zone group(s), when they were read. */
+  zoneGroups: ObservedZoneGroup[];
+  customDnsConfigs: EndpointDnsName[];
+}
+
+/**
+ * The names an endpoint publishes. In Azure an endpoint with a zone group has an empty `customDnsConfigs`: its names
+ * live on its network interface. So the NIC comes first, then the zone group's record sets, then `customDnsConfigs`;
+ * the first source with any name is the answer, whole (sources are never mixed).
+ */
+export function publishedNames(sources: NameSources): { names: EndpointDnsName[]; from?: NamesSource } {
+  const candidates: Array<[NamesSource, EndpointDnsName[]]> = [
+    ['networkInterface', mergeNames(sources.networkInterface)],
+    ['zoneGroup', zoneGroupNames(sources.zoneGroups)],
+    ['customDnsConfigs', mergeNames(sources.customDnsConfigs)],
+  ];
+  const found = candidates.find(([, names]) => names.length > 0);
+  return found ? { names: found[1], from: found[0] } : { names: [] };
 }
 
 /** One name the endpoint publishes, placed in the zone whose A record must resolve it. */
@@ -77,7 +133,14 @@ export function resolveEndpoint(endpoint: ObservedEndpoint, config: ZonesLocatio
   if (endpoint.connections.length === 0) reasons.push('the endpoint has no private link connection');
   if (reasons.length) return { kind: 'unsupported', reasons };
   if (zones.length > MAX_ZONE_CONFIGS_PER_GROUP) return { kind: 'tooManyZones', zones };
-  if (endpoint.dnsNames.length === 0) return { kind: 'notReady', reason: 'the endpoint publishes no names yet (customDnsConfigs is empty)' };
+  if (endpoint.dnsNames.length === 0) {
+    return {
+      kind: 'notReady',
+      reason: endpoint.networkInterfaceIds.length === 0
+        ? 'the endpoint has no network interface yet and publishes no names'
+        : 'the endpoint publishes no names yet (none on its network interface, its zone group or customDnsConfigs)',
+    };
+  }
   const names: DesiredName[] = [];
   const unplaced: string[] = [];
   for (const n of endpoint.dnsNames) {

@@ -1,17 +1,20 @@
-import type { ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup, PrivateLinkConnection } from '../../../shared/dns/model';
+import type { EndpointDnsName, NamesSource, ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup, PrivateLinkConnection } from '../../../shared/dns/model';
 import {
   DesiredName,
   EndpointResolution,
   judgeName,
+  mergeNames,
   NameClaim,
   NameFacts,
   NameVerdict,
   planZoneGroup,
+  publishedNames,
   recordNameIn,
   resolveEndpoint,
   staleRecords,
   ZoneGroupFacts,
   ZoneGroupPlan,
+  zoneGroupNames,
   zoneIdFor,
   zoneNameOf,
 } from '../../../shared/dns/spec';
@@ -124,6 +127,7 @@ function endpoint(connections: PrivateLinkConnection[], dnsNames: Array<[string,
     provisioningState: 'Succeeded',
     subnetId: `/subscriptions/${WL}/resourceGroups/rg-app/providers/Microsoft.Network/virtualNetworks/spoke/subnets/pe`,
     connections,
+    networkInterfaceIds: [`/subscriptions/${WL}/resourceGroups/rg-app/providers/Microsoft.Network/networkInterfaces/pe1.nic.7f3c0d2e-4b1a-4f5e-9c8d-2a6b1e0f9d31`],
     dnsNames: dnsNames.map(([fqdn, ipAddresses]) => ({ fqdn, ipAddresses })),
     ...extra,
   };
@@ -137,6 +141,60 @@ const ACR = connection(target('Microsoft.ContainerRegistry/registries', 'acr1'),
 const AKS = connection(target('Microsoft.ContainerService/managedClusters', 'aks1'), ['management']);
 const MONITOR = connection(target('Microsoft.Insights/privateLinkScopes', 'ampls'), ['azuremonitor']);
 const EG_NAMESPACE = target('Microsoft.EventGrid/namespaces', 'ns1');
+
+describe('publishedNames: where an endpoint\'s names come from', () => {
+  const names = (...entries: Array<[string, string[]]>): EndpointDnsName[] => entries.map(([fqdn, ipAddresses]) => ({ fqdn, ipAddresses }));
+  const group = (zoneName: string, ...recordSets: Array<[string, string[]]>): ObservedZoneGroup => ({
+    id: `${endpointId('pe1')}/privateDnsZoneGroups/deployedByPolicy`,
+    name: 'deployedByPolicy',
+    provisioningState: 'Succeeded',
+    configs: [{ name: zoneName.replace(/\./g, '-'), zoneId: zone(zoneName), recordSets: recordSets.map(([recordSetName, ipAddresses]) => ({ recordSetName, fqdn: `${recordSetName}.${zoneName}`, ipAddresses })) }],
+  });
+  const COSMOS_NIC = names(['cosmos1.documents.azure.com', ['10.1.0.4']], ['cosmos1-westeurope.documents.azure.com', ['10.1.0.5']]);
+
+  it.each<[string, Parameters<typeof publishedNames>[0], { names: EndpointDnsName[]; from?: NamesSource }]>([
+    ['a zone group\'s endpoint (customDnsConfigs empty, as Azure answers): the NIC\'s names',
+      { networkInterface: COSMOS_NIC, zoneGroups: [], customDnsConfigs: [] }, { names: COSMOS_NIC, from: 'networkInterface' }],
+    ['the NIC over customDnsConfigs when both name something',
+      { networkInterface: names(['st1.blob.core.windows.net', ['10.1.0.4']]), zoneGroups: [], customDnsConfigs: names(['st1.blob.core.windows.net', ['10.9.9.9']]) },
+      { names: names(['st1.blob.core.windows.net', ['10.1.0.4']]), from: 'networkInterface' }],
+    ['the zone group\'s record sets when the NIC names nothing, as public names',
+      { networkInterface: [], zoneGroups: [group('privatelink.documents.azure.com', ['cosmos1', ['10.1.0.4']], ['cosmos1-westeurope', ['10.1.0.5']])], customDnsConfigs: [] },
+      { names: COSMOS_NIC, from: 'zoneGroup' }],
+    ['Key Vault record sets as vault.azure.net names',
+      { networkInterface: [], zoneGroups: [group(VAULT_ZONE, ['kv1', ['10.1.0.4']])], customDnsConfigs: names(['kv1.vault.azure.net', ['10.1.0.9']]) },
+      { names: names(['kv1.vault.azure.net', ['10.1.0.4']]), from: 'zoneGroup' }],
+    ['customDnsConfigs when neither the NIC nor a zone group names anything (an endpoint without a zone group)',
+      { networkInterface: [], zoneGroups: [group(BLOB_ZONE)], customDnsConfigs: names(['st1.blob.core.windows.net', ['10.1.0.4']]) },
+      { names: names(['st1.blob.core.windows.net', ['10.1.0.4']]), from: 'customDnsConfigs' }],
+    ['nothing anywhere', { networkInterface: [], zoneGroups: [], customDnsConfigs: [] }, { names: [] }],
+    ['a web app\'s two names on one NIC IP configuration, and a name on two configurations merged',
+      { networkInterface: names(['app1.azurewebsites.net', ['10.1.0.4']], ['app1.scm.azurewebsites.net', ['10.1.0.4']], ['App1.azurewebsites.net.', ['10.1.0.6']]), zoneGroups: [], customDnsConfigs: [] },
+      { names: names(['app1.azurewebsites.net', ['10.1.0.4', '10.1.0.6']], ['app1.scm.azurewebsites.net', ['10.1.0.4']]), from: 'networkInterface' }],
+  ])('takes %s', (_label, sources, expected) => {
+    expect(publishedNames(sources)).toEqual(expected);
+  });
+
+  it('skips record sets without a name or IPs, and places every zone group name in its zone', () => {
+    const groups = [group(BLOB_ZONE, ['st1', ['10.1.0.4']], ['', ['10.1.0.5']], ['st2', []])];
+    expect(zoneGroupNames(groups)).toEqual(names(['st1.blob.core.windows.net', ['10.1.0.4']]));
+    expect(recordNameIn('st1.blob.core.windows.net', BLOB_ZONE)).toBe('st1');
+  });
+
+  it('merges names without case or trailing dot, dropping empty ones', () => {
+    expect(mergeNames(names(['A.example.com', ['1.1.1.1']], ['a.example.com.', ['1.1.1.1', '2.2.2.2']], ['', ['3.3.3.3']]))).toEqual(names(['A.example.com', ['1.1.1.1', '2.2.2.2']]));
+  });
+
+  it('resolves an endpoint whose names came from its NIC like any other', () => {
+    const ep = endpoint([connection(target('Microsoft.DocumentDB/databaseAccounts', 'cosmos1'), ['Sql'])], COSMOS_NIC.map((n) => [n.fqdn, n.ipAddresses] as [string, string[]]), { namesFrom: 'networkInterface' });
+    expect(resolveEndpoint(ep, ZONES)).toEqual({
+      kind: 'ok',
+      zones: okZones('privatelink.documents.azure.com'),
+      names: [desired('cosmos1.documents.azure.com', ['10.1.0.4'], 'privatelink.documents.azure.com', 'cosmos1'), desired('cosmos1-westeurope.documents.azure.com', ['10.1.0.5'], 'privatelink.documents.azure.com', 'cosmos1-westeurope')],
+      unplaced: [],
+    });
+  });
+});
 
 describe('resolveEndpoint: ok', () => {
   it.each<[string, ObservedEndpoint, Extract<EndpointResolution, { kind: 'ok' }>]>([
@@ -208,7 +266,10 @@ describe('resolveEndpoint: not ok', () => {
     ['an endpoint still updating', endpoint([KV], [KV_NAME], { provisioningState: 'Updating' }), { kind: 'notReady', reason: 'the endpoint is Updating' }],
     ['an endpoint being created, even with an unknown target', endpoint([connection(target('Contoso.Widgets/gadgets', 'g'), ['gadget'])], [], { provisioningState: 'Creating' }),
       { kind: 'notReady', reason: 'the endpoint is Creating' }],
-    ['an endpoint that publishes no names yet', endpoint([KV], []), { kind: 'notReady', reason: 'the endpoint publishes no names yet (customDnsConfigs is empty)' }],
+    ['an endpoint that publishes no names yet', endpoint([KV], []),
+      { kind: 'notReady', reason: 'the endpoint publishes no names yet (none on its network interface, its zone group or customDnsConfigs)' }],
+    ['an endpoint without a network interface yet', endpoint([KV], [], { networkInterfaceIds: [] }),
+      { kind: 'notReady', reason: 'the endpoint has no network interface yet and publishes no names' }],
     ['an endpoint without connections', endpoint([], [KV_NAME]), { kind: 'unsupported', reasons: ['the endpoint has no private link connection'] }],
     ['a connection naming no groupId', endpoint([connection(target('Microsoft.KeyVault/vaults', 'kv1'), [], 'c1')], [KV_NAME]),
       { kind: 'unsupported', reasons: [`connection c1 to ${target('Microsoft.KeyVault/vaults', 'kv1')} names no groupId`] }],
