@@ -3,7 +3,7 @@
  * endpoints created with the real SDK, events from the emulator's Event Grid, records read back with arm-privatedns.
  */
 import { controlPlaneTopology } from '../../../local/demo';
-import { postEvents, quiesce, resourceEvent, startWorld, type PeeringWorld } from '../peering/support';
+import { postEvents, quiesce, resourceEvent, startWorld, until, type PeeringWorld } from '../peering/support';
 import {
   ANALYTICS,
   PAYMENTS,
@@ -20,6 +20,7 @@ import {
   zoneId,
   zoneLinks,
   type EndpointSpec,
+  type EndpointView,
 } from './support';
 
 const storage = (name: string) => target(PAYMENTS, 'rg-data', 'Microsoft.Storage/storageAccounts', name);
@@ -43,6 +44,17 @@ describe('private endpoint DNS', () => {
     if (change === null) delete doc.privateDns;
     else doc.privateDns = { ...(baseTopology.privateDns as Record<string, unknown>), ...change };
     process.env.CONTROL_PLANE_TOPOLOGY = JSON.stringify(doc);
+  };
+
+  const reconcile = async (id: string): Promise<void> => {
+    const res = await fetch(`${world.embedded.baseUrl}/api/endpoints/${id.split('/')[2]}/${id.split('/')[4]}/${id.split('/').pop()}/reconcile`, { method: 'POST' });
+    expect(res.status).toBe(202);
+  };
+  /** Reconciles a Registered endpoint once more and waits for that pass (a new record) to settle Registered. */
+  const reconcileAgain = async (id: string, previous: EndpointView): Promise<EndpointView> => {
+    await reconcile(id);
+    await until(`${id} to be recorded again`, async () => ((await getEndpoint(world, id))?.updatedAt !== previous.updatedAt ? true : undefined));
+    return settledEndpoint(world, id, 'Registered');
   };
 
   beforeAll(async () => {
@@ -93,6 +105,25 @@ describe('private endpoint DNS', () => {
     expect([...(view.zones ?? [])].sort()).toEqual(expect.arrayContaining(zones.sort()));
     // Every zone (seeded or created) resolves from both hubs.
     for (const zone of zones) expect({ zone, links: await zoneLinks(world, zone) }).toEqual({ zone, links: [world.hubNeu, world.hubWeu].map((v) => v.toLowerCase()).sort() });
+
+    // With its zone group in place the endpoint's names are only on its NIC (customDnsConfigs is empty, as in
+    // Azure): reconciled again, it stays Registered with every name and writes nothing.
+    expect((await world.network(PAYMENTS).privateEndpoints.get('rg-payments-weu', `pe-${name}`)).customDnsConfigs).toEqual([]);
+    const again = await reconcileAgain(id, view);
+    expect(again.namesFrom).toBe('networkInterface');
+    expect(again.names?.map((n) => [n.fqdn, n.ipAddresses])).toEqual([...names].map(([fqdn, nameIps]) => [fqdn, nameIps]));
+    expect(zoneGroupWrites(world) - before).toBe(1);
+  });
+
+  it('stays Registered when reconciled after its own zone group write (the names then only on the NIC)', async () => {
+    const { id, names } = await createEndpoint(world, pe('pe-stagain', storage('stagain'), ['blob']));
+    const first = await settledEndpoint(world, id, 'Registered');
+    const before = zoneGroupWrites(world);
+    const again = await reconcileAgain(id, first);
+    expect(again.condition?.message).toBe('stagain.blob.core.windows.net resolves to the endpoint through privatelink.blob.core.windows.net');
+    expect(again.names?.map((n) => [n.fqdn, n.ipAddresses])).toEqual([['stagain.blob.core.windows.net', names.get('stagain.blob.core.windows.net')]]);
+    expect(zoneGroupWrites(world) - before).toBe(0);
+    expect(again.audit.map((a) => `${a.action}:${a.outcome}`)).toEqual(['create:succeeded']);
   });
 
   it('records an unknown groupId as Unsupported and writes nothing', async () => {
@@ -144,17 +175,23 @@ describe('private endpoint DNS', () => {
       setPrivateDns({});
       return id;
     };
-    const reconcile = async (id: string): Promise<void> => {
-      const res = await fetch(`${world.embedded.baseUrl}/api/endpoints/${id.split('/')[2]}/${id.split('/')[4]}/${id.split('/').pop()}/reconcile`, { method: 'POST' });
-      expect(res.status).toBe(202);
-    };
 
-    it('leaves a group with the right zones alone', async () => {
-      const id = await policyGroup(pe('pe-stpol1', storage('stpol1'), ['blob']), ['privatelink.blob.core.windows.net']);
+    it('recognises a group with the right zones by the names on the endpoint\'s NIC, and leaves it alone', async () => {
+      const spec = pe('pe-stpol1', storage('stpol1'), ['blob']);
+      const id = await policyGroup(spec, ['privatelink.blob.core.windows.net']);
+      // As in Azure: the group empties customDnsConfigs; the name and IP are on the NIC only.
+      const endpoint = await world.network(PAYMENTS).privateEndpoints.get(spec.resourceGroup, spec.name);
+      expect(endpoint.customDnsConfigs).toEqual([]);
+      const nic = await world.network(PAYMENTS).networkInterfaces.get(spec.resourceGroup, endpoint.networkInterfaces?.[0]?.id?.split('/').pop() ?? '');
+      const ip = nic.ipConfigurations?.[0]?.privateIPAddress ?? '';
       const before = zoneGroupWrites(world);
       await reconcile(id);
       const view = await settledEndpoint(world, id, 'Registered');
       expect(view.zoneGroup).toBe('deployedByPolicy');
+      expect(view.condition?.message).toBe('stpol1.blob.core.windows.net resolves to the endpoint through privatelink.blob.core.windows.net');
+      expect(view.names).toEqual([expect.objectContaining({ fqdn: 'stpol1.blob.core.windows.net', recordName: 'stpol1', ipAddresses: [ip] })]);
+      expect(view.namesFrom).toBe('networkInterface');
+      expect(await aRecord(world, 'privatelink.blob.core.windows.net', 'stpol1')).toEqual([ip]);
       expect(zoneGroupWrites(world) - before).toBe(0);
     });
 
@@ -266,5 +303,13 @@ describe('private endpoint DNS', () => {
     await quiesce(world);
     const view = await getEndpoint(world, demo);
     expect(view?.condition?.reason).toBe('Registered');
+    // Those seeded with a zone group (customDnsConfigs empty) are recognised by the names on their NICs.
+    for (const seeded of [
+      endpointId({ subscriptionId: PAYMENTS, resourceGroup: 'rg-payments-weu', name: 'pe-stpaymentsweu-blob' }),
+      endpointId({ subscriptionId: ANALYTICS, resourceGroup: 'rg-analytics-weu', name: 'pe-acr-analytics-weu' }),
+    ]) {
+      const registered = await getEndpoint(world, seeded);
+      expect({ seeded, reason: registered?.condition?.reason, namesFrom: registered?.namesFrom }).toEqual({ seeded, reason: 'Registered', namesFrom: 'networkInterface' });
+    }
   });
 });
