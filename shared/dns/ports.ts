@@ -5,9 +5,9 @@
 import type { ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup } from './model';
 
 export interface DnsPort {
-  /** The endpoint, or null when it does not exist. */
+  /** The endpoint with the names on its NIC (else its zone group's, else customDnsConfigs), or null when it does not exist. */
   getEndpoint(endpointId: string): Promise<ObservedEndpoint | null>;
-  /** Every private endpoint of a subscription (ARM's paged list). */
+  /** Every private endpoint of a subscription, joined to its NIC: two paged lists (endpoints, NICs), no GET per endpoint. */
   listEndpoints(subscriptionId: string): Promise<ObservedEndpoint[]>;
   /** The endpoint's zone groups (Azure allows one); empty when it has none or the endpoint is gone. */
   listZoneGroups(endpointId: string): Promise<ObservedZoneGroup[]>;
