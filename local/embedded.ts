@@ -128,6 +128,12 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
 
   try {
     if (lock && options.fresh) wipeDataDir(lock);
+    // A folder written before the emulator kept its state (records and journal, no arm/state.json) cannot be resumed
+    // as one world: the topology is seeded anew beside the old records. Say so once.
+    const orphanedRecords =
+      lock !== undefined &&
+      !fs.existsSync(path.join(lock.dir, 'arm', 'state.json')) &&
+      ['durable', 'azurite'].some((sub) => fs.existsSync(path.join(lock.dir, sub)));
     const tables = await startAzurite(
       options.storage.kind === 'memory'
         ? { inMemory: true, silent: true }
@@ -166,6 +172,12 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       ...(options.settingsFile ? { settingsFile: options.settingsFile } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
+    if (orphanedRecords) {
+      host.logger.host(
+        'warning',
+        `${lock?.dir} holds records and a Durable journal but no ARM emulator state (arm/state.json): they may describe resources that the new world does not have. Start with --fresh (LOCAL_FRESH=true) to begin clean.`,
+      );
+    }
     const engine = createDurableEngine({
       invoker: host.app,
       store: options.storage.kind === 'memory' ? 'memory' : { dir: path.join(options.storage.dir, 'durable') },

@@ -174,6 +174,19 @@ describe('npm start (dist/local/main.js)', () => {
     }
   });
 
+  it('warns when the data folder holds records and a journal from before the emulator kept its state', async () => {
+    const dataDir = path.join(dir, 'data');
+    fs.mkdirSync(path.join(dataDir, 'durable'), { recursive: true });
+    const run = startControlPlane(dir, { PORT: '0', LOCAL_DATA_DIR: dataDir });
+    try {
+      await waitFor(run, RUNNING);
+      expect(run.output()).toContain(`${dataDir} holds records and a Durable journal but no ARM emulator state (arm/state.json)`);
+      await stopped(run);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
   it('says the mode, the config source and each configured hub whose VNet does not exist; /api/local/info shows the configured hubs', async () => {
     const topology = demoTopology();
     const hub = topology.connectivity.hubs[0];
