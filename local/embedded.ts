@@ -13,12 +13,16 @@ import { createEventGridPublisher, publishResourceEvents, type EventGridPublishe
 import { createLocalHost, type LocalHost } from './host';
 import { LOCAL_APP_ID, LOCAL_OBJECT_ID } from '../shared/azure/local-credential';
 import { controlPlaneEventSubscriptions, controlPlaneTopology, ids, seedTopology, watchedSubscriptions, type Topology } from './demo';
+import { acquireDataDir, wipeDataDir, type InstanceLock } from './dataDir';
+import { ConfigError, loadConfig, type HubConfig, type Mode } from '../shared/config';
 
 export interface EmbeddedOptions {
   /** The app's entry modules; default: package.json `main` (dist/functions/index.js). */
   entries?: string[];
   /** The Azure topology the ARM emulator starts with. */
   topology: Topology;
+  /** The file `topology` was read from (LOCAL_TOPOLOGY_FILE); absent for the bundled demo topology. */
+  topologySource?: string;
   /** Create the topology's resources in the emulator at start (default true). */
   seed?: boolean;
   /** Functions host port (0 = any free port). Default: PORT / local.settings.json / 7071. */
@@ -27,8 +31,13 @@ export interface EmbeddedOptions {
   settingsFile?: string;
   /** Environment the settings overlay and the app reads; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Where the Durable journal and Azurite keep data; `memory` keeps nothing on disk. */
+  /**
+   * Where the Durable journal, Azurite and the ARM emulator keep data; `memory` keeps nothing on disk. A disk folder
+   * is locked for this instance (`instance.json`, see dataDir.ts) and the emulator's world is resumed from it.
+   */
   storage: { kind: 'disk'; dir: string } | { kind: 'memory' };
+  /** Empty the data folder (after taking its lock) and start from the topology again (default false). */
+  fresh?: boolean;
   /** ARM emulator time scale: 1 = Azure-like durations, 0.1 = ten times faster (default). */
   armTimeScale?: number;
   /** Azure's ARM throttling in the emulator (default true). */
@@ -49,6 +58,10 @@ export interface EmbeddedDefault {
   tables: AzuriteTables;
   /** Webhook URLs subscribed to the watched subscriptions' system topics, one per Event Grid function. */
   eventGridWebhooks: string[];
+  /** True when the ARM emulator resumed the world saved in the data folder (the topology was not seeded again). */
+  resumed: boolean;
+  /** What the control plane runs with, as the app reads it (see controlPlaneSummary). */
+  controlPlane(): ControlPlaneSummary;
   /**
    * Resolves true once nothing is in flight: no event being delivered, no orchestration Running or Pending, no work
    * queued in the Durable engine, and no ARM request for `quietMs` (default 150); false when `timeoutMs` passes first.
@@ -56,6 +69,11 @@ export interface EmbeddedDefault {
   whenQuiet(options?: { quietMs?: number; timeoutMs?: number }): Promise<boolean>;
   stop(): Promise<void>;
 }
+
+/** The control plane's mode, where its configuration comes from, and its hubs with whether their VNet exists. */
+export type ControlPlaneSummary =
+  | { ok: true; mode: Mode; configSource: string; hubs: Array<HubConfig & { exists: boolean }> }
+  | { ok: false; configSource: string; problems: string[] };
 
 /** Reads `extensions.durableTask.hubName` from a host.json, as the Functions host does. */
 export function taskHubNameFrom(hostJsonFile: string): string {
@@ -101,7 +119,21 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     for (const piece of started.reverse()) await piece.stop();
   };
 
+  // The lock comes before anything opens the folder; it is released last.
+  let lock: InstanceLock | undefined;
+  if (options.storage.kind === 'disk') {
+    lock = acquireDataDir(options.storage.dir);
+    started.push({ stop: () => lock?.release() });
+  }
+
   try {
+    if (lock && options.fresh) wipeDataDir(lock);
+    // A folder written before the emulator kept its state (records and journal, no arm/state.json) cannot be resumed
+    // as one world: the topology is seeded anew beside the old records. Say so once.
+    const orphanedRecords =
+      lock !== undefined &&
+      !fs.existsSync(path.join(lock.dir, 'arm', 'state.json')) &&
+      ['durable', 'azurite'].some((sub) => fs.existsSync(path.join(lock.dir, sub)));
     const tables = await startAzurite(
       options.storage.kind === 'memory'
         ? { inMemory: true, silent: true }
@@ -114,10 +146,12 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       throttling: options.armThrottling ?? true,
       lroDurationsMs: SEED_FRIENDLY_LRO_DURATIONS_MS,
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.storage.kind === 'disk' ? { stateFile: path.join(options.storage.dir, 'arm', 'state.json') } : {}),
     });
     const { endpoint: armEndpoint, caCertFile } = await arm.start();
     started.push(arm);
-    if (options.seed ?? true) {
+    // A resumed world already holds the topology and everything made since: seeding again would undo those changes.
+    if ((options.seed ?? true) && !arm.restored) {
       // Seed at a fast pace (the topology exists before the control plane starts), then run at the chosen one.
       arm.setTimeScale(SEED_TIME_SCALE);
       await seedTopology(options.topology, { endpoint: armEndpoint, caCertFile, updateIntervalInMs: SEED_POLL_INTERVAL_MS });
@@ -138,6 +172,12 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       ...(options.settingsFile ? { settingsFile: options.settingsFile } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
+    if (orphanedRecords) {
+      host.logger.host(
+        'warning',
+        `${lock?.dir} holds records and a Durable journal but no ARM emulator state (arm/state.json): they may describe resources that the new world does not have. Start with --fresh (LOCAL_FRESH=true) to begin clean.`,
+      );
+    }
     const engine = createDurableEngine({
       invoker: host.app,
       store: options.storage.kind === 'memory' ? 'memory' : { dir: path.join(options.storage.dir, 'durable') },
@@ -146,13 +186,14 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       log: (level, message) => host.logger.host(DURABLE_LOG_LEVELS[level], `[durable] ${message}`),
       ...(options.clock ? { clock: options.clock } : {}),
     });
-    applyControlPlaneDefaults(host, env, options.topology, options.armTimeScale ?? 0.1);
+    const topologyFromEmulator = applyControlPlaneDefaults(host, env, options.topology, options.armTimeScale ?? 0.1);
     host.mount(WEBHOOK_PREFIX, engine.routeHandler);
     host.app.provideInput('durableClient', () => engine.clientInput());
     await engine.start();
     started.push(engine);
     const baseUrl = await host.start();
     started.push(host);
+    lock?.setBaseUrl(baseUrl);
     // durable-functions builds management links from WEBSITE_HOSTNAME, as in Azure.
     env.WEBSITE_HOSTNAME = new URL(baseUrl).host;
 
@@ -180,7 +221,8 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       }
     }
 
-    addInfoSections(host, options.topology, { armEndpoint, caCertFile, tables, eventGridWebhooks, engine: options });
+    const controlPlane = (): ControlPlaneSummary => controlPlaneSummary(env, topologyFromEmulator, options.topologySource, arm);
+    addInfoSections(host, options.topology, { armEndpoint, caCertFile, tables, eventGridWebhooks, engine: options, controlPlane, arm });
 
     const whenQuiet = async ({ quietMs = 150, timeoutMs = 60_000 }: { quietMs?: number; timeoutMs?: number } = {}): Promise<boolean> => {
       const deadline = Date.now() + timeoutMs;
@@ -196,7 +238,21 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       return false;
     };
 
-    return { baseUrl, host, engine, arm, armEndpoint, caCertFile, publisher, tables, eventGridWebhooks, whenQuiet, stop: stopAll };
+    return {
+      baseUrl,
+      host,
+      engine,
+      arm,
+      armEndpoint,
+      caCertFile,
+      publisher,
+      tables,
+      eventGridWebhooks,
+      resumed: arm.restored,
+      controlPlane,
+      whenQuiet,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;
@@ -210,19 +266,83 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
  * poll is half the SDK's 2 s scaled: each serialized hub write is seen done that much sooner (bench: ratio 1.19 at
  * 20 ms vs 1.19-1.28 at 40 ms, for ~12 more status polls per spoke).
  */
-function applyControlPlaneDefaults(host: LocalHost, env: NodeJS.ProcessEnv, topology: Topology, timeScale: number): void {
+function applyControlPlaneDefaults(host: LocalHost, env: NodeJS.ProcessEnv, topology: Topology, timeScale: number): boolean {
   const unset = (name: string): boolean => !host.settings.get(name);
-  if (unset('CONTROL_PLANE_TOPOLOGY') && unset('CONTROL_PLANE_TOPOLOGY_FILE')) env.CONTROL_PLANE_TOPOLOGY = JSON.stringify(controlPlaneTopology(topology));
+  const fromEmulatorTopology = unset('CONTROL_PLANE_TOPOLOGY') && unset('CONTROL_PLANE_TOPOLOGY_FILE');
+  if (fromEmulatorTopology) env.CONTROL_PLANE_TOPOLOGY = JSON.stringify(controlPlaneTopology(topology));
   if (unset('AZURE_TENANT_ID')) env.AZURE_TENANT_ID = topology.tenantId;
   if (unset('CONTROL_PLANE_PRINCIPAL_IDS')) env.CONTROL_PLANE_PRINCIPAL_IDS = `${LOCAL_APP_ID},${LOCAL_OBJECT_ID}`;
   if (unset('ARM_LRO_POLL_INTERVAL_MS')) env.ARM_LRO_POLL_INTERVAL_MS = String(Math.max(5, Math.round(1000 * timeScale)));
   if (unset('ARM_RETRY_DELAY_MS')) env.ARM_RETRY_DELAY_MS = String(Math.max(10, Math.round(800 * timeScale)));
+  return fromEmulatorTopology;
+}
+
+/**
+ * What the control plane runs with, read as the app reads it (loadConfig over the same settings, relative files
+ * against the current directory as currentConfig does): its mode, where its topology comes from, and each configured
+ * hub with whether its VNet exists in the emulator.
+ */
+export function controlPlaneSummary(
+  env: NodeJS.ProcessEnv,
+  fromEmulatorTopology: boolean,
+  topologySource: string | undefined,
+  arm: Pick<ArmEmulator, 'getResource'>,
+): ControlPlaneSummary {
+  const configSource = fromEmulatorTopology
+    ? topologySource
+      ? `${path.resolve(topologySource)} (LOCAL_TOPOLOGY_FILE)`
+      : 'the demo topology'
+    : env.CONTROL_PLANE_TOPOLOGY_FILE
+      ? `${path.resolve(env.CONTROL_PLANE_TOPOLOGY_FILE)} (CONTROL_PLANE_TOPOLOGY_FILE)`
+      : 'CONTROL_PLANE_TOPOLOGY (inline JSON)';
+  try {
+    const config = loadConfig(env, process.cwd());
+    return {
+      ok: true,
+      mode: config.mode,
+      configSource,
+      hubs: config.hubs.map((hub) => ({ ...hub, exists: arm.getResource(hub.vnetId) !== undefined })),
+    };
+  } catch (error) {
+    return { ok: false, configSource, problems: error instanceof ConfigError ? error.problems : [String(error)] };
+  }
+}
+
+/** The banner lines that say what the control plane runs with. */
+export function controlPlaneBanner(summary: ControlPlaneSummary): Array<{ level: 'information' | 'warning'; line: string }> {
+  if (!summary.ok) {
+    return [
+      { level: 'warning', line: `Config: ${summary.configSource} is invalid; the control plane's functions will fail until it is fixed:` },
+      ...summary.problems.map((p) => ({ level: 'warning' as const, line: `  - ${p}` })),
+    ];
+  }
+  return [
+    { level: 'information', line: `Mode: ${summary.mode}` },
+    { level: 'information', line: `Config: ${summary.configSource}` },
+    ...summary.hubs
+      .filter((hub) => !hub.exists)
+      .map((hub) => ({ level: 'warning' as const, line: `Warning: hub "${hub.name}" (${hub.region}): its VNet ${hub.vnetId} does not exist in ARM; spokes in ${hub.region} cannot be peered.` })),
+  ];
+}
+
+/** Whether a VNet (as GET answers it) has a gateway: its GatewaySubnet carries a gateway's IP configuration. */
+function vnetHasGateway(vnet: Record<string, unknown> | undefined): boolean {
+  const subnets = (vnet?.['properties'] as { subnets?: Array<{ name?: string; properties?: { ipConfigurations?: unknown[] } }> } | undefined)?.subnets ?? [];
+  return subnets.some((s) => s.name?.toLowerCase() === 'gatewaysubnet' && (s.properties?.ipConfigurations?.length ?? 0) > 0);
 }
 
 function addInfoSections(
   host: LocalHost,
   topology: Topology,
-  ctx: { armEndpoint: string; caCertFile: string; tables: AzuriteTables; eventGridWebhooks: string[]; engine: EmbeddedOptions },
+  ctx: {
+    armEndpoint: string;
+    caCertFile: string;
+    tables: AzuriteTables;
+    eventGridWebhooks: string[];
+    engine: EmbeddedOptions;
+    controlPlane: () => ControlPlaneSummary;
+    arm: Pick<ArmEmulator, 'getResource'>;
+  },
 ): void {
   host.addInfo('arm', () => ({ endpoint: ctx.armEndpoint, caCertFile: ctx.caCertFile, timeScale: ctx.engine.armTimeScale ?? 0.1 }));
   host.addInfo('eventGrid', () => ({
@@ -241,14 +361,23 @@ function addInfoSections(
     topology: host.settings.get('CONTROL_PLANE_TOPOLOGY_FILE') ?? JSON.parse(host.settings.get('CONTROL_PLANE_TOPOLOGY') ?? 'null'),
   }));
   host.addInfo('subscriptions', () => ({ connectivity: topology.connectivity.subscriptionId, watched: watchedSubscriptions(topology) }));
-  host.addInfo('hubs', () =>
-    topology.connectivity.hubs.map((hub) => ({
-      region: hub.region,
-      vnetId: ids.vnet(topology.connectivity.subscriptionId, hub.resourceGroup, hub.vnet.name),
-      addressPrefixes: hub.vnet.addressPrefixes,
-      hasGateway: hub.gateway !== undefined,
-    })),
-  );
+  // The hubs the control plane is configured with (not necessarily the emulator topology's), as they are in ARM now.
+  host.addInfo('hubs', () => {
+    const summary = ctx.controlPlane();
+    if (!summary.ok) return { error: 'The control plane configuration is invalid', problems: summary.problems };
+    return summary.hubs.map((hub) => {
+      const vnet = ctx.arm.getResource(hub.vnetId);
+      const addressSpace = (vnet?.['properties'] as { addressSpace?: { addressPrefixes?: string[] } } | undefined)?.addressSpace;
+      return {
+        name: hub.name,
+        region: hub.region,
+        vnetId: hub.vnetId,
+        exists: hub.exists,
+        addressPrefixes: addressSpace?.addressPrefixes ?? [],
+        hasGateway: vnetHasGateway(vnet),
+      };
+    });
+  });
   host.addInfo('privateDns', () => ({
     resourceGroupId: ids.resourceGroup(topology.connectivity.subscriptionId, topology.connectivity.privateDns.resourceGroup),
     zones: topology.connectivity.privateDns.zones,

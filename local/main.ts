@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { readLocalSettingsFile } from './host/settings';
 import { demoTopology, loadTopology, type Topology } from './demo';
-import { findProjectRoot, startEmbeddedDefault, taskHubNameFrom } from './embedded';
+import { controlPlaneBanner, findProjectRoot, startEmbeddedDefault, taskHubNameFrom } from './embedded';
 
 /** A setting from the environment, else local.settings.json `Values`, as the host resolves them. */
 function settingFrom(values: Record<string, string>, name: string): string | undefined {
@@ -30,13 +30,34 @@ function booleanSetting(values: Record<string, string>, name: string, fallback: 
   throw new Error(`${name} is "${raw}"; it must be true or false.`);
 }
 
+/** `npm start -- --fresh`; any other argument is a mistake worth naming. */
+function parseArguments(args: readonly string[]): { fresh: boolean } {
+  const unknown = args.filter((a) => a !== '--fresh');
+  if (unknown.length > 0) throw new Error(`unknown argument ${unknown.map((a) => `"${a}"`).join(', ')}; the only one is --fresh (start from an empty data folder).`);
+  return { fresh: args.includes('--fresh') };
+}
+
+/** The user's topology file; a file that cannot be read names the setting that points at it. */
+async function topologyFromSetting(file: string): Promise<Topology> {
+  const absolute = path.resolve(file);
+  try {
+    return await loadTopology(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`LOCAL_TOPOLOGY_FILE is "${file}", but there is no file ${absolute}; point it at a topology JSON file or unset it to use the demo topology.`);
+    if (typeof code === 'string') throw new Error(`LOCAL_TOPOLOGY_FILE is "${file}", but ${absolute} cannot be read: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
   const root = findProjectRoot(__dirname);
   const settingsFile = path.join(process.cwd(), 'local.settings.json');
   const values = readLocalSettingsFile(settingsFile)?.Values ?? {};
+  const args = parseArguments(process.argv.slice(2));
 
   const topologyFile = settingFrom(values, 'LOCAL_TOPOLOGY_FILE');
-  const topology: Topology = topologyFile ? await loadTopology(path.resolve(topologyFile)) : demoTopology();
+  const topology: Topology = topologyFile ? await topologyFromSetting(topologyFile) : demoTopology();
   const storageSetting = settingFrom(values, 'LOCAL_STORAGE') ?? 'disk';
   if (storageSetting !== 'disk' && storageSetting !== 'memory') {
     throw new Error(`LOCAL_STORAGE is "${storageSetting}"; it must be disk or memory.`);
@@ -45,6 +66,8 @@ async function main(): Promise<void> {
 
   const embedded = await startEmbeddedDefault({
     topology,
+    ...(topologyFile ? { topologySource: topologyFile } : {}),
+    fresh: args.fresh || booleanSetting(values, 'LOCAL_FRESH', false),
     seed: booleanSetting(values, 'LOCAL_SEED_TOPOLOGY', true),
     settingsFile,
     storage: storageSetting === 'memory' ? { kind: 'memory' } : { kind: 'disk', dir: dataDir },
@@ -59,6 +82,12 @@ async function main(): Promise<void> {
   say(`  ARM emulator:       ${embedded.armEndpoint}  (CA certificate: ${embedded.caCertFile})`);
   say(`  Durable API:        ${embedded.baseUrl}/runtime/webhooks/durabletask/instances`);
   say(`  Table storage:      ${embedded.tables.tableEndpoint}`);
+  say(
+    storageSetting === 'memory'
+      ? '  Data:               in memory (LOCAL_STORAGE=memory): nothing is kept after stop'
+      : `  Data:               ${dataDir} (${embedded.resumed ? 'resumed the saved world' : 'new world, seeded from the topology'}; npm start -- --fresh starts over)`,
+  );
+  for (const { level, line } of controlPlaneBanner(embedded.controlPlane())) embedded.host.logger.host(level, line);
   say('Press Ctrl+C to stop.');
 
   let stopping = false;

@@ -24,6 +24,7 @@ import { RequestLog } from './requestLog';
 import { idKey, networkId, resourceGroupId } from './resourceId';
 import { ArmRouter } from './router';
 import { ArmState } from './state';
+import { readStateFile, StatePersister } from './persistence';
 import { Throttler, resolveLimits } from './throttling';
 import { inProcessHttpClient, makeCertificate, removeCertificate, startHttpsServer, type Certificate, type RunningServer } from './transport';
 
@@ -80,6 +81,8 @@ export interface ArmEmulator {
   putARecordSet(seed: { zoneId: string; name: string; ipAddresses: string[]; ttl?: number }): Record<string, unknown>;
   /** The wire body of a resource as GET would answer it (VNet, peering, gateway, private endpoint, its NIC, zone, A record set). */
   getResource(id: string): Record<string, unknown> | undefined;
+  /** True when the state was loaded from `stateFile` (a restart), false when the emulator started empty. */
+  readonly restored: boolean;
 }
 
 export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator {
@@ -102,7 +105,19 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
   const requestLog = new RequestLog();
   const throttler = new Throttler(resolveLimits(options.throttling), clock, timeScale);
   const router = new ArmRouter(core, throttler, requestLog, options.tenantId ?? '00000000-0000-0000-0000-000000000000');
-  const dispatch = router.handle.bind(router);
+  const restored = options.stateFile ? readStateFile(options.stateFile, state) : { loaded: false, settled: 0 };
+  if (restored.settled > 0) log('warn', `ARM emulator: ${restored.settled} operation(s) were in flight when ${options.stateFile} was last written; settled on load.`);
+  const persister = options.stateFile
+    ? new StatePersister(options.stateFile, state, (e) => log('warn', `ARM emulator: could not save ${options.stateFile}: ${String(e)}`))
+    : undefined;
+  // Every change goes through a write request (accepting an operation) or ends with a notification (an operation
+  // finishing, a synchronous write): either schedules a save.
+  if (persister) core.notifications.subscribe(() => persister.touch());
+  const dispatch = (request: Parameters<ArmRouter['handle']>[0]): ReturnType<ArmRouter['handle']> => {
+    const response = router.handle(request);
+    if (persister && !['GET', 'HEAD'].includes(request.method.toUpperCase())) persister.touch();
+    return response;
+  };
   let cert: Certificate | undefined;
   let server: RunningServer | undefined;
 
@@ -138,6 +153,13 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
       return { endpoint: server.endpoint, caCertFile: cert.caCertFile, caCert: cert.cert };
     },
     async stop() {
+      if (persister) {
+        // Finish what Azure would have finished while the emulator is down, then save: the file never holds an
+        // operation in flight after a clean stop.
+        core.operations.settleAll();
+        persister.touch();
+        persister.close();
+      }
       core.operations.stop();
       await server?.close();
       server = undefined;
@@ -154,6 +176,7 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
     faults: core.faults,
     requestLog,
     createResourceGroup(subscriptionId, name, location = 'westeurope') {
+      persister?.touch();
       const id = resourceGroupId(subscriptionId, name);
       if (!state.resourceGroups.has(idKey(id))) {
         state.resourceGroups.set(idKey(id), { id, subscriptionId, name, location, provisioningState: 'Succeeded' });
@@ -161,6 +184,7 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
       return id;
     },
     putVirtualNetwork(seed) {
+      persister?.touch();
       if (!state.resourceGroup(seed.subscriptionId, seed.resourceGroup)) {
         throw new Error(`putVirtualNetwork: resource group '${seed.resourceGroup}' does not exist; call createResourceGroup first.`);
       }
@@ -175,6 +199,7 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
       return vnetWire(core, vnet);
     },
     addGateway(seed) {
+      persister?.touch();
       const vnet = state.virtualNetworks.get(idKey(seed.vnetId));
       const subnet = vnet?.subnets.get('gatewaysubnet');
       if (!vnet || !subnet) throw new Error(`addGateway: ${seed.vnetId} must exist and have a subnet named GatewaySubnet.`);
@@ -186,10 +211,12 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
       return gatewayWire(gateway);
     },
     putPeering(seed) {
+      persister?.touch();
       const { vnetId, name, ...spec } = seed;
       return peeringWire(core, seedPeering(core, vnetId, name, spec));
     },
     putPrivateDnsZone(seed) {
+      persister?.touch();
       if (!state.resourceGroup(seed.subscriptionId, seed.resourceGroup)) {
         throw new Error(`putPrivateDnsZone: resource group '${seed.resourceGroup}' does not exist; call createResourceGroup first.`);
       }
@@ -201,10 +228,12 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
       return zoneWire(zone);
     },
     putARecordSet(seed) {
+      persister?.touch();
       const zone = state.privateDnsZones.get(idKey(seed.zoneId));
       if (!zone) throw new Error(`putARecordSet: zone ${seed.zoneId} does not exist; call putPrivateDnsZone first.`);
       return recordSetWire(zone, upsertRecordSet(core, zone, seed.name, seed.ttl ?? 3600, seed.ipAddresses));
     },
     getResource,
+    restored: restored.loaded,
   };
 }

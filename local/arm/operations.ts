@@ -58,7 +58,8 @@ export interface StartOperation {
 export class OperationTracker {
   private readonly operations = new Map<string, OperationRecord>();
   private readonly locks = new Map<string, OperationRecord>();
-  private readonly pending = new Map<string, () => void>();
+  /** Scheduled completions: cancel the timer, or finish now. */
+  private readonly pending = new Map<string, { cancel: () => void; finish: () => void }>();
 
   constructor(
     private readonly clock: Clock,
@@ -106,17 +107,34 @@ export class OperationTracker {
     };
     this.operations.set(id.toLowerCase(), op);
     for (const key of op.lockKeys) this.locks.set(key, op);
-    const cancel = this.clock.schedule(this.clock.now() + input.durationMs, () => {
+    const finish = (): void => {
       this.pending.delete(id);
       this.finish(op, input);
-    });
-    this.pending.set(id, cancel);
+    };
+    const cancel = this.clock.schedule(this.clock.now() + input.durationMs, finish);
+    this.pending.set(id, { cancel, finish });
     return op;
+  }
+
+  /** Operations not finished yet. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Finishes every running operation now, oldest first, through the same code as on time (effects, failure, locks,
+   * notifications): what Azure would have done while nobody watched. Used before the state is saved at stop.
+   */
+  settleAll(): void {
+    for (const { cancel, finish } of [...this.pending.values()]) {
+      cancel();
+      finish();
+    }
   }
 
   /** Cancels every scheduled completion (emulator stop). */
   stop(): void {
-    for (const cancel of this.pending.values()) cancel();
+    for (const { cancel } of this.pending.values()) cancel();
     this.pending.clear();
   }
 

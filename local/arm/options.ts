@@ -87,6 +87,11 @@ export interface ArmEmulatorOptions {
   pageSize?: number;
   /** Tenant reported in events when the token carries no `tid`. */
   tenantId?: string;
+  /**
+   * Keeps the state in this JSON file: loaded at creation when it exists, written (coalesced) after every change and
+   * at stop. Without it the state lives in memory only. See persistence.ts.
+   */
+  stateFile?: string;
 }
 
 /** Network api-versions accepted; the installed @azure/arm-network 39 sends 2026-01-01 (and 2018-10-01 for a few operations). */

@@ -214,13 +214,19 @@ export function formatPath(p: readonly PropertyKey[]): string {
   }, '');
 }
 
-/** The topology document is invalid; `issues` has one entry per problem, each naming its field. */
+/** Where the bundled demo topology comes from (named in its errors as "demo topology"). */
+export const DEMO_TOPOLOGY_SOURCE = 'local/demo/topology.json';
+
+/**
+ * The topology document is invalid; `issues` has one entry per problem, each naming its field. The message calls it
+ * the demo topology only when it is the bundled one; a user's file is named by its path.
+ */
 export class TopologyError extends Error {
   constructor(
     readonly source: string,
     readonly issues: string[],
   ) {
-    super(`Invalid demo topology (${source}):\n  ${issues.join('\n  ')}`);
+    super(`${source === DEMO_TOPOLOGY_SOURCE ? 'Invalid demo topology' : 'Invalid topology'} (${source}):\n  ${issues.join('\n  ')}`);
     this.name = 'TopologyError';
   }
 }
@@ -238,7 +244,7 @@ export function parseTopology(document: unknown, source = 'topology'): Topology 
 
 /** The bundled demo topology (imported, so tsc also emits it into dist/ beside this module). */
 export function demoTopology(): Topology {
-  return parseTopology(demoTopologyDocument, 'local/demo/topology.json');
+  return parseTopology(demoTopologyDocument, DEMO_TOPOLOGY_SOURCE);
 }
 
 /** Reads and validates a topology file; a JSON syntax error also names the file. */

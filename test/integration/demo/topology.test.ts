@@ -110,7 +110,7 @@ describe('demo topology document', () => {
     try {
       const file = path.join(dir, 'broken.json');
       await writeFile(file, '{ "tenantId": ');
-      await expect(loadTopology(file)).rejects.toThrow(`Invalid demo topology (${file}):\n  not valid JSON:`);
+      await expect(loadTopology(file)).rejects.toThrow(`Invalid topology (${file}):\n  not valid JSON:`);
       const good = path.join(dir, 'good.json');
       await writeFile(good, JSON.stringify(demoDocument));
       await expect(loadTopology(good)).resolves.toMatchObject({ tenantId: demoTopology().tenantId });

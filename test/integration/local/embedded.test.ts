@@ -49,9 +49,12 @@ describe('the embedded default (host + Durable engine + ARM emulator + Event Gri
     expect(info.eventGrid?.webhookUrl).toBe(`${embedded.baseUrl}/runtime/webhooks/eventgrid?functionName=recordResourceEvents`);
     expect(info.tables?.connectionString).toBe(embedded.tables.connectionString);
     expect(info.subscriptions).toEqual({ connectivity: topology.connectivity.subscriptionId, watched: watchedSubscriptions(topology) });
+    // The hubs the control plane is configured with (here derived from the topology), as they are in ARM.
     expect(info.hubs).toEqual(
       topology.connectivity.hubs.map((hub) => ({
+        name: hub.region,
         region: hub.region,
+        exists: true,
         vnetId: `/subscriptions/${topology.connectivity.subscriptionId}/resourceGroups/${hub.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${hub.vnet.name}`,
         addressPrefixes: hub.vnet.addressPrefixes,
         hasGateway: hub.gateway !== undefined,
