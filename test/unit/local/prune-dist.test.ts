@@ -1,10 +1,10 @@
-// scripts/prune-dist.js, run before the incremental build: no output of a deleted source survives in dist/.
+// local/build/prune-dist.js, run before the incremental build: no output of a deleted source survives in dist/.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain Node script, run by npm before tsc
-const { pruneDist } = require('../../../scripts/prune-dist.js') as { pruneDist: (root: string) => string[] };
+const { pruneDist } = require('../../../local/build/prune-dist.js') as { pruneDist: (root: string) => string[] };
 
 describe('prune-dist', () => {
   let root: string;

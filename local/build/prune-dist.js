@@ -49,7 +49,7 @@ function pruneDist(root, outDir = 'dist') {
 module.exports = { pruneDist, BUILD_INFO };
 
 if (require.main === module) {
-  const removed = pruneDist(path.resolve(__dirname, '..'));
+  const removed = pruneDist(path.resolve(__dirname, '..', '..'));
   if (removed.length === 1 && removed[0] === '*') console.log('dist/ had no build info: full build.');
   else if (removed.length > 0) console.log(`Removed ${removed.length} stale output(s) from dist/: ${removed.join(', ')}`);
 }
