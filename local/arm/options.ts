@@ -1,5 +1,6 @@
 /** Options of the ARM emulator, their defaults, and the api-versions it accepts. */
 import type { Clock } from '../contract';
+import type { RemoteLockOptions } from './lockConflicts';
 
 /** Kinds of long-running operations whose duration can be configured. */
 export type LroKind =
@@ -87,6 +88,8 @@ export interface ArmEmulatorOptions {
   pageSize?: number;
   /** Tenant reported in events when the token carries no `tid`. */
   tenantId?: string;
+  /** How writes whose remote VNet is busy are answered (seed, weights, or one forced answer); see lockConflicts.ts. */
+  remoteLockAnswers?: RemoteLockOptions;
 }
 
 /** Network api-versions accepted; the installed @azure/arm-network 39 sends 2026-01-01 (and 2018-10-01 for a few operations). */
