@@ -166,6 +166,14 @@ export function checkPastDue(
   return { status, pastDue: recordedNext !== undefined && now > recordedNext };
 }
 
+/** `LOCAL_APP_SERVICE_PLAN`: true or false (default); anything else stops the host naming the setting. */
+export function parseAppServicePlan(value: string | undefined): boolean {
+  const text = (value ?? '').trim().toLowerCase();
+  if (text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  throw new Error(`App setting ${APP_SERVICE_PLAN_SETTING} is "${value}"; use true (the app runs on an App Service plan) or false.`);
+}
+
 export class TimerScheduler {
   readonly timers: TimerState[] = [];
   private readonly cancels = new Map<string, () => void>();
@@ -177,7 +185,7 @@ export class TimerScheduler {
     timeZone: string | undefined,
     private readonly store: TimerStatusStore = new MemoryTimerStatusStore(),
   ) {
-    const appServicePlan = (ctx.settings.get(APP_SERVICE_PLAN_SETTING) ?? '').trim().toLowerCase() === 'true';
+    const appServicePlan = parseAppServicePlan(ctx.settings.get(APP_SERVICE_PLAN_SETTING));
     for (const fn of functions.filter((f) => isTimerTrigger(f.trigger.type))) {
       const schedule = typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : '';
       const state: TimerState = {

@@ -211,6 +211,12 @@ describe('local host: start-up reporting and settings errors', () => {
     }
   });
 
+  it('refuses a LOCAL_APP_SERVICE_PLAN that is not true or false, naming the setting', () => {
+    expect(() =>
+      createLocalHost({ entries: [fixtureEntry], env: { LOCAL_APP_SERVICE_PLAN: 'yes' }, settingsFile: '/nonexistent/local.settings.json', port: 0 }),
+    ).toThrow('App setting LOCAL_APP_SERVICE_PLAN is "yes"; use true (the app runs on an App Service plan) or false.');
+  });
+
   it('refuses an unknown LOCAL_LOG_LEVEL naming the setting', () => {
     expect(() =>
       createLocalHost({ entries: [fixtureEntry], env: { LOCAL_LOG_LEVEL: 'loud' }, settingsFile: '/nonexistent/local.settings.json', port: 0 }),
