@@ -10,7 +10,8 @@ import { startAzurite, type AzuriteTables } from './azurite';
 import { createArmEmulator, type ArmEmulator } from './arm';
 import { createDurableEngine, WEBHOOK_PREFIX, type DurableEngine } from './durable';
 import { createEventGridPublisher, publishResourceEvents, type EventGridPublisher } from './eventgrid';
-import { createLocalHost, type LocalHost } from './host';
+import { createLocalHost, FileTimerStatusStore, MemoryTimerStatusStore, startRpcListener, type LocalHost } from './host';
+import { MASTER_KEY_SETTING } from './host/keys';
 import { LOCAL_APP_ID, LOCAL_OBJECT_ID } from '../shared/azure/local-credential';
 import { controlPlaneEventSubscriptions, controlPlaneTopology, ids, seedTopology, watchedSubscriptions, type Topology } from './demo';
 import { acquireDataDir, wipeDataDir, type InstanceLock } from './dataDir';
@@ -106,6 +107,9 @@ export function appEntryFrom(projectRoot: string): string {
  */
 const DURABLE_LOG_LEVELS = { info: 'information', warn: 'warning', error: 'error' } as const;
 
+/** The extension's RPC path (`http://127.0.0.1:17071/durabletask/` in Azure). */
+const DURABLE_RPC_PATH = '/durabletask/';
+
 const SEED_FRIENDLY_LRO_DURATIONS_MS = { virtualNetworkGateways: 60_000 };
 const SEED_TIME_SCALE = 0.002;
 /** At the seed pace operations end within milliseconds; the SDK would otherwise poll every ~2 s. */
@@ -168,6 +172,11 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       entries: options.entries ?? [appEntryFrom(projectRoot)],
       env,
       functionAppDirectory: projectRoot,
+      // Timer schedule status beside the Durable journal, as the host keeps it in its storage account.
+      timerStatus:
+        options.storage.kind === 'memory'
+          ? new MemoryTimerStatusStore()
+          : new FileTimerStatusStore(path.join(options.storage.dir, 'timers'), (line) => host.logger.host('warning', line)),
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.settingsFile ? { settingsFile: options.settingsFile } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
@@ -183,10 +192,20 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       store: options.storage.kind === 'memory' ? 'memory' : { dir: path.join(options.storage.dir, 'durable') },
       taskHubName: options.taskHubName,
       baseUrl: () => host.baseUrl(),
+      systemKey: () => host.settings.get(MASTER_KEY_SETTING) || undefined,
+      rpcBaseUrl: () => rpc.baseUrl,
       log: (level, message) => host.logger.host(DURABLE_LOG_LEVELS[level], `[durable] ${message}`),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     const topologyFromEmulator = applyControlPlaneDefaults(host, env, options.topology, options.armTimeScale ?? 0.1);
+    // The durable client calls a keyless loopback endpoint (rpcBaseUrl), as in Azure; the public routes need the key.
+    const rpc = await startRpcListener({
+      handler: engine.routeHandler,
+      rpcPath: DURABLE_RPC_PATH,
+      webhookPrefix: WEBHOOK_PREFIX,
+      onError: (line) => host.logger.host('error', line),
+    });
+    started.push(rpc);
     host.mount(WEBHOOK_PREFIX, engine.routeHandler);
     host.app.provideInput('durableClient', () => engine.clientInput());
     await engine.start();

@@ -4,6 +4,7 @@ import type { Clock } from '../contract';
 import { ArmError, invalidRequestContent, resourceGroupNotFound } from './errors';
 import type { FaultInjector } from './faults';
 import type { NotificationHub, ResourceNotification } from './notifications';
+import { operationName, remoteLockError, type RemoteLockChooser } from './lockConflicts';
 import type { OperationFlavor, OperationRecord, OperationTracker } from './operations';
 import type { ArmEmulatorLog, LroKind } from './options';
 import type { ArmState, ProvisioningState, ResourceGroupRecord } from './state';
@@ -51,6 +52,30 @@ export interface EmulatorCore {
   durations: Record<LroKind, number>;
   pageSize: number;
   log: ArmEmulatorLog;
+  /** Picks the answer to a write whose remote VNet is held by an operation in progress. */
+  remoteLocks: RemoteLockChooser;
+}
+
+/**
+ * Refuses a write while an operation holds what it touches: its own resources (`lockKeys`) -> 409
+ * AnotherOperationInProgress; only the remote VNet it references -> 409, 429 or 400 as `core.remoteLocks` picks.
+ */
+export function assertWritable(
+  core: EmulatorCore,
+  input: { lockKeys: readonly string[]; remote?: { key: string; id: string; referencingId: string } },
+): void {
+  core.operations.assertUnlocked(input.lockKeys);
+  const remote = input.remote;
+  const holder = remote ? core.operations.holder(remote.key) : undefined;
+  if (!remote || !holder) return;
+  const remoteVnet = core.state.virtualNetworks.get(remote.key);
+  throw remoteLockError(core.remoteLocks.next(), {
+    holder,
+    remoteId: remoteVnet?.id ?? remote.id,
+    referencingId: remote.referencingId,
+    remoteState: remoteVnet?.provisioningState ?? 'Updating',
+    retryAfter: lroRetryAfter(core),
+  });
 }
 
 export const newEtag = (): string => `W/"${randomUUID()}"`;
@@ -166,6 +191,7 @@ export function startLro(core: EmulatorCore, ctx: RequestContext, input: LroStar
     complete: input.complete,
     fail: input.fail,
     result: input.result,
+    name: operationName(input.method, input.operationType),
     settled: (op) =>
       notify(core, ctx, {
         kind: input.method === 'DELETE' ? 'delete' : 'write',

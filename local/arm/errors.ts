@@ -13,12 +13,14 @@ export class ArmError extends Error {
     message: string,
     /** Extra headers for the answer (Retry-After on 429). */
     readonly headers: Record<string, string> = {},
+    /** Inner errors, as ARM nests them (`RetryableError` with `RetryableErrorDueToAnotherOperation`). */
+    readonly details: { code: string; message: string }[] = [],
   ) {
     super(message);
   }
 
-  body(): { error: { code: string; message: string; details: never[] } } {
-    return { error: { code: this.code, message: this.message, details: [] } };
+  body(): { error: { code: string; message: string; details: { code: string; message: string }[] } } {
+    return { error: { code: this.code, message: this.message, details: this.details.map((d) => ({ ...d })) } };
   }
 }
 

@@ -10,6 +10,7 @@
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { EmulatorCore } from './context';
 import { FaultInjector } from './faults';
+import { RemoteLockChooser } from './lockConflicts';
 import { buildGateway, gatewayWire, parseGatewaySpec } from './handlers/gateways';
 import { peeringWire, seedPeering } from './handlers/peerings';
 import { newZone, recordSetWire, upsertRecordSet, zoneWire } from './handlers/privateDns';
@@ -31,6 +32,7 @@ import { inProcessHttpClient, makeCertificate, removeCertificate, startHttpsServ
 export type { ResourceNotification, ResourceNotificationListener } from './notifications';
 export type { ArmEmulatorOptions, LroKind, ThrottlingLimits } from './options';
 export type { FaultEffect, FaultRule, FaultHandle, FaultInjector } from './faults';
+export type { RemoteLockAnswer, RemoteLockChooser, RemoteLockOptions } from './lockConflicts';
 export type { RequestLogSnapshot, OperationCounts } from './requestLog';
 export { ArmError } from './errors';
 
@@ -70,6 +72,11 @@ export interface ArmEmulator {
   /** Called after every write/delete (success or failure); returns an unsubscribe function. */
   onResourceEvent(listener: ResourceNotificationListener): () => void;
   readonly faults: FaultInjector;
+  /**
+   * How a write whose remote VNet is busy is answered (409 / 429 / 400): reseed, reweigh, or force one answer with
+   * `configure`; `counts` tells how often each was given.
+   */
+  readonly remoteLocks: RemoteLockChooser;
   readonly requestLog: RequestLog;
   /** Synchronous seeding, no events, no throttling, no request log. */
   createResourceGroup(subscriptionId: string, name: string, location?: string): string;
@@ -101,6 +108,7 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
     durations: { ...DEFAULT_LRO_DURATIONS_MS, ...options.lroDurationsMs },
     pageSize: options.pageSize ?? 5,
     log,
+    remoteLocks: new RemoteLockChooser(options.remoteLockAnswers),
   };
   const requestLog = new RequestLog();
   const throttler = new Throttler(resolveLimits(options.throttling), clock, timeScale);
@@ -174,6 +182,7 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
     },
     onResourceEvent: (listener) => core.notifications.subscribe(listener),
     faults: core.faults,
+    remoteLocks: core.remoteLocks,
     requestLog,
     createResourceGroup(subscriptionId, name, location = 'westeurope') {
       persister?.touch();

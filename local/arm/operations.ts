@@ -31,6 +31,8 @@ export interface OperationRecord {
   /** For operations whose Location answer carries the resource (Private DNS PUT): the body once succeeded. */
   result?: () => unknown;
   lockKeys: string[];
+  /** How NRP names it in messages, e.g. `PutVirtualNetworkPeeringOperation`. */
+  name?: string;
 }
 
 export interface StartOperation {
@@ -53,6 +55,7 @@ export interface StartOperation {
   /** Runs after either outcome, once locks are released (notifications). */
   settled: (op: OperationRecord) => void;
   result?: () => unknown;
+  name?: string;
 }
 
 export class OperationTracker {
@@ -104,6 +107,7 @@ export class OperationTracker {
       statusUrl: input.statusUrl(id),
       result: input.result,
       lockKeys: [...input.lockKeys],
+      ...(input.name ? { name: input.name } : {}),
     };
     this.operations.set(id.toLowerCase(), op);
     for (const key of op.lockKeys) this.locks.set(key, op);

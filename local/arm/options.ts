@@ -1,5 +1,6 @@
 /** Options of the ARM emulator, their defaults, and the api-versions it accepts. */
 import type { Clock } from '../contract';
+import type { RemoteLockOptions } from './lockConflicts';
 
 /** Kinds of long-running operations whose duration can be configured. */
 export type LroKind =
@@ -92,6 +93,8 @@ export interface ArmEmulatorOptions {
    * at stop. Without it the state lives in memory only. See persistence.ts.
    */
   stateFile?: string;
+  /** How writes whose remote VNet is busy are answered (seed, weights, or one forced answer); see lockConflicts.ts. */
+  remoteLockAnswers?: RemoteLockOptions;
 }
 
 /** Network api-versions accepted; the installed @azure/arm-network 39 sends 2026-01-01 (and 2018-10-01 for a few operations). */

@@ -18,10 +18,15 @@ export interface HttpApiOptions {
   taskHubName: string;
   /** The host's base URL, e.g. `http://127.0.0.1:7071`. */
   baseUrl: () => string;
+  /** The key the host requires on these routes (`code=`, as the extension's system key in Azure); none when unset. */
+  systemKey?: () => string | undefined;
+  /** The keyless loopback endpoint given to the client as `rpcBaseUrl`; default the webhook base itself. */
+  rpcBaseUrl?: () => string;
 }
 
-function querySuffix(taskHubName: string): string {
-  return `taskHub=${encodeURIComponent(taskHubName)}&connection=Storage`;
+function querySuffix(options: HttpApiOptions): string {
+  const key = options.systemKey?.();
+  return `taskHub=${encodeURIComponent(options.taskHubName)}&connection=Storage${key ? `&code=${encodeURIComponent(key)}` : ''}`;
 }
 
 function webhookBase(options: HttpApiOptions): string {
@@ -32,7 +37,7 @@ function webhookBase(options: HttpApiOptions): string {
 export function managementPayload(options: HttpApiOptions, instanceId: string, origin?: string): Record<string, string> {
   let base = webhookBase(options);
   if (origin) base = base.replace(new URL(base).origin, origin);
-  const q = querySuffix(options.taskHubName);
+  const q = querySuffix(options);
   const instance = `${base}/instances/${encodeURIComponent(instanceId)}`;
   return {
     id: instanceId,
@@ -50,7 +55,7 @@ export function managementPayload(options: HttpApiOptions, instanceId: string, o
 /** The `durableClient` input binding data (OrchestrationClientInputData). */
 export function durableClientData(options: HttpApiOptions): TypedData {
   const base = webhookBase(options);
-  const q = querySuffix(options.taskHubName);
+  const q = querySuffix(options);
   const creationPrefix = `${base}/orchestrators/{functionName}[/{instanceId}]`;
   const management = managementPayload(options, MANAGEMENT_ID_PLACEHOLDER);
   const data = {
@@ -62,7 +67,7 @@ export function durableClientData(options: HttpApiOptions): TypedData {
     managementUrls: { ...management, id: MANAGEMENT_ID_PLACEHOLDER },
     baseUrl: base,
     requiredQueryStringParameters: q,
-    rpcBaseUrl: `${base}/`,
+    rpcBaseUrl: options.rpcBaseUrl?.() ?? `${base}/`,
   };
   return { string: JSON.stringify(data) };
 }

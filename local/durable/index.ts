@@ -21,6 +21,10 @@ export interface DurableEngineOptions {
   taskHubName: string;
   /** The host's base URL, e.g. `http://127.0.0.1:7071`; read whenever links are built. */
   baseUrl: () => string;
+  /** The key the host requires on the management routes; carried by every link and the client binding. */
+  systemKey?: () => string | undefined;
+  /** The keyless loopback endpoint the durable client calls (`rpcBaseUrl`); default the management routes. */
+  rpcBaseUrl?: () => string;
   log?: EngineLog;
   maxConcurrentActivities?: number;
   maxConcurrentOrchestrations?: number;
@@ -46,7 +50,7 @@ export function createDurableEngine(options: DurableEngineOptions): DurableEngin
     maxConcurrentOrchestrations: options.maxConcurrentOrchestrations,
     maxConcurrentEntities: options.maxConcurrentEntities,
   });
-  const api = { taskHubName: options.taskHubName, baseUrl: options.baseUrl };
+  const api = { taskHubName: options.taskHubName, baseUrl: options.baseUrl, systemKey: options.systemKey, rpcBaseUrl: options.rpcBaseUrl };
   const routeHandler = createHttpApi(core, api);
   return Object.assign(core, {
     routeHandler,

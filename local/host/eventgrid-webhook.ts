@@ -3,11 +3,12 @@
  * (Microsoft.Azure.WebJobs.Extensions.EventGrid `HttpRequestProcessor` + `EventGridExtensionConfigProvider`):
  *  - `OPTIONS` is the CloudEvents abuse-protection handshake: 200 with `WebHook-Allowed-Origin`;
  *  - `aeg-event-type: SubscriptionValidation` answers 200 `{"validationResponse": code}`;
- *  - `aeg-event-type: Notification` invokes the function once per event, all in parallel, and answers
- *    202 Accepted when every invocation succeeded, 500 (so Event Grid retries) when any failed;
+ *  - `aeg-event-type: Notification` parses the body as JSON (an array of events, or one event object) and invokes
+ *    the function once per event, all in parallel, and answers 202 Accepted when every invocation succeeded (an
+ *    empty array included), 500 (so Event Grid retries) when any failed. Events are not validated: one with missing
+ *    fields reaches the function, as with the extension. A body that is not JSON, or JSON that is neither an array
+ *    nor an object, makes the extension throw: 500 (Event Grid retries it);
  *  - `aeg-event-type: Unsubscribe` answers 202; any other or missing `aeg-event-type` is a 400.
- * Beyond the extension, malformed events are rejected with a 400 naming the event index and field, so a broken
- * local publisher is caught at once instead of surfacing as a confusing function failure.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypedData } from '../contract';
@@ -24,57 +25,30 @@ export function isEventGridTrigger(type: string): boolean {
   return type.toLowerCase() === 'eventgridtrigger';
 }
 
-type EventSchema = 'EventGridSchema' | 'CloudEventSchemaV1_0';
+/** A request the extension cannot process: it throws, and the host answers 500 (Event Grid retries). */
+class UnprocessableBodyError extends Error {}
 
+/** A handshake request that does not carry a validation code (the extension would fail on it too). */
 class BadEventsError extends Error {}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function requireString(event: Record<string, unknown>, field: string, where: string): void {
-  const value = event[field];
-  if (typeof value !== 'string' || value === '') {
-    throw new BadEventsError(`${where}: required field "${field}" is ${value === undefined ? 'missing' : 'not a non-empty string'}`);
-  }
-}
-
-function validateEvent(event: unknown, index: number, schema: EventSchema): Record<string, unknown> {
-  const where = `event[${index}] (${schema === 'EventGridSchema' ? 'Event Grid schema' : 'CloudEvents 1.0'})`;
-  if (!isObject(event)) throw new BadEventsError(`${where}: must be a JSON object`);
-  if (schema === 'EventGridSchema') {
-    for (const field of ['id', 'eventType', 'subject']) requireString(event, field, where);
-    if (!('data' in event)) throw new BadEventsError(`${where}: required field "data" is missing`);
-  } else {
-    for (const field of ['specversion', 'type', 'source', 'id']) requireString(event, field, where);
-    if (event.specversion !== '1.0') {
-      throw new BadEventsError(`${where}: "specversion" is "${String(event.specversion)}", only "1.0" is supported`);
-    }
-  }
-  return event;
-}
-
-/** Parses a Notification body into events and the schema they use. */
-function parseEvents(body: Buffer, contentType: string): { events: Record<string, unknown>[]; schema: EventSchema } {
+/**
+ * Parses a Notification body as the extension does (`JToken.Parse`, then an array as is or an object as a one-event
+ * array). Nothing else is checked: events with missing fields reach the function, which decides what it can use.
+ */
+function parseEvents(body: Buffer): unknown[] {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch (e) {
-    throw new BadEventsError(`the request body is not valid JSON (${(e as Error).message})`);
+    throw new UnprocessableBodyError(`the request body is not valid JSON (${(e as Error).message})`);
   }
-  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (Array.isArray(json)) {
-    if (json.length === 0) throw new BadEventsError('the request body is an empty array; Event Grid delivers at least one event');
-    const first: unknown = json[0];
-    const cloud = type === 'application/cloudevents-batch+json' || (isObject(first) && 'specversion' in first);
-    const schema: EventSchema = cloud ? 'CloudEventSchemaV1_0' : 'EventGridSchema';
-    return { schema, events: json.map((e, i) => validateEvent(e, i, schema)) };
-  }
-  if (isObject(json)) {
-    const schema: EventSchema = type === 'application/cloudevents+json' || 'specversion' in json ? 'CloudEventSchemaV1_0' : 'EventGridSchema';
-    return { schema, events: [validateEvent(json, 0, schema)] };
-  }
-  throw new BadEventsError(`the request body must be a JSON array of events or a single event object, not ${json === null ? 'null' : typeof json}`);
+  if (Array.isArray(json)) return json;
+  if (isObject(json)) return [json];
+  throw new UnprocessableBodyError(`the request body should be a JSON object or array, but was ${json === null ? 'null' : typeof json}`);
 }
 
 /** The validation code of a SubscriptionValidation request, from an Event Grid array or a CloudEvent object. */
@@ -83,7 +57,7 @@ function validationCodeOf(body: Buffer): string {
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch (e) {
-    throw new BadEventsError(`the validation request body is not valid JSON (${(e as Error).message})`);
+    throw new UnprocessableBodyError(`the validation request body is not valid JSON (${(e as Error).message})`);
   }
   const event: unknown = Array.isArray(json) ? json[0] : json;
   if (!isObject(event)) throw new BadEventsError('the validation request must carry one event object');
@@ -159,9 +133,13 @@ export async function handleEventGridWebhook(ctx: HostContext, req: IncomingMess
         `header aeg-event-type is ${kind === undefined || kind === '' ? 'missing' : `"${kind}"`}; Event Grid sends Notification, SubscriptionValidation or Unsubscribe`,
       );
     }
-    const { events } = parseEvents(body, String(req.headers['content-type'] ?? ''));
+    const events = parseEvents(body);
     const results = await Promise.all(
       events.map((event) => {
+        if (!isObject(event)) {
+          // The binding cannot turn a non-object into an event: that invocation fails (a function failure, 500).
+          return Promise.resolve({ ok: false as const, error: new Error(`Unable to bind ${JSON.stringify(event)} to an event: it is not a JSON object`) });
+        }
         const triggerData: TypedData = { json: JSON.stringify(event) };
         // The extension's binding data is the event's `data`; the library camel-cases it into triggerMetadata.
         const triggerMetadata: Record<string, TypedData> = { data: { json: JSON.stringify(event.data ?? null) } };
@@ -171,11 +149,15 @@ export async function handleEventGridWebhook(ctx: HostContext, req: IncomingMess
     const failedAt = results.findIndex((r) => !r.ok);
     const failed = results[failedAt];
     if (failed && !failed.ok) {
-      return reject(500, 'FunctionFailed', `function '${fn.name}' failed on event[${failedAt}] (id ${String(events[failedAt]?.id)}): ${failed.error.message}`);
+      const id = (events[failedAt] as { id?: unknown } | undefined)?.id;
+      return reject(500, 'FunctionFailed', `function '${fn.name}' failed on event[${failedAt}] (id ${String(id)}): ${failed.error.message}`);
     }
+    // Every event handled, including none at all (an empty array).
     res.writeHead(202, { 'content-length': 0 }).end();
   } catch (e) {
     if (e instanceof BadEventsError) return reject(400, 'BadRequest', e.message);
+    // The extension throws on a body it cannot parse; the host answers 500 and Event Grid retries the delivery.
+    if (e instanceof UnprocessableBodyError) return reject(500, 'InternalServerError', e.message);
     throw e;
   }
 }

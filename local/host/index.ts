@@ -18,11 +18,15 @@ import { buildInfoDocument, functionUrl, RESERVED_INFO_SECTIONS } from './info';
 import { checkKey, EVENTGRID_KEY_SETTING, FUNCTION_KEY_SETTING, keyLevelOf, MASTER_KEY_SETTING, presentedKey, type HostKeys } from './keys';
 import { consoleSink, createLogger, parseLogLevel, toLogLevel, type HostLogger, type LogSink } from './logger';
 import { loadAppSettings, type AppSettings } from './settings';
-import { TimerScheduler } from './timers';
+import { TimerScheduler, type TimerStatusStore } from './timers';
 
 export const DEFAULT_PORT = 7071;
 export const LOG_LEVEL_SETTING = 'LOCAL_LOG_LEVEL';
 export const TIME_ZONE_SETTING = 'WEBSITE_TIME_ZONE';
+/** Where the host serves its extensions' webhooks (`/runtime/webhooks/{extension}`). */
+export const EXTENSION_WEBHOOKS_PATH = '/runtime/webhooks/';
+
+const isEventGridWebhookPath = (lower: string): boolean => lower === EVENTGRID_WEBHOOK_PATH || lower === `${EVENTGRID_WEBHOOK_PATH}/`;
 
 export interface LocalHostOptions {
   /** Modules whose loading registers the app's functions (e.g. `dist/functions/index.js`). */
@@ -43,6 +47,11 @@ export interface LocalHostOptions {
   functionAppDirectory?: string;
   /** How long `stop()` waits for runs still in progress (timer, admin) before giving up on them; default 10 s. */
   drainTimeoutInMs?: number;
+  /**
+   * Where monitored timers keep their schedule status (`{Last, Next, LastUpdated}`) across restarts, as the host
+   * keeps it in storage. Default: in memory, for this host object only.
+   */
+  timerStatus?: TimerStatusStore;
 }
 
 export interface LocalHost extends HostExtensionPoints {
@@ -135,7 +144,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
   };
 
   const routes = new HttpRouteTable(app.list());
-  const timers = new TimerScheduler(ctx, app.list(), settings.get(TIME_ZONE_SETTING));
+  const timers = new TimerScheduler(ctx, app.list(), settings.get(TIME_ZONE_SETTING), options.timerStatus);
   const mounts: { prefix: string; handler: RouteHandler }[] = [];
   const sections = new Map<string, () => unknown>();
   let server: http.Server | undefined;
@@ -152,14 +161,11 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
   async function serveFunction(req: http.IncomingMessage, res: http.ServerResponse, url: URL, relative: string): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const lookup = routes.lookup(relative, method);
-    if (lookup.kind === 'not-found') {
-      logger.host('information', `${method} ${url.pathname} -> 404: no function route matches`);
-      return sendError(res, 404, 'NotFound', `No function matches ${method} ${url.pathname}; see ${baseUrl()}${infoPath} for the routes.`);
-    }
-    if (lookup.kind === 'method-not-allowed') {
-      const allow = lookup.allow.join(', ');
-      logger.host('information', `${method} ${url.pathname} -> 405: route allows ${allow}`);
-      return sendError(res, 405, 'MethodNotAllowed', `${url.pathname} accepts ${allow}, not ${method}.`, { Allow: allow });
+    if (lookup.kind !== 'found') {
+      // The host matches method and path together (route constraints), so a known route with another method is a 404.
+      const hint = lookup.kind === 'method-not-allowed' ? `; this route accepts ${lookup.allow.join(', ')}` : '';
+      logger.host('information', `${method} ${url.pathname} -> 404: no function route matches${hint}`);
+      return sendError(res, 404, 'NotFound', `No function matches ${method} ${url.pathname}${hint}; see ${baseUrl()}${infoPath} for the routes.`);
     }
     const { route, params } = lookup;
     const auth = checkKey(keyLevelOf(route.authLevel), presentedKey(url, req.headers), keys());
@@ -173,14 +179,15 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
       'This function was programmatically called via the host APIs.',
     );
     if (!result.ok) {
-      // Like the host: the caller learns nothing of the failure but that it happened; the log has the details.
-      return sendError(res, 500, 'InternalServerError', `The function '${route.functionName}' failed; the host log has the error.`);
+      // Like the host: 500 with an empty body; the caller learns nothing of the failure, the log has the details.
+      res.writeHead(500, { 'content-length': 0 }).end();
+      return;
     }
     try {
       writeRpcHttpResponse(req, res, result.returnValue);
     } catch (e) {
       logger.host('error', `Function '${route.functionName}' returned a response the host cannot send: ${(e as Error).message}`);
-      if (!res.headersSent) sendError(res, 500, 'InternalServerError', `The function '${route.functionName}' returned an invalid response; the host log has the error.`);
+      if (!res.headersSent) res.writeHead(500, { 'content-length': 0 }).end();
     }
   }
 
@@ -188,10 +195,19 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     const url = requestUrl(req, baseUrl());
     const pathname = url.pathname;
     const lower = pathname.toLowerCase();
+    if (lower.startsWith(EXTENSION_WEBHOOKS_PATH) && !isEventGridWebhookPath(lower)) {
+      // Extension webhooks (Durable management API, ...) take the extension's system key or the master key in Azure;
+      // locally the master key, when set. The Event Grid webhook checks its own system key.
+      const auth = checkKey('system', presentedKey(url, req.headers), keys());
+      if (!auth.ok) {
+        logger.host('warning', `${req.method} ${pathname} -> 401: ${auth.reason}`);
+        return sendError(res, 401, 'Unauthorized', auth.reason);
+      }
+    }
     for (const mount of mounts) {
       if (pathname.startsWith(mount.prefix) && (await mount.handler(req, res, url))) return;
     }
-    if (lower === EVENTGRID_WEBHOOK_PATH || lower === `${EVENTGRID_WEBHOOK_PATH}/`) {
+    if (isEventGridWebhookPath(lower)) {
       return handleEventGridWebhook(ctx, req, res, url);
     }
     if (lower.startsWith(ADMIN_FUNCTIONS_PATH)) return handleAdminInvoke(ctx, req, res, url);
@@ -340,4 +356,6 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
 }
 
 export type { AppSettings } from './settings';
+export { FileTimerStatusStore, MemoryTimerStatusStore, type TimerStatusStore } from './timers';
+export { startRpcListener, type RpcListener } from './rpc-listener';
 export type { HostLogger, LogSink } from './logger';

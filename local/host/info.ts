@@ -3,6 +3,7 @@
  * local host; sections added through `addInfo` (ARM emulator endpoint, Durable engine, ...) appear beside ours.
  */
 import type { FunctionInvoker } from '../contract';
+import { hasAdminUrl } from './admin';
 import { EVENTGRID_WEBHOOK_PATH, isEventGridTrigger } from './eventgrid-webhook';
 import type { HttpRouteTable } from './http-routes';
 import type { HostKeys } from './keys';
@@ -54,7 +55,7 @@ export function describeFunctions(inputs: Omit<InfoInputs, 'sections' | 'setting
         ...(timer.error ? { error: timer.error } : {}),
       });
     }
-    if (!route && !routeProblem) entry.adminUrl = `${inputs.baseUrl}/admin/functions/${encodeURIComponent(fn.name)}`;
+    if (hasAdminUrl(fn)) entry.adminUrl = `${inputs.baseUrl}/admin/functions/${encodeURIComponent(fn.name)}`;
     return entry;
   });
 }

@@ -16,8 +16,12 @@ export interface HostKeys {
   eventGridKey?: string;
 }
 
-/** Which keys a request needs: `function` level (function or master key), `admin` (master key), `system` (a system key). */
-export type KeyLevel = 'anonymous' | 'function' | 'admin' | 'eventgrid';
+/**
+ * Which keys a request needs: `function` level (function or master key), `admin` (master key), `eventgrid` (the
+ * Event Grid extension's system key or the master key), `system` (an extension webhook such as the Durable
+ * management API: its system key or the master key in Azure; locally the master key).
+ */
+export type KeyLevel = 'anonymous' | 'function' | 'admin' | 'eventgrid' | 'system';
 
 export type KeyCheck = { ok: true } | { ok: false; reason: string };
 
@@ -56,7 +60,9 @@ export function checkKey(level: KeyLevel, presented: string | undefined, keys: H
       ? `${FUNCTION_KEY_SETTING} (or ${MASTER_KEY_SETTING})`
       : level === 'eventgrid'
         ? `${EVENTGRID_KEY_SETTING} (or ${MASTER_KEY_SETTING})`
-        : MASTER_KEY_SETTING;
+        : level === 'system'
+          ? `${MASTER_KEY_SETTING} (standing in for the extension's system key)`
+          : MASTER_KEY_SETTING;
   if (configured.length === 0 || (level === 'eventgrid' && !keys.eventGridKey)) {
     // Event Grid's webhook is keyed only when LOCAL_EVENTGRID_KEY is set; other levels when any accepted key is set.
     return { ok: true };

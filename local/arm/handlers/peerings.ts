@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { overlappingPrefixes } from '../addressSpace';
 import type { ArmResponse, EmulatorCore, RequestContext } from '../context';
-import { acceptedDelete, acceptedPut, bool, newEtag, pagedAnswer, parseJsonBody, record, provisioningOutcome, startLro, stringArray } from '../context';
+import { acceptedDelete, acceptedPut, assertWritable, bool, newEtag, pagedAnswer, parseJsonBody, record, provisioningOutcome, startLro, stringArray } from '../context';
 import { ArmError, childNotFound, invalidRequestContent, invalidResourceReference } from '../errors';
 import { idKey } from '../resourceId';
 import type { PeeringRecord } from '../state';
@@ -228,7 +228,7 @@ export function putPeering(core: EmulatorCore, ctx: RequestContext, rg: string, 
   const remoteKey = idKey(spec.remoteVirtualNetworkId);
   // Writes to a peering touch both VNets: concurrent peering writes on one hub from different spokes conflict.
   const lockKeys = core.state.virtualNetworks.has(remoteKey) ? [localKey, remoteKey] : [localKey];
-  core.operations.assertUnlocked(lockKeys);
+  assertWritable(core, { lockKeys: [localKey], remote: { key: remoteKey, id: spec.remoteVirtualNetworkId, referencingId: existing?.id ?? peeringId } });
   validatePeering(core, existing?.id ?? peeringId, localKey, spec, existing);
   const remote = core.state.virtualNetworks.get(remoteKey);
   const sync = (ctx.request.url.searchParams.get('syncRemoteAddressSpace') ?? '').toLowerCase() === 'true';
@@ -289,7 +289,7 @@ export function deletePeering(core: EmulatorCore, ctx: RequestContext, rg: strin
   if (!peering) return { status: 204, headers: {} };
   const remoteKey = idKey(peering.remoteVirtualNetworkId);
   const lockKeys = core.state.virtualNetworks.has(remoteKey) ? [peering.vnetKey, remoteKey] : [peering.vnetKey];
-  core.operations.assertUnlocked(lockKeys);
+  assertWritable(core, { lockKeys: [peering.vnetKey], remote: { key: remoteKey, id: peering.remoteVirtualNetworkId, referencingId: peering.id } });
   const before = peering.provisioningState;
   peering.provisioningState = 'Deleting';
   const op = startLro(core, ctx, {

@@ -123,6 +123,13 @@ export function getZoneOr404(core: EmulatorCore, ctx: RequestContext, rg: string
   return zone;
 }
 
+/**
+ * Private DNS asks clients to come back after 60 s (the 202 of every long-running example in the 2024-06-01 spec,
+ * e.g. PrivateZonePut.json, VirtualNetworkLinkPut.json), where NRP says 10 s; scaled like every
+ * other duration.
+ */
+export const PRIVATE_DNS_RETRY_AFTER_SECONDS = 60;
+
 /** 202 + Location (operation result) + Azure-AsyncOperation (status) + Retry-After, as Private DNS answers. */
 function acceptedDns(core: EmulatorCore, ctx: RequestContext, op: OperationRecord): ArmResponse {
   return {
@@ -130,7 +137,7 @@ function acceptedDns(core: EmulatorCore, ctx: RequestContext, op: OperationRecor
     headers: {
       'Azure-AsyncOperation': op.statusUrl,
       Location: statusUrl(ctx, 'privateDns', op.region, op.resourceGroup, op.id, 'result'),
-      ...lroRetryAfter(core),
+      ...lroRetryAfter(core, PRIVATE_DNS_RETRY_AFTER_SECONDS),
     },
   };
 }

@@ -192,6 +192,8 @@ describe('ARM emulator over HTTPS with the real SDK clients', () => {
         slow.putVirtualNetwork({ subscriptionId: SUB, resourceGroup: 'rg-lock', name, addressPrefixes: [prefix] });
       }
       const body = (to: string) => ({ remoteVirtualNetwork: { id: vnetId('rg-lock', to) } });
+      // A busy remote side may also answer 429 or 400 (remoteLocks.test.ts); here the 409 is asked for.
+      slow.remoteLocks.configure({ force: 'AnotherOperationInProgress' });
       const first = await client.virtualNetworkPeerings.beginCreateOrUpdate('rg-lock', 's1', 's1-to-hub', body('hub'), poll);
       expect((await client.virtualNetworkPeerings.get('rg-lock', 's1', 's1-to-hub')).provisioningState).toBe('Updating');
       const error = await errorOf(client.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-lock', 's2', 's2-to-hub', body('hub'), poll));

@@ -67,11 +67,13 @@ describe('local host: HTTP triggers', () => {
     expect(Buffer.from(await binary.arrayBuffer())).toEqual(Buffer.from(bytes).reverse());
   });
 
-  it('answers 405 with an Allow header when the route matches but the method does not', async () => {
+  it('answers 404 (as the host: method and path match together) when the route matches but the method does not', async () => {
     const res = await fetch(`${t.baseUrl}${spoke}?code=${FUNCTION_KEY}`, { method: 'DELETE' });
-    expect(res.status).toBe(405);
-    expect(res.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'POST', 'PUT']);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('MethodNotAllowed');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('allow')).toBeNull();
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('NotFound');
+    expect(error.message).toContain('No function matches DELETE /api/spokes/sub-1/rg-net/vnet%20one; this route accepts ');
   });
 
   it.each([
@@ -121,12 +123,11 @@ describe('local host: HTTP triggers', () => {
     expect(await res.text()).toBe('cookie set');
   });
 
-  it('answers 500 with a generic body when the function throws, and logs the error', async () => {
+  it('answers 500 with an empty body when the function throws, and logs the error', async () => {
     const res = await fetch(`${t.baseUrl}/api/explode`);
     expect(res.status).toBe(500);
-    const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error).toEqual({ code: 'InternalServerError', message: "The function 'explode' failed; the host log has the error." });
-    expect(body.error.message).not.toContain('kaboom');
+    expect(res.headers.get('content-length')).toBe('0');
+    expect(await res.text()).toBe('');
     expect(t.lines.some((l) => / error host - Executed 'Functions\.explode' \(Failed, .*kaboom: the fixture function failed on purpose/.test(l))).toBe(true);
   });
 
@@ -142,11 +143,28 @@ describe('local host: HTTP triggers', () => {
       res.writeHead(418).end();
       return true;
     });
-    const mounted = await fetch(`${t.baseUrl}/runtime/webhooks/durabletask/instances/x`);
+    const mounted = await fetch(`${t.baseUrl}/runtime/webhooks/durabletask/instances/x?code=${MASTER_KEY}`);
     expect([mounted.status, await mounted.text()]).toEqual([200, 'from mount']);
-    expect((await fetch(`${t.baseUrl}/runtime/webhooks/durabletask/pass`)).status).toBe(404);
+    expect((await fetch(`${t.baseUrl}/runtime/webhooks/durabletask/pass`, { headers: { 'x-functions-key': MASTER_KEY } })).status).toBe(404);
     expect((await fetch(`${t.baseUrl}/api/items/1`)).status).toBe(418);
     expect(seen).toEqual(['GET /runtime/webhooks/durabletask/instances/x', 'GET /runtime/webhooks/durabletask/pass']);
+  });
+
+  it.each([
+    ['no key', ''],
+    ['the function key', `?code=${FUNCTION_KEY}`],
+    ['a wrong key', '?code=nope'],
+  ])('refuses an extension webhook (Durable management API) with %s when LOCAL_MASTER_KEY is set: 401, handler not reached', async (_label, query) => {
+    let reached = false;
+    t.host.mount('/runtime/webhooks/keycheck/', (_req, res) => {
+      reached = true;
+      res.writeHead(200).end();
+      return true;
+    });
+    const res = await fetch(`${t.baseUrl}/runtime/webhooks/keycheck/instances${query}`);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/LOCAL_MASTER_KEY \(standing in for the extension's system key\)/);
+    expect(reached).toBe(false);
   });
 
   it('closes keep-alive connections on stop instead of waiting for them to idle out', async () => {

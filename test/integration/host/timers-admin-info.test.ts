@@ -42,24 +42,26 @@ describe('local host: timers, admin API, logs and local/info', () => {
 
   it('runs a runOnStartup timer at start with the timer object the host sends, then on its %SETTING% schedule', async () => {
     await eventually(() => expect(fixture.received.ticks).toHaveLength(1));
+    // Nothing recorded yet: the listener's initial status (TimerListener.StartAsync).
     expect(fixture.received.ticks[0]?.value).toEqual({
       schedule: { adjustForDST: true },
-      scheduleStatus: { last: '0001-01-01T00:00:00', next: '2026-01-05T10:00:00.000Z', lastUpdated: '2026-01-05T09:59:58.000Z' },
+      scheduleStatus: { last: '0001-01-01T00:00:00', next: '2026-01-05T10:00:00.000Z', lastUpdated: '0001-01-01T00:00:00' },
       isPastDue: false,
     });
 
     t.clock.advance(2000); // 10:00:00 -> both timers fire
     await eventually(() => expect(fixture.received.ticks).toHaveLength(2));
+    // The status as the previous run (at start) left it; this run then records Last 10:00, Next a week later.
     expect(fixture.received.ticks[1]?.value.scheduleStatus).toEqual({
       last: '2026-01-05T09:59:58.000Z',
-      next: '2026-01-12T10:00:00.000Z',
-      lastUpdated: '2026-01-05T10:00:00.000Z',
+      next: '2026-01-05T10:00:00.000Z',
+      lastUpdated: '2026-01-05T09:59:58.000Z',
     });
     await eventually(() => expect(t.clock.scheduledTimes()).toContain(Date.UTC(2026, 0, 12, 10, 0, 0)));
     expect(t.lines.some((l) => new RegExp(`^${ISO} information tick ${GUID} tick #2$`).test(l))).toBe(true);
   });
 
-  it('never overlaps runs of one timer, and resumes its schedule when the run ends', async () => {
+  it('never overlaps runs of one timer; a run that overran its schedule is followed by one immediate run, then the schedule', async () => {
     await eventually(() => expect(fixture.received.slowTicks).toHaveLength(1));
     // Sub-minute schedules are not monitored: no schedule status, as in Azure.
     expect(fixture.received.slowTicks[0]?.value).toEqual({ schedule: { adjustForDST: true }, scheduleStatus: null, isPastDue: false });
@@ -68,11 +70,14 @@ describe('local host: timers, admin API, logs and local/info', () => {
     expect(fixture.received.slowTicks).toHaveLength(1);
 
     fixture.slowGate.release();
-    // The next run is the first occurrence after the run ended (10:00:35 -> 10:00:40).
-    await eventually(() => expect(t.clock.scheduledTimes()).toContain(Date.UTC(2026, 0, 5, 10, 0, 40)));
-    t.clock.advance(5000);
+    // Its Next (10:00:10) passed while it ran: one run at once (10:00:35), not one per missed occurrence.
+    await eventually(() => expect(t.clock.scheduledTimes()).toContain(Date.UTC(2026, 0, 5, 10, 0, 35)));
+    expect(t.clock.scheduledTimes().filter((at) => at < Date.UTC(2026, 0, 5, 10, 0, 40))).toEqual([Date.UTC(2026, 0, 5, 10, 0, 35)]);
+    t.clock.advance(0);
     await eventually(() => expect(fixture.received.slowTicks).toHaveLength(2));
     fixture.slowGate.release();
+    // Then the schedule again: the occurrence after that run.
+    await eventually(() => expect(t.clock.scheduledTimes()).toContain(Date.UTC(2026, 0, 5, 10, 0, 40)));
   });
 
   it('runs a non-HTTP function on demand through POST /admin/functions/{name} (202)', async () => {
@@ -91,13 +96,38 @@ describe('local host: timers, admin API, logs and local/info', () => {
   });
 
   it.each([
-    ['without the master key', 'queueWork', null, 401, 'Unauthorized'],
-    ['with a function name that is not registered', 'nope', MASTER_KEY, 404, 'FunctionNotFound'],
-    ['for an HTTP function', 'spokeGet', MASTER_KEY, 400, 'BadRequest'],
-  ])('rejects an admin call %s', async (_label, name, key, status, code) => {
-    const res = await admin(name, { input: 'x' }, key);
+    ['a number', 42, 42],
+    ['a boolean', true, true],
+    ['an object', { vnet: 'v1' }, { vnet: 'v1' }],
+    ['an array', [1, 2], [1, 2]],
+    ['null', null, ''],
+  ])('accepts %s as input: 202; the host sends its JSON text, which the library parses back for the function', async (_label, input, expected) => {
+    const before = fixture.received.queueItems.length;
+    expect((await admin('queueWork', { input })).status).toBe(202);
+    await eventually(() => expect(fixture.received.queueItems).toHaveLength(before + 1));
+    expect(fixture.received.queueItems[before]?.value).toEqual(expected);
+  });
+
+  it.each([
+    ['without the master key', 'queueWork', { input: 'x' }, null, 401, 'Unauthorized', /requires a key \(admin level\)/],
+    ['with a function name that is not registered', 'nope', { input: 'x' }, MASTER_KEY, 404, 'FunctionNotFound', /no function named 'nope'/],
+    ['for an HTTP function', 'spokeGet', { input: 'x' }, MASTER_KEY, 400, 'BadRequest', /is an HTTP function/],
+    ['for a Durable activity', 'durableActivity', { input: 'x' }, MASTER_KEY, 400, 'BadRequest', /only the Durable extension runs it/],
+    ['with an empty body', 'queueWork', '', MASTER_KEY, 400, 'BadRequest', /^the body is empty/],
+    ['with a body that is not an object', 'queueWork', '"x"', MASTER_KEY, 400, 'BadRequest', /must be a JSON object .*not string$/],
+    ['with an Event Grid input that is not an event object', 'recordEvent', { input: '[1]' }, MASTER_KEY, 400, 'BadRequest', /must be the event, a JSON object/],
+  ])('rejects an admin call %s', async (_label, name, body, key, status, code, message) => {
+    const before = fixture.received.queueItems.length;
+    const res = await fetch(`${t.baseUrl}/admin/functions/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { 'x-functions-key': key } : {}) },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     expect(res.status).toBe(status);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+    expect(fixture.received.queueItems).toHaveLength(before);
   });
 
   it('prints one line per function log call (time, level, function, invocation id, message) above the minimum level', async () => {
@@ -123,18 +153,21 @@ describe('local host: timers, admin API, logs and local/info', () => {
       url: `${t.baseUrl}/api/spokes/{subscription}/{resourceGroup}/{vnet}`,
     });
     expect(byName.defaultRoute).toMatchObject({ methods: ['GET', 'POST'], route: 'defaultRoute', url: `${t.baseUrl}/api/defaultRoute` });
+    // Only functions the admin API runs get an admin URL: not HTTP, Event Grid (its webhook) or Durable functions.
     expect(byName.recordEvent).toEqual({
       name: 'recordEvent',
       trigger: 'eventGridTrigger',
       webhookUrl: `${t.baseUrl}/runtime/webhooks/eventgrid?functionName=recordEvent`,
-      adminUrl: `${t.baseUrl}/admin/functions/recordEvent`,
     });
+    expect(byName.durableActivity).toEqual({ name: 'durableActivity', trigger: 'activityTrigger' });
+    expect(byName.spokeGet).not.toHaveProperty('adminUrl');
     expect(byName.tick).toMatchObject({
       trigger: 'timerTrigger',
       schedule: '%TICK_SCHEDULE%',
       resolvedSchedule: '0 0 10 * * Mon',
       runOnStartup: true,
       nextRun: '2026-01-12T10:00:00.000Z',
+      adminUrl: `${t.baseUrl}/admin/functions/tick`,
     });
     expect(byName.queueWork).toMatchObject({ trigger: 'queueTrigger', adminUrl: `${t.baseUrl}/admin/functions/queueWork` });
     expect(info.armEmulator).toEqual({ endpoint: 'https://127.0.0.1:1234' });
@@ -162,7 +195,7 @@ describe('local host: start-up reporting and settings errors', () => {
       await t.stop();
     }
 
-    const verbose = await startTestHost({ Values: { TICK_SCHEDULE: '00:05:00' } });
+    const verbose = await startTestHost({ Values: { TICK_SCHEDULE: '00:05:00', LOCAL_APP_SERVICE_PLAN: 'true' } });
     try {
       expect(verbose.lines).toContainEqual(expect.stringMatching(new RegExp(`^${ISO} information host - Local Functions host listening on ${verbose.baseUrl}$`)));
       expect(verbose.lines).toContainEqual(
@@ -176,6 +209,12 @@ describe('local host: start-up reporting and settings errors', () => {
     } finally {
       await verbose.stop();
     }
+  });
+
+  it('refuses a LOCAL_APP_SERVICE_PLAN that is not true or false, naming the setting', () => {
+    expect(() =>
+      createLocalHost({ entries: [fixtureEntry], env: { LOCAL_APP_SERVICE_PLAN: 'yes' }, settingsFile: '/nonexistent/local.settings.json', port: 0 }),
+    ).toThrow('App setting LOCAL_APP_SERVICE_PLAN is "yes"; use true (the app runs on an App Service plan) or false.');
   });
 
   it('refuses an unknown LOCAL_LOG_LEVEL naming the setting', () => {

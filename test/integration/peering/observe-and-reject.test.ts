@@ -1,6 +1,6 @@
 /**
  * Observe-only mode (CONTROL_PLANE_MODE=observe) writes nothing and records what it would change; malformed events
- * are refused (400 from the webhook for a broken envelope, an audited rejection for a bad subscription event) and
+ * are refused (an audited rejection, for a broken envelope as for a bad subscription event: the webhook accepts both) and
  * start nothing.
  */
 import { ids } from '../../../local/demo';
@@ -34,16 +34,18 @@ describe('observe-only mode and malformed events', () => {
     expect(world.embedded.arm.getResource(`${world.hubWeu}/virtualNetworkPeerings/${String((view.pendingChanges as Array<{ name: string }>)[0]?.name)}`)).toBeUndefined();
   });
 
-  it('answers 400 naming the event and field for a broken envelope, and starts nothing', async () => {
+  it('accepts a broken envelope as the Event Grid extension does (202), and records its rejection naming the field', async () => {
     await quiesce(world);
     const count = instances();
-    const good = resourceEvent(ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-observed'), 'Write', 'Microsoft.Network/virtualNetworks/write');
     const { subject: _omitted, ...noSubject } = resourceEvent(ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-x'), 'Write', 'Microsoft.Network/virtualNetworks/write');
-    const res = await postEvents(world, [good, noSubject]);
-    expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { code: 'BadRequest', message: 'event[1] (Event Grid schema): required field "subject" is missing' } });
+    const res = await postEvents(world, [noSubject]);
+    expect(res.status).toBe(202);
     await quiesce(world);
     expect(instances()).toBe(count);
+    const listed = (await (await fetch(`${world.embedded.baseUrl}/api/events/rejected?limit=5`)).json()) as { events: Array<{ reason: string; target: string; trigger: { eventId: string } }> };
+    const rejection = listed.events.find((e) => e.trigger.eventId === noSubject.id);
+    expect(rejection?.reason).toMatch(/subject/);
+    expect(rejection?.target).toBe('(no subject)');
   });
 
   it.each([
