@@ -14,10 +14,9 @@ import { wallClock } from '../clock';
 import {
   decideEpisode,
   invalidFunctionMessage,
-  MissingFunctionError,
   NondeterminismError,
   openTaskIds,
-  RefusedRetryOptionsError,
+  RefusedActionError,
   schedulingIndex,
   splitBatch,
   UnsupportedActionError,
@@ -679,16 +678,18 @@ export class DurableEngineCore {
 
     let decision: ReturnType<typeof decideEpisode>;
     try {
-      decision = decideEpisode({ orchestrator: rec.name, instanceId, committed: rec.history, now, state, engineEvent, catalog: this.catalog });
+      decision = decideEpisode({
+        orchestrator: rec.name,
+        instanceId,
+        parentInstanceId: rec.parent?.instanceId,
+        committed: rec.history,
+        now,
+        state,
+        engineEvent,
+        catalog: this.catalog,
+      });
     } catch (e) {
-      if (
-        !(e instanceof NondeterminismError) &&
-        !(e instanceof UnsupportedActionError) &&
-        !(e instanceof MissingFunctionError) &&
-        !(e instanceof RefusedRetryOptionsError)
-      ) {
-        throw e;
-      }
+      if (!(e instanceof NondeterminismError) && !(e instanceof UnsupportedActionError) && !(e instanceof RefusedActionError)) throw e;
       this.log('error', e.message);
       await failed(e.message, customStatus);
       return;

@@ -68,21 +68,15 @@ export function invalidFunctionMessage(kind: FunctionKind, name: string, catalog
 }
 
 /**
- * An action names a function that is not registered. The extension throws ArgumentException while replaying the
- * action (ThrowIfFunctionDoesNotExist), which fails the orchestration; the orchestrator cannot catch it.
+ * An action the extension refuses while replaying it: a function that is not registered (ThrowIfFunctionDoesNotExist),
+ * a sub-orchestration instance id it does not allow (CallDurableTaskFunctionAsync), or retry options the engine
+ * refuses (see {@link refusedRetryOption}). The extension's ArgumentException fails the orchestration; the
+ * orchestrator cannot catch it.
  */
-export class MissingFunctionError extends Error {
+export class RefusedActionError extends Error {
   constructor(orchestrator: string, message: string) {
     super(`Orchestrator function '${orchestrator}' failed: ${message}`);
-    this.name = 'MissingFunctionError';
-  }
-}
-
-/** Retry options the engine refuses, and why (see {@link refusedRetryOption}). */
-export class RefusedRetryOptionsError extends Error {
-  constructor(orchestrator: string, message: string) {
-    super(`Orchestrator function '${orchestrator}' failed: ${message}`);
-    this.name = 'RefusedRetryOptionsError';
+    this.name = 'RefusedActionError';
   }
 }
 
@@ -223,6 +217,7 @@ export interface EpisodeInput {
   engineEvent?: EngineEvent;
   /** The registered functions: new actions naming an unknown one fail the orchestration. */
   catalog: FunctionCatalog;
+  parentInstanceId?: string;
 }
 
 export interface EpisodeDecision {
@@ -367,13 +362,23 @@ function calledFunction(a: WireAction): { kind: FunctionKind; name: string } | u
 
 /** What the extension checks while replaying a new action, plus the retry options the engine refuses. */
 function checkNewAction(a: WireAction, input: EpisodeInput): void {
+  const refuse = (message: string): never => {
+    throw new RefusedActionError(input.orchestrator, message);
+  };
   const called = calledFunction(a);
-  if (called && !input.catalog.has(called.kind, called.name)) {
-    throw new MissingFunctionError(input.orchestrator, invalidFunctionMessage(called.kind, called.name, input.catalog));
+  if (called && !input.catalog.has(called.kind, called.name)) refuse(invalidFunctionMessage(called.kind, called.name, input.catalog));
+  if (a.actionType === ActionType.CallSubOrchestrator || a.actionType === ActionType.CallSubOrchestratorWithRetry) {
+    const childId = a.instanceId;
+    const same = (other: string | undefined): boolean => other !== undefined && childId?.toLowerCase() === other.toLowerCase();
+    if (childId && (same(input.instanceId) || same(input.parentInstanceId))) {
+      refuse('The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration.');
+    }
+    // ArgumentException(nameof(instanceId), "...") again: the text lands in the parameter name.
+    if (childId?.startsWith('@')) refuse("instanceId (Parameter 'Orchestration instance ids must not start with @')");
   }
   if (a.actionType === ActionType.CallActivityWithRetry || a.actionType === ActionType.CallSubOrchestratorWithRetry) {
     const refused = refusedRetryOption(a.retryOptions);
-    if (refused) throw new RefusedRetryOptionsError(input.orchestrator, refused);
+    if (refused) refuse(refused);
   }
 }
 

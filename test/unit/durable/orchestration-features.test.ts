@@ -45,6 +45,17 @@ describe('external events, sub-orchestrations, continueAsNew, entities, manageme
     expect((await h.engine.getStatus('my-child'))?.runtimeStatus).toBe('Completed');
   });
 
+  it.each([
+    ['starts with @', '@kid', "instanceId (Parameter 'Orchestration instance ids must not start with @')"],
+    // Compared ignoring case, as the extension does (the parent below is 'parent-self').
+    ['is the parent\'s own id', 'PARENT-SELF', 'The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration.'],
+  ])('fails an orchestration whose sub-orchestration instance id %s, as the extension does', async (_what, childId, message) => {
+    const id = await h.engine.startNew('Parent', { instanceId: childId === '@kid' ? 'parent-at' : 'parent-self', inputJson: JSON.stringify({ n: 1, childId }) });
+    const status = await h.engine.waitForCompletion(id, 5000);
+    expect(status).toMatchObject({ runtimeStatus: 'Failed', output: `Orchestrator function 'Parent' failed: ${message}` });
+    expect(await h.engine.getStatus(childId)).toBeUndefined();
+  });
+
   it('fails the parent task when a sub-orchestration fails', async () => {
     const id = await h.engine.startNew('ParentOfFailingChild');
     const status = await h.engine.waitForCompletion(id, 5000);
