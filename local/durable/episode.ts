@@ -441,8 +441,8 @@ function attemptsOf(ownerId: number, index: Map<number, HistoryEvent>): number {
 
 /**
  * The extension's own follow-up to an engine event, as DurableTask.Core's RetryInterceptor and the long-timer loop
- * do it: a retry timer after a failed attempt (even the last one: the library waits for it before failing), the
- * next attempt when that timer fires, the next sub-timer of a long timer.
+ * do it: a retry timer after a failed attempt (after the last one, a timer due at once: the library waits for a
+ * timer before it fails the task), the next attempt when that timer fires, the next sub-timer of a long timer.
  */
 function engineEventFollowUp(
   ev: EngineEvent,
