@@ -111,6 +111,16 @@ describe('timers and retries on a virtual clock', () => {
     expect(kinds((await h.engine.getHistory(id)) ?? []).slice(-3)).toEqual(['EventRaised', 'TimerFired:0', 'ExecutionCompleted']);
   });
 
+  it('fails only once the open timer has fired when the orchestrator throws with a task open', async () => {
+    const id = await h.engine.startNew('ForgetsTask', { inputJson: JSON.stringify({ timerMs: 3600_000, fail: true }) });
+    await h.engine.whenIdle();
+    await h.engine.raiseEvent(id, 'Go', '"x"');
+    await h.engine.whenIdle();
+    expect(await h.engine.getStatus(id)).toMatchObject({ runtimeStatus: 'Running', output: null });
+    clock.advance(3600_000);
+    expect(await h.engine.waitForCompletion(id, 5000)).toMatchObject({ runtimeStatus: 'Failed', output: 'Orchestrator function \'ForgetsTask\' failed: failed after "x"' });
+  });
+
   it('continues as new only once the open timer has fired, carrying events that arrived meanwhile', async () => {
     const id = await h.engine.startNew('ForgetsTask', { instanceId: 'forgets-can', inputJson: JSON.stringify({ timerMs: 3600_000, continueAsNew: true }) });
     await h.engine.whenIdle();
