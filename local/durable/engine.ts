@@ -9,20 +9,25 @@
  * loses or half-applies them.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, FunctionInvoker } from '../contract';
+import type { Clock, FunctionInvoker, InvokeResult } from '../contract';
 import { wallClock } from '../clock';
 import {
   decideEpisode,
+  invalidFunctionMessage,
   NondeterminismError,
+  openTaskIds,
+  RefusedActionError,
   schedulingIndex,
   splitBatch,
   UnsupportedActionError,
-  type EngineEvent,
   type EpisodeWork,
+  type FunctionCatalog,
+  type FunctionKind,
 } from './episode';
 import { EventType, event, isSchedulingEvent, type HistoryEvent } from './history';
 import {
   activityTriggerData,
+  customStatusSizeError,
   findContinueAsNew,
   LONG_RUNNING_TIMER_INTERVAL,
   MAXIMUM_SHORT_TIMER_DURATION,
@@ -48,21 +53,59 @@ export interface EngineCoreOptions {
   maxConcurrentEntities?: number;
 }
 
+/** startNew for a name that is not a registered orchestrator (the extension throws ArgumentException: HTTP 400). */
 export class OrchestratorNotFoundError extends Error {
-  constructor(name: string) {
-    super(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+  constructor(name: string, catalog: FunctionCatalog) {
+    super(invalidFunctionMessage('orchestrator', name, catalog));
     this.name = 'OrchestratorNotFoundError';
   }
 }
 
+/**
+ * startNew for an instance id that is Pending, Running, ContinuedAsNew or Suspended (overridableExistingInstanceStates
+ * NonRunningStates, the extension's default). The Azure Storage backend, which the extension configures with
+ * ThrowExceptionOnInvalidDedupeStatus, throws OrchestrationAlreadyExistsException with this message
+ * (AzureStorageOrchestrationService.CreateTaskOrchestrationAsync); the HTTP API answers it with 500.
+ */
 export class InstanceExistsError extends Error {
-  constructor(instanceId: string, status: RuntimeStatus) {
-    super(
-      `An orchestration instance with ID '${instanceId}' already exists and is ${status}; ` +
-        'overridableExistingInstanceStates is NonRunningStates, so only a Completed, Failed or Terminated instance can be started again.',
-    );
+  constructor(
+    readonly instanceId: string,
+    readonly status: RuntimeStatus,
+  ) {
+    super(`An Orchestration instance with the status ${status} already exists.`);
     this.name = 'InstanceExistsError';
   }
+}
+
+/** An instance id the extension refuses (DurableClient.StartNewAsync throws ArgumentException: HTTP 400). */
+export class InvalidInstanceIdError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInstanceIdError';
+  }
+}
+
+export const MAX_INSTANCE_ID_LENGTH = 256;
+
+/** DurableClient.IsInvalidCharacter: '/', '\\', '?', '#' or a control character (char.IsControl: U+0000-U+001F, U+007F-U+009F). */
+function isInvalidCharacter(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return c === '/' || c === '\\' || c === '?' || c === '#' || code <= 0x1f || (code >= 0x7f && code <= 0x9f);
+}
+
+/**
+ * Why DurableClient.StartNewAsync refuses an instance id, in its words. Two of its ArgumentExceptions pass the
+ * message as the parameter name (`new ArgumentException(nameof(instanceId), "...")`), so .NET prints them as
+ * "instanceId (Parameter '...')"; that is what a caller sees, so it is kept. Empty means "generate one".
+ */
+export function instanceIdError(instanceId: string): string | undefined {
+  if (instanceId === '') return undefined;
+  if (instanceId.startsWith('@')) return "instanceId (Parameter 'Orchestration instance ids must not start with @.')";
+  if ([...instanceId].some(isInvalidCharacter)) {
+    return "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, or control characters.')";
+  }
+  if (instanceId.length > MAX_INSTANCE_ID_LENGTH) return `Instance ID lengths must not exceed ${MAX_INSTANCE_ID_LENGTH} characters.`;
+  return undefined;
 }
 
 export class WaitTimeoutError extends Error {
@@ -81,6 +124,8 @@ interface ActivityWork {
   name: string;
   input?: string;
 }
+
+const TRIGGER_OF: Record<FunctionKind, string> = { activity: 'activityTrigger', orchestrator: 'orchestrationTrigger', entity: 'entityTrigger' };
 
 const ENTITY_BATCH_SIZE = 20;
 const EPISODE_RETRY_MS = 1000;
@@ -189,11 +234,19 @@ export class DurableEngineCore {
 
   // ---------------------------------------------------------------- client operations
 
+  /** The registered functions by kind, as the extension's ThrowIfFunctionDoesNotExist sees them. */
+  readonly catalog: FunctionCatalog = {
+    has: (kind, name) => this.invoker.get(name)?.trigger.type === TRIGGER_OF[kind],
+    names: (kind) => this.invoker.list().filter((f) => f.trigger.type === TRIGGER_OF[kind]).map((f) => f.name),
+  };
+
   /** Starts an orchestration; `inputJson` is the input as JSON text. Returns the instance id. */
   async startNew(name: string, options: { instanceId?: string; inputJson?: string } = {}): Promise<string> {
     this.assertRunning();
     const fn = this.invoker.get(name);
-    if (!fn || fn.trigger.type !== 'orchestrationTrigger') throw new OrchestratorNotFoundError(name);
+    if (!fn || fn.trigger.type !== 'orchestrationTrigger') throw new OrchestratorNotFoundError(name, this.catalog);
+    const invalid = instanceIdError(options.instanceId ?? '');
+    if (invalid) throw new InvalidInstanceIdError(invalid);
     const instanceId = options.instanceId || randomUUID().replace(/-/g, '');
     const existing = this.store.getOrchestration(instanceId);
     if (existing && !isTerminal(existing.status)) throw new InstanceExistsError(instanceId, existing.status);
@@ -595,16 +648,99 @@ export class DurableEngineCore {
 
     const fn = this.invoker.get(rec.name);
     if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
-      await this.finish(rec, taken, newEvents, [], now, { status: 'Failed', message: new OrchestratorNotFoundError(rec.name).message });
+      await this.finish(rec, taken, newEvents, [], now, { status: 'Failed', message: new OrchestratorNotFoundError(rec.name, this.catalog).message });
       return;
     }
+    const result = await this.invokeOrchestrator(rec, fn.name, newEvents);
+    // Only this loop runs episodes of this instance, and only finished instances can be purged or replaced.
+    if (this.store.getOrchestration(instanceId) !== rec || rec.executionId !== execution) return;
+
+    const outcome = readOrchestratorOutcome(result);
+    const failed = (message: string, customStatus?: unknown): Promise<void> =>
+      this.finish(rec, taken, newEvents, [], now, { status: 'Failed', message, customStatus, keepCustomStatus: customStatus === undefined });
+    if (outcome.kind === 'broken') {
+      await failed(`Orchestrator function '${rec.name}' failed: ${outcome.message}`);
+      return;
+    }
+    if (outcome.kind === 'failed' && !outcome.state) {
+      await failed(`Orchestrator function '${rec.name}' failed: ${outcome.message}`);
+      return;
+    }
+    const state = outcome.state as WireOrchestratorState;
+    const customStatus = state.customStatus;
+    // The extension sets the custom status before it replays the actions; an oversized one fails the orchestration
+    // (an ArgumentException in the shim: not an orchestrator error, so open tasks do not hold it back).
+    const tooLarge = customStatusSizeError(customStatusJson(customStatus));
+    if (tooLarge) {
+      await failed(`Orchestrator function '${rec.name}' failed: ${tooLarge}`);
+      return;
+    }
+
+    let decision: ReturnType<typeof decideEpisode>;
+    try {
+      decision = decideEpisode({
+        orchestrator: rec.name,
+        instanceId,
+        parentInstanceId: rec.parent?.instanceId,
+        committed: rec.history,
+        now,
+        state,
+        engineEvent,
+        catalog: this.catalog,
+      });
+    } catch (e) {
+      if (!(e instanceof NondeterminismError) && !(e instanceof UnsupportedActionError) && !(e instanceof RefusedActionError)) throw e;
+      this.log('error', e.message);
+      await failed(e.message, customStatus);
+      return;
+    }
+
+    const done = outcome.kind === 'failed' || state.isDone;
+    if (!done) {
+      await this.continueRunning(rec, taken, newEvents, decision.scheduled, decision.work, now, customStatus);
+      return;
+    }
+    const continueAsNew = outcome.kind === 'state' ? findContinueAsNew(state) : undefined;
+    // TaskOrchestrationExecutor completes, fails or continues an orchestration as new only once no task is open:
+    // until then it stays Running and every new message replays it again.
+    if (openTaskIds([...rec.history, ...newEvents, ...decision.scheduled], state).length > 0) {
+      let appended = newEvents;
+      if (continueAsNew && !rec.history.some((e) => e.ContinueAsNewAfter)) {
+        const trigger = await this.continueAsNewTrigger(rec, fn.name, newEvents);
+        if (this.store.getOrchestration(instanceId) !== rec || rec.executionId !== execution) return;
+        appended = newEvents.map((e, i) => (i === trigger ? { ...e, ContinueAsNewAfter: true } : e));
+      }
+      await this.continueRunning(rec, taken, appended, decision.scheduled, decision.work, now, customStatus);
+      return;
+    }
+    // Finishing: what is still sent are messages to entities; nothing else new can be open (a new timer is cancelled).
+    const work = decision.work.filter((w) => w.kind === 'entity');
+    if (outcome.kind === 'failed') {
+      await this.finish(rec, taken, newEvents, decision.scheduled, now, { status: 'Failed', message: `Orchestrator function '${rec.name}' failed: ${outcome.message}`, work, customStatus });
+    } else if (continueAsNew) {
+      const carried = await this.carriedOverEvents(rec, fn.name, newEvents);
+      if (this.store.getOrchestration(instanceId) !== rec || rec.executionId !== execution) return;
+      await this.finish(rec, taken, newEvents, decision.scheduled, now, {
+        status: 'ContinuedAsNew',
+        inputJson: processedInputJson(continueAsNew.input),
+        carried,
+        work,
+        customStatus,
+      });
+    } else {
+      await this.finish(rec, taken, newEvents, decision.scheduled, now, { status: 'Completed', outputJson: JSON.stringify(state.output) ?? 'null', work, customStatus });
+    }
+  }
+
+  /** One orchestrator invocation over the committed history plus `newEvents` (the episode's messages). */
+  private invokeOrchestrator(rec: OrchestrationRecord, functionName: string, newEvents: HistoryEvent[]): Promise<InvokeResult> {
     const input = rec.input === undefined ? undefined : (JSON.parse(rec.input) as unknown);
-    const result = await this.invoker.invoke({
-      functionName: fn.name,
+    return this.invoker.invoke({
+      functionName,
       triggerData: orchestrationTriggerData({
         history: [...rec.history, ...newEvents],
         input,
-        instanceId,
+        instanceId: rec.instanceId,
         isReplaying: rec.history.length > 0,
         parentInstanceId: rec.parent?.instanceId,
         upperSchemaVersion: 1,
@@ -614,54 +750,40 @@ export class DurableEngineCore {
         defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
       }),
     });
-    // Only this loop runs episodes of this instance, and only finished instances can be purged or replaced.
-    if (this.store.getOrchestration(instanceId) !== rec || rec.executionId !== execution) return;
+  }
 
-    const outcome = readOrchestratorOutcome(result);
-    const customStatus = outcome.kind !== 'broken' && outcome.state ? outcome.state.customStatus : undefined;
-    const decide = (state: WireOrchestratorState, finishing: boolean, ev: EngineEvent | undefined): ReturnType<typeof decideEpisode> =>
-      decideEpisode({ orchestrator: rec.name, instanceId, committed: rec.history, now, state, engineEvent: ev, finishing });
-
-    try {
-      if (outcome.kind === 'broken') {
-        await this.finish(rec, taken, newEvents, [], now, { status: 'Failed', message: `Orchestrator function '${rec.name}' failed: ${outcome.message}` });
-        return;
-      }
-      if (outcome.kind === 'failed') {
-        const decision = outcome.state ? decide(outcome.state, true, undefined) : { scheduled: [], work: [] };
-        await this.finish(rec, taken, newEvents, decision.scheduled, now, {
-          status: 'Failed',
-          message: `Orchestrator function '${rec.name}' failed: ${outcome.message}`,
-          work: decision.work,
-          customStatus,
-        });
-        return;
-      }
-      const state = outcome.state;
-      const continueAsNew = findContinueAsNew(state);
-      const decision = decide(state, state.isDone, state.isDone ? undefined : engineEvent);
-      if (continueAsNew) {
-        await this.finish(rec, taken, newEvents, decision.scheduled, now, {
-          status: 'ContinuedAsNew',
-          inputJson: processedInputJson(continueAsNew.input),
-          work: decision.work,
-          customStatus,
-        });
-      } else if (state.isDone) {
-        await this.finish(rec, taken, newEvents, decision.scheduled, now, {
-          status: 'Completed',
-          outputJson: JSON.stringify(state.output) ?? 'null',
-          work: decision.work,
-          customStatus,
-        });
-      } else {
-        await this.continueRunning(rec, taken, newEvents, decision.scheduled, decision.work, now, customStatus);
-      }
-    } catch (e) {
-      if (!(e instanceof NondeterminismError) && !(e instanceof UnsupportedActionError)) throw e;
-      this.log('error', e.message);
-      await this.finish(rec, taken, newEvents, [], now, { status: 'Failed', message: e.message, customStatus });
+  /**
+   * The index in `newEvents` (OrchestratorStarted first) of the message whose processing made the orchestrator call
+   * continueAsNew. DurableTask.Core plays a batch message by message; the extension calls ContinueAsNew as soon as
+   * the shim reaches that action. The orchestrator is replayed over growing prefixes of the batch (it is
+   * deterministic, and once it has continued as new, more messages do not undo that), by bisection.
+   */
+  private async continueAsNewTrigger(rec: OrchestrationRecord, functionName: string, newEvents: HistoryEvent[]): Promise<number> {
+    let lo = 1;
+    let hi = newEvents.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const outcome = readOrchestratorOutcome(await this.invokeOrchestrator(rec, functionName, newEvents.slice(0, mid + 1)));
+      if (outcome.kind === 'state' && outcome.state.isDone && findContinueAsNew(outcome.state)) hi = mid;
+      else lo = mid + 1;
     }
+    return lo;
+  }
+
+  /**
+   * External events that carry over to the next execution (TaskOrchestrationContext.HandleEventRaisedEvent: an
+   * EventRaised played after ContinueAsNew goes to CarryoverEvents, BehaviorOnContinueAsNew.Carryover being the
+   * dispatcher's default). Events before the trigger that the orchestrator did not take are dropped.
+   */
+  private async carriedOverEvents(rec: OrchestrationRecord, functionName: string, newEvents: HistoryEvent[]): Promise<HistoryEvent[]> {
+    const marked = rec.history.findIndex((e) => e.ContinueAsNewAfter);
+    const after =
+      marked >= 0
+        ? [...rec.history.slice(marked + 1), ...newEvents]
+        : newEvents.length > 2
+          ? newEvents.slice((await this.continueAsNewTrigger(rec, functionName, newEvents)) + 1)
+          : [];
+    return after.filter((e) => e.EventType === EventType.EventRaised).map((e) => ({ ...e, IsPlayed: false }));
   }
 
   /** Applies terminate / suspend / resume messages. Returns true when the instance is finished. */
@@ -784,11 +906,13 @@ export class DurableEngineCore {
     now: number,
     end:
       | { status: 'Completed'; outputJson: string; work?: EpisodeWork[]; customStatus?: unknown }
-      | { status: 'Failed'; message: string; work?: EpisodeWork[]; customStatus?: unknown }
-      | { status: 'ContinuedAsNew'; inputJson?: string; work?: EpisodeWork[]; customStatus?: unknown },
+      /** `keepCustomStatus`: the episode's custom status was not accepted; the last one stays. */
+      | { status: 'Failed'; message: string; work?: EpisodeWork[]; customStatus?: unknown; keepCustomStatus?: boolean }
+      /** `carried`: external events that go to the new execution ahead of the messages still queued. */
+      | { status: 'ContinuedAsNew'; inputJson?: string; carried: HistoryEvent[]; work?: EpisodeWork[]; customStatus?: unknown },
   ): Promise<void> {
     const ops: StoreOp[] = [];
-    const customStatus = customStatusJson(end.customStatus);
+    const customStatus = end.status === 'Failed' && end.keepCustomStatus ? undefined : customStatusJson(end.customStatus);
     if (end.status === 'ContinuedAsNew') {
       const executionId = randomUUID().replace(/-/g, '');
       const started = event(EventType.ExecutionStarted, now, {
@@ -796,12 +920,13 @@ export class DurableEngineCore {
         Input: end.inputJson,
         OrchestrationInstance: { InstanceId: rec.instanceId, ExecutionId: executionId },
       });
-      // Messages not in this batch (they arrived during the episode) stay in the inbox for the new execution.
+      // Messages not in this batch (they arrived during the episode) stay in the inbox for the new execution, after
+      // the events carried over.
       ops.push({
         t: 'episode',
         id: rec.instanceId,
         consumed: taken,
-        reset: { executionId, input: end.inputJson, history: [], inboxPrefix: [started] },
+        reset: { executionId, input: end.inputJson, history: [], inboxPrefix: [started, ...end.carried] },
         meta: { status: 'ContinuedAsNew', customStatus, output: null, lastUpdatedTime: now },
       });
       const followUps = this.workOps(rec, end.work ?? [], ops, now);

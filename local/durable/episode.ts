@@ -25,6 +25,12 @@ import {
 } from './protocol';
 import type { EntityRequest } from './state';
 
+/**
+ * RetryOptions.MaxRetryInterval when the action does not set one: the extension's RetryOptions constructor sets
+ * 6 days (DurableTask.Core's own default, TimeSpan.MaxValue, is never used by the extension).
+ */
+export const DEFAULT_MAX_RETRY_INTERVAL_MS = 6 * 24 * 3600 * 1000;
+
 /** Work to start once the episode is durable. */
 export type EpisodeWork =
   | { kind: 'activity'; seq: number; name: string; input?: string }
@@ -37,6 +43,68 @@ export type EngineEvent =
   | { kind: 'retryFailed'; ownerId: number }
   | { kind: 'retryTimerFired'; ownerId: number }
   | { kind: 'longTimerFired'; ownerId: number; finalFireAt: number };
+
+/** The kinds of function an orchestrator can call. */
+export type FunctionKind = 'activity' | 'orchestrator' | 'entity';
+
+/** What the host has registered, by kind (names as registered; lookups are case-insensitive, as FunctionName is). */
+export interface FunctionCatalog {
+  has(kind: FunctionKind, name: string): boolean;
+  names(kind: FunctionKind): string[];
+}
+
+/**
+ * The extension's message for a call to a function that is not registered (DurableTaskExtension
+ * GetInvalidActivityFunctionMessage / GetInvalidOrchestratorFunctionMessage / GetInvalidEntityFunctionMessage).
+ * The entity variant tests the orchestrator count but lists entities, so with orchestrators and no entities it
+ * prints an empty list; that quirk is kept.
+ */
+export function invalidFunctionMessage(kind: FunctionKind, name: string, catalog: FunctionCatalog): string {
+  const known = catalog.names(kind);
+  const gate = kind === 'entity' ? catalog.names('orchestrator') : known;
+  const info =
+    gate.length > 0 ? `The following are the known ${kind} functions: '${known.join("', '")}'.` : `No ${kind} functions are currently registered!`;
+  return `The function '${name}' doesn't exist, is disabled, or is not an ${kind} function. Additional info: ${info}`;
+}
+
+/**
+ * An action the extension refuses while replaying it: a function that is not registered (ThrowIfFunctionDoesNotExist),
+ * a sub-orchestration instance id it does not allow (CallDurableTaskFunctionAsync), or retry options the engine
+ * refuses (see {@link refusedRetryOption}). The extension's ArgumentException fails the orchestration; the
+ * orchestrator cannot catch it.
+ */
+export class RefusedActionError extends Error {
+  constructor(orchestrator: string, message: string) {
+    super(`Orchestrator function '${orchestrator}' failed: ${message}`);
+    this.name = 'RefusedActionError';
+  }
+}
+
+/**
+ * Retry options that hang an orchestration in Azure. DurableTask.Core's RetryInterceptor stops retrying without a
+ * retry timer once `RetryTimeout` has passed (or when the computed delay is zero, e.g. `maxRetryInterval` 0), but
+ * durable-functions' RetryableTask waits for a timer after every failed attempt, so the task never settles
+ * (Azure/azure-functions-durable-js#629, open). The engine refuses them instead of hanging.
+ */
+export function refusedRetryOption(retry: WireRetryOptions | undefined): string | undefined {
+  if (!retry) return undefined;
+  if (retry.retryTimeoutInMilliseconds !== undefined && retry.retryTimeoutInMilliseconds !== null) {
+    return (
+      `RetryOptions.retryTimeoutInMilliseconds (${retry.retryTimeoutInMilliseconds}) is refused by the embedded Durable engine: ` +
+      'in Azure an orchestration whose retry timeout passes hangs forever (the extension stops retrying without the retry timer ' +
+      'durable-functions waits for; Azure/azure-functions-durable-js#629). Bound the retries with maxNumberOfAttempts and ' +
+      'maxRetryIntervalInMilliseconds instead.'
+    );
+  }
+  if (retry.maxRetryIntervalInMilliseconds !== undefined && retry.maxRetryIntervalInMilliseconds !== null && !(retry.maxRetryIntervalInMilliseconds > 0)) {
+    return (
+      `RetryOptions.maxRetryIntervalInMilliseconds ${retry.maxRetryIntervalInMilliseconds} is refused by the embedded Durable engine: ` +
+      'in Azure a zero retry interval ends the retries without the retry timer durable-functions waits for, which hangs the ' +
+      'orchestration. Leave it unset (the default is 6 days) or give a positive value.'
+    );
+  }
+  return undefined;
+}
 
 export class NondeterminismError extends Error {
   constructor(orchestrator: string, instanceId: string, seq: number, expected: string, actual: string) {
@@ -147,8 +215,9 @@ export interface EpisodeInput {
   now: number;
   state: WireOrchestratorState;
   engineEvent?: EngineEvent;
-  /** True when the orchestration is finishing in this episode: only fire-and-forget messages are still sent. */
-  finishing: boolean;
+  /** The registered functions: new actions naming an unknown one fail the orchestration. */
+  catalog: FunctionCatalog;
+  parentInstanceId?: string;
 }
 
 export interface EpisodeDecision {
@@ -181,6 +250,7 @@ export function decideEpisode(input: EpisodeInput): EpisodeDecision {
   const scheduledEvents: HistoryEvent[] = [];
   const work: EpisodeWork[] = [];
   for (const a of actions.slice(actionEvents.length)) {
+    checkNewAction(a, input);
     const seq = nextSeq++;
     const retry: WireRetryOptions | undefined = a.retryOptions;
     switch (a.actionType) {
@@ -267,10 +337,92 @@ export function decideEpisode(input: EpisodeInput): EpisodeDecision {
     }
   }
 
-  if (input.finishing) {
-    return { scheduled: scheduledEvents, work: work.filter((w) => w.kind === 'entity') };
-  }
   return { scheduled: scheduledEvents, work };
+}
+
+/** The function a new action calls, by kind (entity names come from the scheduler id `@name@key`). */
+function calledFunction(a: WireAction): { kind: FunctionKind; name: string } | undefined {
+  switch (a.actionType) {
+    case ActionType.CallActivity:
+    case ActionType.CallActivityWithRetry:
+      return { kind: 'activity', name: a.functionName ?? '' };
+    case ActionType.CallSubOrchestrator:
+    case ActionType.CallSubOrchestratorWithRetry:
+      return { kind: 'orchestrator', name: a.functionName ?? '' };
+    case ActionType.CallEntity:
+    case ActionType.SignalEntity: {
+      const id = a.instanceId ?? '';
+      const at = id.indexOf('@', 1);
+      return { kind: 'entity', name: at > 0 ? id.substring(1, at) : id };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** What the extension checks while replaying a new action, plus the retry options the engine refuses. */
+function checkNewAction(a: WireAction, input: EpisodeInput): void {
+  const refuse = (message: string): never => {
+    throw new RefusedActionError(input.orchestrator, message);
+  };
+  const called = calledFunction(a);
+  if (called && !input.catalog.has(called.kind, called.name)) refuse(invalidFunctionMessage(called.kind, called.name, input.catalog));
+  if (a.actionType === ActionType.CallSubOrchestrator || a.actionType === ActionType.CallSubOrchestratorWithRetry) {
+    const childId = a.instanceId;
+    const same = (other: string | undefined): boolean => other !== undefined && childId?.toLowerCase() === other.toLowerCase();
+    if (childId && (same(input.instanceId) || same(input.parentInstanceId))) {
+      refuse('The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration.');
+    }
+    // ArgumentException(nameof(instanceId), "...") again: the text lands in the parameter name.
+    if (childId?.startsWith('@')) refuse("instanceId (Parameter 'Orchestration instance ids must not start with @')");
+  }
+  if (a.actionType === ActionType.CallActivityWithRetry || a.actionType === ActionType.CallSubOrchestratorWithRetry) {
+    const refused = refusedRetryOption(a.retryOptions);
+    if (refused) refuse(refused);
+  }
+}
+
+/**
+ * The tasks still open after an episode, as DurableTask.Core counts them (TaskOrchestrationContext.openTasks):
+ * scheduled activities, sub-orchestrations and timers without their completion. Entity messages are not tasks
+ * (the extension waits for an entity's answer as an external event); a cancelled timer stops being open
+ * (CreateTimer's cancellation callback removes it), and so do the further sub-timers of a cancelled long timer.
+ * TaskOrchestrationExecutor completes, fails or continues an orchestration as new only when none is open.
+ *
+ * `history` is everything the execution has seen (committed, this episode's messages and new scheduling events);
+ * `actions` the orchestrator's cumulative actions, whose `isCanceled` marks cancelled timers.
+ */
+export function openTaskIds(history: HistoryEvent[], state: WireOrchestratorState): number[] {
+  const answered = new Set<number>();
+  for (const e of history) {
+    if (
+      (e.EventType === EventType.TaskCompleted ||
+        e.EventType === EventType.TaskFailed ||
+        e.EventType === EventType.SubOrchestrationInstanceCompleted ||
+        e.EventType === EventType.SubOrchestrationInstanceFailed) &&
+      e.TaskScheduledId !== undefined
+    ) {
+      answered.add(e.TaskScheduledId);
+    } else if (e.EventType === EventType.TimerFired && e.TimerId !== undefined) {
+      answered.add(e.TimerId);
+    }
+  }
+  const actionEvents = history.filter((e) => isSchedulingEvent(e) && e.Origin === undefined);
+  const actions = flattenActions(state);
+  const cancelled = new Set<number>();
+  actionEvents.forEach((e, i) => {
+    if (e.EventType === EventType.TimerCreated && actions[i]?.actionType === ActionType.CreateTimer && actions[i]?.isCanceled) cancelled.add(e.EventId);
+  });
+  const open: number[] = [];
+  for (const e of history) {
+    if (!isSchedulingEvent(e) || e.EventType === EventType.EventSent || answered.has(e.EventId)) continue;
+    if (e.EventType === EventType.TimerCreated) {
+      const owner = e.Origin === 'longTimer' ? e.OwnerId : e.EventId;
+      if (owner !== undefined && cancelled.has(owner)) continue;
+    }
+    open.push(e.EventId);
+  }
+  return open;
 }
 
 export class UnsupportedActionError extends Error {
@@ -289,8 +441,8 @@ function attemptsOf(ownerId: number, index: Map<number, HistoryEvent>): number {
 
 /**
  * The extension's own follow-up to an engine event, as DurableTask.Core's RetryInterceptor and the long-timer loop
- * do it: a retry timer after a failed attempt (even the last one: the library waits for it before failing), the
- * next attempt when that timer fires, the next sub-timer of a long timer.
+ * do it: a retry timer after a failed attempt (after the last one, a timer due at once: the library waits for a
+ * timer before it fails the task), the next attempt when that timer fires, the next sub-timer of a long timer.
  */
 function engineEventFollowUp(
   ev: EngineEvent,
@@ -304,11 +456,15 @@ function engineEventFollowUp(
   switch (ev.kind) {
     case 'retryFailed': {
       const opts = owner.RetryOptions as WireRetryOptions;
-      const retryCount = attemptsOf(ev.ownerId, index) - 1;
+      const attempts = attemptsOf(ev.ownerId, index);
+      const retryCount = attempts - 1;
       const backoff = opts.backoffCoefficient ?? 1;
-      const max = opts.maxRetryIntervalInMilliseconds && opts.maxRetryIntervalInMilliseconds > 0 ? opts.maxRetryIntervalInMilliseconds : Number.POSITIVE_INFINITY;
-      const delay = Math.min(opts.firstRetryIntervalInMilliseconds * Math.pow(backoff, retryCount), max);
-      const fireAt = now + Math.round(delay);
+      const max = opts.maxRetryIntervalInMilliseconds ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
+      const next = opts.firstRetryIntervalInMilliseconds * Math.pow(backoff, retryCount);
+      const delay = next < max ? next : max;
+      // After the last attempt RetryInterceptor schedules a "dummy timer for back-compat" due at once: the library
+      // waits for a timer after every failure, and the task fails as soon as that one fires.
+      const fireAt = attempts >= opts.maxNumberOfAttempts ? now : now + Math.round(delay);
       return {
         event: scheduled(EventType.TimerCreated, seq, now, { FireAt: iso(fireAt), Origin: 'retryTimer', OwnerId: ev.ownerId }),
         work: { kind: 'timer', seq, fireAt },

@@ -80,6 +80,11 @@ export interface HistoryEvent {
   RetryOptions?: WireRetryOptions;
   /** On timers of a long (split) timer: the time the orchestrator asked for. */
   FinalFireAt?: string;
+  /**
+   * On the message after which the orchestrator called continueAsNew, while the execution waits for open tasks:
+   * external events after it carry over to the next execution.
+   */
+  ContinueAsNewAfter?: boolean;
 }
 
 export const isSchedulingEvent = (e: HistoryEvent): boolean =>
@@ -104,6 +109,6 @@ export function scheduled(type: EventTypeValue, seq: number, atMs: number, field
 
 /** Strips the engine's bookkeeping fields, for showing history to clients. */
 export function publicEvent(e: HistoryEvent): Record<string, unknown> {
-  const { Origin: _o, OwnerId: _w, RetryOptions: _r, FinalFireAt: _f, IsPlayed: _p, ...rest } = e;
+  const { Origin: _o, OwnerId: _w, RetryOptions: _r, FinalFireAt: _f, ContinueAsNewAfter: _c, IsPlayed: _p, ...rest } = e;
   return { ...rest, EventType: EVENT_TYPE_NAMES[e.EventType] ?? String(e.EventType) };
 }

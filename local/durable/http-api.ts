@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteHandler, TypedData } from '../contract';
-import { InstanceExistsError, OrchestratorNotFoundError, type DurableEngineCore } from './engine';
+import { InstanceExistsError, InvalidInstanceIdError, OrchestratorNotFoundError, type DurableEngineCore } from './engine';
 import type { RuntimeStatus } from './state';
 import type { ListQuery } from './status';
 
@@ -76,9 +76,29 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The exception behind it, shown as the extension's CreateErrorResponse(status, message, e) does. */
+    readonly exception?: { message: string; type: string },
   ) {
     super(message);
   }
+}
+
+/**
+ * How HttpApiHandler answers a failed start (orchestrators/{name}, instances/{id}/restart): DurableClient's
+ * ArgumentExceptions (unknown orchestrator, refused instance id) reach its `catch (ArgumentException)` (400);
+ * OrchestrationAlreadyExistsException reaches the catch-all (500).
+ */
+function startError(e: unknown): HttpError | undefined {
+  if (e instanceof OrchestratorNotFoundError || e instanceof InvalidInstanceIdError) {
+    return new HttpError(400, 'One or more of the arguments submitted is incorrect', { message: e.message, type: 'System.ArgumentException' });
+  }
+  if (e instanceof InstanceExistsError) {
+    return new HttpError(500, 'Something went wrong while processing your request', {
+      message: e.message,
+      type: 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException',
+    });
+  }
+  return undefined;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -165,9 +185,7 @@ export function createHttpApi(engine: DurableEngineCore, options: HttpApiOptions
           const id = await engine.startNew(a, { instanceId: b || undefined, inputJson });
           checkStatus(res, id, url.origin);
         } catch (e) {
-          if (e instanceof InstanceExistsError) throw new HttpError(409, e.message);
-          if (e instanceof OrchestratorNotFoundError) throw new HttpError(400, e.message);
-          throw e;
+          throw startError(e) ?? e;
         }
         return true;
       }
@@ -257,8 +275,7 @@ export function createHttpApi(engine: DurableEngineCore, options: HttpApiOptions
               const id = await engine.startNew(status.name, { instanceId: newId, inputJson: JSON.stringify(status.input) });
               checkStatus(res, id, url.origin);
             } catch (e) {
-              if (e instanceof InstanceExistsError) throw new HttpError(409, 'A non-terminal instance with this instance ID already exists.');
-              throw e;
+              throw startError(e) ?? e;
             }
             return true;
           }
@@ -287,7 +304,9 @@ export function createHttpApi(engine: DurableEngineCore, options: HttpApiOptions
       }
       throw new HttpError(404, `No Durable API route for ${method} ${url.pathname}.`);
     } catch (e) {
-      if (e instanceof HttpError) send(res, e.status, { Message: e.message });
+      if (e instanceof HttpError) {
+        send(res, e.status, e.exception ? { Message: e.message, ExceptionMessage: e.exception.message, ExceptionType: e.exception.type } : { Message: e.message });
+      }
       else send(res, 500, { Message: 'Something went wrong while processing your request', ExceptionMessage: (e as Error).message });
       return true;
     }

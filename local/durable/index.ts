@@ -59,8 +59,8 @@ export function createDurableEngine(options: DurableEngineOptions): DurableEngin
 }
 
 export { WEBHOOK_PREFIX } from './http-api';
-export { InstanceExistsError, OrchestratorNotFoundError, WaitTimeoutError, DurableEngineCore } from './engine';
-export { NondeterminismError } from './episode';
+export { InstanceExistsError, InvalidInstanceIdError, OrchestratorNotFoundError, WaitTimeoutError, DurableEngineCore } from './engine';
+export { NondeterminismError, RefusedActionError } from './episode';
 export type { OrchestrationStatusJson, StatusOptions, ListQuery } from './status';
 export type { RuntimeStatus } from './state';
 export { EventType, type HistoryEvent } from './history';

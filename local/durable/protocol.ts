@@ -90,6 +90,24 @@ export function rawInputJson(input: unknown): string | undefined {
   return input === undefined ? undefined : JSON.stringify(input);
 }
 
+/** The extension's limit on custom status (DurableOrchestrationContext.SetCustomStatus: MaxCustomStatusPayloadSizeInKB). */
+export const MAX_CUSTOM_STATUS_KB = 16;
+
+/**
+ * Why a serialized custom status is refused, as MessagePayloadDataConverter.Serialize(value, 16) words it: the
+ * payload's UTF-16 byte count in whole KB (rounded down) must not exceed 16, so 17 KB (17,408 bytes, 8,704 UTF-16
+ * code units) is the first size refused. A JS string's length counts UTF-16 code units, two bytes each.
+ */
+export function customStatusSizeError(json: string | null | undefined): string | undefined {
+  if (json === null || json === undefined) return undefined;
+  const kb = Math.floor((json.length * 2) / 1024);
+  if (kb <= MAX_CUSTOM_STATUS_KB) return undefined;
+  return (
+    `The UTF-16 size of the JSON-serialized payload must not exceed ${MAX_CUSTOM_STATUS_KB} KB. ` +
+    `The current payload size is ${kb.toLocaleString('en-US')} KB.`
+  );
+}
+
 const OUT_OF_PROC_LABEL = '\n\n$OutOfProcData$:';
 
 export type OrchestratorOutcome =

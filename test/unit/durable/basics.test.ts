@@ -59,12 +59,26 @@ describe('embedded Durable engine: activities, failures and history', () => {
     expect(status.output).toBe("Orchestrator function 'ThrowsDirectly' failed: the orchestrator exploded");
   });
 
-  it('fails the task for an activity name that is not registered', async () => {
+  it('fails the orchestration, not a task it could catch, when it calls an activity that is not registered', async () => {
     const id = await h.engine.startNew('CallsMissingActivity');
     const status = await h.engine.waitForCompletion(id, 5000);
-    expect(status.output).toEqual(
-      expect.stringContaining("Activity function 'NoSuchActivity' failed: Activity function 'NoSuchActivity' does not exist."),
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(status.output).toBe(
+      "Orchestrator function 'CallsMissingActivity' failed: The function 'NoSuchActivity' doesn't exist, is disabled, or is not an activity function. " +
+        "Additional info: The following are the known activity functions: 'Hello', 'Double', 'Echo', 'Flaky', 'Gate', 'AlwaysFails', 'Step'.",
     );
+    // Nothing was scheduled for it.
+    expect(((await h.engine.getHistory(id)) ?? []).filter((e) => e.EventType === EventType.TaskScheduled)).toEqual([]);
+  });
+
+  it('fails the orchestration when it calls or signals an entity that is not registered', async () => {
+    const expected =
+      "The function 'nosuchentity' doesn't exist, is disabled, or is not an entity function. " +
+      "Additional info: The following are the known entity functions: 'Counter'.";
+    const called = await h.engine.waitForCompletion(await h.engine.startNew('CallsMissingEntity'), 5000);
+    expect(called).toMatchObject({ runtimeStatus: 'Failed', output: `Orchestrator function 'CallsMissingEntity' failed: ${expected}` });
+    const signalled = await h.engine.waitForCompletion(await h.engine.startNew('SignalsMissingEntity'), 5000);
+    expect(signalled).toMatchObject({ runtimeStatus: 'Failed', output: `Orchestrator function 'SignalsMissingEntity' failed: ${expected}` });
   });
 
   it('refuses to start an orchestrator that is not registered', async () => {
@@ -85,13 +99,35 @@ describe('embedded Durable engine: activities, failures and history', () => {
 
   it('rejects a second start of a running instance id with InstanceExistsError and restarts a finished one', async () => {
     await h.engine.startNew('WaitForever', { instanceId: 'dup-1' });
-    await expect(h.engine.startNew('WaitForever', { instanceId: 'dup-1' })).rejects.toThrow(
-      "An orchestration instance with ID 'dup-1' already exists and is Pending",
-    );
+    await expect(h.engine.startNew('WaitForever', { instanceId: 'dup-1' })).rejects.toThrow('An Orchestration instance with the status Pending already exists.');
+    await h.engine.whenIdle();
+    await expect(h.engine.startNew('HelloSequence', { instanceId: 'dup-1' })).rejects.toThrow('An Orchestration instance with the status Running already exists.');
+    expect((await h.engine.getStatus('dup-1'))?.name).toBe('WaitForever');
+    await h.engine.terminate('dup-1', 'test over');
     const first = await h.engine.startNew('HelloSequence', { instanceId: 'dup-2' });
     await h.engine.waitForCompletion(first, 5000);
     await h.engine.startNew('FanOutFanIn', { instanceId: 'dup-2', inputJson: '[10]' });
     const again = await h.engine.waitForCompletion('dup-2', 5000);
     expect(again).toMatchObject({ name: 'FanOutFanIn', runtimeStatus: 'Completed', output: 20 });
+  });
+
+  it.each([
+    ['a leading @', '@acme', "instanceId (Parameter 'Orchestration instance ids must not start with @.')"],
+    ['a slash', 'a/b', "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, or control characters.')"],
+    ['a backslash', 'a\\b', "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, or control characters.')"],
+    ['a hash', 'a#b', "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, or control characters.')"],
+    ['a question mark', 'a?b', "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, or control characters.')"],
+    ['a control character', 'a\u0007b', "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, or control characters.')"],
+    ['257 characters', 'x'.repeat(257), 'Instance ID lengths must not exceed 256 characters.'],
+  ])('refuses an instance id with %s, as DurableClient.StartNewAsync does, and creates nothing', async (_what, instanceId, message) => {
+    await expect(h.engine.startNew('HelloSequence', { instanceId })).rejects.toThrow(message);
+    expect(await h.engine.getStatus(instanceId)).toBeUndefined();
+  });
+
+  it('accepts an instance id of 256 characters and one with @ after the start', async () => {
+    for (const instanceId of ['y'.repeat(256), 'team@acme']) {
+      expect(await h.engine.startNew('HelloSequence', { instanceId })).toBe(instanceId);
+      expect((await h.engine.waitForCompletion(instanceId, 5000)).runtimeStatus).toBe('Completed');
+    }
   });
 });

@@ -15,7 +15,7 @@ describe('durable client (df.getClient) through the extension HTTP API', () => {
     await h.close();
   });
 
-  it('starts an instance, reads its status and history, and rejects a duplicate start with 409', async () => {
+  it('starts an instance, reads its status and history, and answers a duplicate start with 500 as the extension does', async () => {
     const started = (await clientCommand(h, { op: 'startNew', name: 'HelloSequence', instanceId: 'client-1', input: { x: 1 } })) as { id: string };
     expect(started).toEqual({ id: 'client-1' });
     await h.engine.waitForCompletion('client-1', 5000);
@@ -35,8 +35,13 @@ describe('durable client (df.getClient) through the extension HTTP API', () => {
 
     await clientCommand(h, { op: 'startNew', name: 'WaitForever', instanceId: 'client-dup' });
     const dup = (await clientCommand(h, { op: 'startNew', name: 'WaitForever', instanceId: 'client-dup' })) as { error: string };
-    expect(dup.error).toContain('The operation failed with an unexpected status code: 409');
-    expect(dup.error).toContain("An orchestration instance with ID 'client-dup' already exists");
+    // Azure Storage backend: OrchestrationAlreadyExistsException, which HttpApiHandler's catch-all answers with 500.
+    expect(dup.error).toMatch(/^The operation failed with an unexpected status code: 500\. Details: /);
+    expect(JSON.parse(dup.error.replace(/^[^{]*/, ''))).toEqual({
+      Message: 'Something went wrong while processing your request',
+      ExceptionMessage: expect.stringMatching(/^An Orchestration instance with the status (Pending|Running) already exists\.$/),
+      ExceptionType: 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException',
+    });
     await clientCommand(h, { op: 'terminate', instanceId: 'client-dup', reason: 'cleanup' });
   });
 
@@ -135,7 +140,13 @@ describe('durable client (df.getClient) through the extension HTTP API', () => {
     const api = `${h.baseUrl}/runtime/webhooks/durabletask`;
     const unknown = await fetch(`${api}/orchestrators/NotAnOrchestrator`, { method: 'POST' });
     expect(unknown.status).toBe(400);
-    expect(await unknown.json()).toEqual({ Message: "The function 'NotAnOrchestrator' doesn't exist, is disabled, or is not an orchestrator function." });
+    expect(await unknown.json()).toEqual({
+      Message: 'One or more of the arguments submitted is incorrect',
+      ExceptionMessage: expect.stringMatching(
+        /^The function 'NotAnOrchestrator' doesn't exist, is disabled, or is not an orchestrator function\. Additional info: The following are the known orchestrator functions: 'HelloSequence', /,
+      ),
+      ExceptionType: 'System.ArgumentException',
+    });
     expect((await fetch(`${api}/instances/never-started`)).status).toBe(404);
     const badJson = await fetch(`${api}/orchestrators/HelloSequence`, { method: 'POST', body: '{oops' });
     expect(badJson.status).toBe(400);
@@ -150,12 +161,35 @@ describe('durable client (df.getClient) through the extension HTTP API', () => {
     expect((await fetch(`${api}/nothing/here`)).status).toBe(404);
   });
 
-  it('fails a parent whose sub-orchestrator is not registered, naming the function', async () => {
+  it('fails a parent whose sub-orchestrator is not registered, naming the function (the parent cannot catch it)', async () => {
     const id = await h.engine.startNew('ParentOfUnknownChild');
     const status = await h.engine.waitForCompletion(id, 5000);
-    // The library formats a failed task as `${Reason} \n ${Details}`; Details names the child instance.
-    expect(status.output).toBe(
-      `The function 'NoSuchOrchestrator' doesn't exist, is disabled, or is not an orchestrator function. \n {"InstanceId":"${id}:0"}`,
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(status.output).toMatch(
+      /^Orchestrator function 'ParentOfUnknownChild' failed: The function 'NoSuchOrchestrator' doesn't exist, is disabled, or is not an orchestrator function\. Additional info: The following are the known orchestrator functions: 'HelloSequence', .*'ParentOfUnknownChild'/,
     );
+    expect(await h.engine.getStatus(`${id}:0`)).toBeUndefined();
+  });
+
+  it('refuses instance ids the extension refuses with 400 and the ArgumentException, over HTTP and through the client', async () => {
+    const api = `${h.baseUrl}/runtime/webhooks/durabletask`;
+    const chars = "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, or control characters.')";
+    for (const [encoded, message] of [
+      ['%40team', "instanceId (Parameter 'Orchestration instance ids must not start with @.')"],
+      ['a%2Fb', chars],
+      ['a%5Cb', chars],
+      ['a%23b', chars],
+      ['a%3Fb', chars],
+      ['a%0Ab', chars],
+      ['x'.repeat(257), 'Instance ID lengths must not exceed 256 characters.'],
+    ] as const) {
+      const res = await fetch(`${api}/orchestrators/HelloSequence/${encoded}`, { method: 'POST' });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ Message: 'One or more of the arguments submitted is incorrect', ExceptionMessage: message, ExceptionType: 'System.ArgumentException' });
+    }
+    const viaClient = (await clientCommand(h, { op: 'startNew', name: 'HelloSequence', instanceId: '@team' })) as { error: string };
+    expect(viaClient.error).toContain('The operation failed with an unexpected status code: 400');
+    expect(viaClient.error).toContain('must not start with @.');
+    expect(h.engine.list({ instanceIdPrefix: '@' }).items).toEqual([]);
   });
 });

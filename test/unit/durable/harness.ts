@@ -19,10 +19,17 @@ export function fixtureApp(): LocalFunctionApp {
 }
 
 /** The fixture module's exports (the same instance the loader registered), e.g. its activity run counters. */
-export function fixtureModule(): { activityRuns: Map<string, number>; codeVersion: { useNewActivity: boolean } } {
+export interface FixtureModule {
+  activityRuns: Map<string, number>;
+  codeVersion: { useNewActivity: boolean };
+  /** Opens the held `Gate` activity of a key. */
+  gates: Map<string, () => void>;
+}
+
+export function fixtureModule(): FixtureModule {
   fixtureApp();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module instance the loader already loaded
-  return require(FIXTURE_ENTRY) as { activityRuns: Map<string, number>; codeVersion: { useNewActivity: boolean } };
+  return require(FIXTURE_ENTRY) as FixtureModule;
 }
 
 export interface Harness {

@@ -45,22 +45,38 @@ describe('external events, sub-orchestrations, continueAsNew, entities, manageme
     expect((await h.engine.getStatus('my-child'))?.runtimeStatus).toBe('Completed');
   });
 
+  it.each([
+    ['starts with @', '@kid', "instanceId (Parameter 'Orchestration instance ids must not start with @')"],
+    // Compared ignoring case, as the extension does (the parent below is 'parent-self').
+    ['is the parent\'s own id', 'PARENT-SELF', 'The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration.'],
+  ])('fails an orchestration whose sub-orchestration instance id %s, as the extension does', async (_what, childId, message) => {
+    const id = await h.engine.startNew('Parent', { instanceId: childId === '@kid' ? 'parent-at' : 'parent-self', inputJson: JSON.stringify({ n: 1, childId }) });
+    const status = await h.engine.waitForCompletion(id, 5000);
+    expect(status).toMatchObject({ runtimeStatus: 'Failed', output: `Orchestrator function 'Parent' failed: ${message}` });
+    expect(await h.engine.getStatus(childId)).toBeUndefined();
+  });
+
   it('fails the parent task when a sub-orchestration fails', async () => {
     const id = await h.engine.startNew('ParentOfFailingChild');
     const status = await h.engine.waitForCompletion(id, 5000);
     expect(status.output).toContain("Orchestrator function 'ThrowsDirectly' failed: the orchestrator exploded");
   });
 
-  it('continues as new: drops events of the batch the execution did not consume, as the extension does', async () => {
-    const id = await h.engine.startNew('Accumulator', { instanceId: 'acc-drop', inputJson: JSON.stringify({ total: 0, seen: 0, count: 3 }) });
-    // All three arrive before the first episode, so they are delivered together; the execution consumes one.
+  it('continues as new: events of the batch after the one that triggered it carry over, earlier unconsumed ones are dropped', async () => {
+    const id = await h.engine.startNew('Accumulator', { instanceId: 'acc-carry', inputJson: JSON.stringify({ total: 0, seen: 0, count: 3 }) });
+    // All arrive before the first episode, so they form one batch: [ExecutionStarted, Note, Add 1, Add 10, Later].
+    await h.engine.raiseEvent(id, 'Note', '"before the trigger"');
     await h.engine.raiseEvent(id, 'Add', '1');
     await h.engine.raiseEvent(id, 'Add', '10');
-    await h.engine.raiseEvent(id, 'Add', '100');
-    await eventually(async () => (await h.engine.getStatus(id))?.runtimeStatus === 'Running', 5000, 'the second execution');
+    await h.engine.raiseEvent(id, 'Later', '"after the trigger"');
+    // Add 1 triggers continueAsNew; Add 10 and Later go to the next execution, where Add 10 triggers it again.
+    await eventually(async () => ((await h.engine.getStatus(id))?.input as { seen?: number } | undefined)?.seen === 2, 5000, 'the third execution');
     await h.engine.whenIdle();
-    expect((await h.engine.getStatus(id))?.input).toEqual({ total: 1, seen: 1, count: 3 });
-    await h.engine.terminate(id, 'test over');
+    expect(await h.engine.getStatus(id)).toMatchObject({ runtimeStatus: 'Running', input: { total: 11, seen: 2, count: 3 } });
+    const raised = ((await h.engine.getHistory(id)) ?? []).filter((e) => e.EventType === EventType.EventRaised).map((e) => [e.Name, e.Input]);
+    expect(raised).toEqual([['Later', '"after the trigger"']]);
+    await h.engine.raiseEvent(id, 'Add', '100');
+    expect(await h.engine.waitForCompletion(id, 5000)).toMatchObject({ runtimeStatus: 'Completed', output: 111 });
   });
 
   it('publishes custom status', async () => {
@@ -71,6 +87,23 @@ describe('external events, sub-orchestrations, continueAsNew, entities, manageme
     await h.engine.raiseEvent(id, 'Go', '"now"');
     const done = await h.engine.waitForCompletion(id, 5000);
     expect(done.customStatus).toEqual({ stage: 'done', go: 'now' });
+  });
+
+  it('fails an instance whose custom status is above 16 KB in UTF-16, as the extension does', async () => {
+    // A string of n characters serializes to n + 2 UTF-16 code units, 2 bytes each; the extension rounds the KB down.
+    const fits = await h.engine.startNew('BigCustomStatus', { inputJson: JSON.stringify({ length: 8701 }) }); // 17,406 bytes: 16 KB
+    const tooBig = await h.engine.startNew('BigCustomStatus', { inputJson: JSON.stringify({ length: 8702 }) }); // 17,408 bytes: 17 KB
+    const failed = await h.engine.waitForCompletion(tooBig, 5000);
+    expect(failed).toMatchObject({
+      runtimeStatus: 'Failed',
+      output: "Orchestrator function 'BigCustomStatus' failed: The UTF-16 size of the JSON-serialized payload must not exceed 16 KB. The current payload size is 17 KB.",
+      customStatus: null,
+    });
+    await h.engine.whenIdle();
+    const running = await h.engine.getStatus(fits);
+    expect(running?.runtimeStatus).toBe('Running');
+    expect((running?.customStatus as string).length).toBe(8701);
+    await h.engine.terminate(fits, 'test over');
   });
 
   it('calls and signals entities, one operation at a time, and keeps their state', async () => {
