@@ -36,6 +36,7 @@ const instanceSchema = z.object({
 
 /** Whether a process exists: signal 0 checks without sending anything (EPERM = exists, owned by someone else). */
 export function processIsAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false; // 0 and negatives name process groups, not a process
   try {
     process.kill(pid, 0);
     return true;
