@@ -33,9 +33,14 @@ export interface Output {
   text: string;
 }
 
-export interface CommandContext {
+export interface Connection {
   info: LocalInfo;
   api: ControlPlaneApi;
+}
+
+export interface CommandContext {
+  /** Finds the control plane (once): commands check their arguments first, so a bad command line never waits on it. */
+  connect: () => Promise<Connection>;
   arm: () => Promise<ArmClients>;
   args: string[];
   values: OptionValues;
@@ -82,9 +87,9 @@ const endpointRef = (ctx: CommandContext): ResourceRef => parseResourceRef(ctx.a
 // ---- info --------------------------------------------------------------------------------------------------------
 
 export async function info(ctx: CommandContext): Promise<Output> {
-  const i = ctx.info;
+  const { info: i, api } = await ctx.connect();
   const lines = [
-    `Control plane:          ${ctx.api.baseUrl} (mode ${i.controlPlane?.mode ?? 'enforce'})`,
+    `Control plane:          ${api.baseUrl} (mode ${i.controlPlane?.mode ?? 'enforce'})`,
     `ARM emulator:           ${i.arm.endpoint} (CA certificate ${i.arm.caCertFile}, time scale ${i.arm.timeScale})`,
     `Watched subscriptions:  ${i.subscriptions.watched.join(', ')}`,
     `Connectivity:           ${i.subscriptions.connectivity}`,
@@ -225,16 +230,17 @@ export async function vnetShow(ctx: CommandContext): Promise<Output> {
   return { data: vnetView(vnet), text: vnetText(vnet) };
 }
 
-function listedSubscriptions(ctx: CommandContext, withConnectivity: boolean): string[] {
+async function listedSubscriptions(ctx: CommandContext, withConnectivity: boolean): Promise<string[]> {
   const given = subscriptionsOption(ctx.values);
   if (given.length) return given;
-  const all = [...ctx.info.subscriptions.watched, ...(withConnectivity ? [ctx.info.subscriptions.connectivity] : [])];
+  const { subscriptions } = (await ctx.connect()).info;
+  const all = [...subscriptions.watched, ...(withConnectivity ? [subscriptions.connectivity] : [])];
   return [...new Set(all.map((s) => s.toLowerCase()))];
 }
 
 export async function vnetList(ctx: CommandContext): Promise<Output> {
   const vnets: VirtualNetwork[] = [];
-  for (const sub of listedSubscriptions(ctx, true)) {
+  for (const sub of await listedSubscriptions(ctx, true)) {
     vnets.push(...(await arm(`listing the VNets of ${sub}`, async () => collect((await ctx.arm()).networkClient(sub).virtualNetworks.listAll()))));
   }
   vnets.sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
@@ -364,7 +370,7 @@ export async function endpointShow(ctx: CommandContext): Promise<Output> {
 
 export async function endpointList(ctx: CommandContext): Promise<Output> {
   const endpoints: PrivateEndpoint[] = [];
-  for (const sub of listedSubscriptions(ctx, false)) {
+  for (const sub of await listedSubscriptions(ctx, false)) {
     endpoints.push(...(await arm(`listing the private endpoints of ${sub}`, async () => collect((await ctx.arm()).networkClient(sub).privateEndpoints.listBySubscription()))));
   }
   endpoints.sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
@@ -382,14 +388,15 @@ export async function endpointList(ctx: CommandContext): Promise<Output> {
 
 export async function dnsRecords(ctx: CommandContext): Promise<Output> {
   const zoneFilter = stringOption(ctx.values, 'zone')?.toLowerCase().replace(/\.$/, '');
-  const rg = parseResourceId(ctx.info.privateDns.resourceGroupId);
+  const { resourceGroupId } = (await ctx.connect()).info.privateDns;
+  const rg = parseResourceId(resourceGroupId);
   const client = (await ctx.arm()).dnsClient(rg.subscriptionId);
   const group = rg.resourceGroup ?? '';
-  const zones = (await arm(`listing the zones of ${ctx.info.privateDns.resourceGroupId}`, async () => collect(client.privateZones.listByResourceGroup(group))))
+  const zones = (await arm(`listing the zones of ${resourceGroupId}`, async () => collect(client.privateZones.listByResourceGroup(group))))
     .map((z) => z.name ?? '')
     .filter((name) => name && (!zoneFilter || name.toLowerCase() === zoneFilter))
     .sort();
-  if (zoneFilter && zones.length === 0) throw new CliError(`no zone ${zoneFilter} in ${ctx.info.privateDns.resourceGroupId}.`);
+  if (zoneFilter && zones.length === 0) throw new CliError(`no zone ${zoneFilter} in ${resourceGroupId}.`);
   const records: { zone: string; name: string; fqdn: string; ipAddresses: string[] }[] = [];
   for (const zone of zones) {
     for (const set of await arm(`listing the A records of ${zone}`, async () => collect(client.recordSets.listByType(group, zone, 'A')))) {
@@ -454,7 +461,7 @@ function statusText(kind: Kind, ref: ResourceRef, body: StatusBody): string {
 }
 
 async function readStatus(ctx: CommandContext, kind: Kind, ref: ResourceRef): Promise<StatusBody | undefined> {
-  const answer = await ctx.api.get(routeOf(kind, ref), [404]);
+  const answer = await (await ctx.connect()).api.get(routeOf(kind, ref), [404]);
   return answer.status === 404 ? undefined : (answer.body as StatusBody);
 }
 
@@ -508,7 +515,7 @@ async function listRecords(ctx: CommandContext, kind: Kind): Promise<Output> {
   const filter = statusFilter(ctx.values);
   const query = new URLSearchParams(filter).toString();
   const plural = kind === 'spoke' ? 'spokes' : 'endpoints';
-  const body = (await ctx.api.get(`/api/${plural}${query ? `?${query}` : ''}`)).body as Record<string, unknown>;
+  const body = (await (await ctx.connect()).api.get(`/api/${plural}${query ? `?${query}` : ''}`)).body as Record<string, unknown>;
   const items = (Array.isArray(body[plural]) ? body[plural] : []) as { vnetId?: string; endpointId?: string; condition?: ConditionView; updatedAt?: string }[];
   const rows = [
     [kind.toUpperCase(), 'STATUS', 'REASON', 'UPDATED'],
@@ -524,7 +531,7 @@ async function reconcileOne(ctx: CommandContext, kind: Kind): Promise<Output> {
   const ref = kind === 'spoke' ? vnetRef(ctx) : endpointRef(ctx);
   const wait = waitOption(ctx.values);
   const since = ctx.now();
-  const body = (await ctx.api.post(`${routeOf(kind, ref)}/reconcile`)).body as { instanceId?: string; outcome?: string };
+  const body = (await (await ctx.connect()).api.post(`${routeOf(kind, ref)}/reconcile`)).body as { instanceId?: string; outcome?: string };
   const done = { data: body, text: `Reconcile ${body.outcome ?? 'requested'}: ${body.instanceId ?? ''}` };
   return withWait(ctx, done, wait && { ...wait, kind, ref, since });
 }
@@ -535,12 +542,12 @@ async function sweep(ctx: CommandContext, kind: Kind): Promise<Output> {
   const timeoutSeconds = secondsOption(ctx.values, 'timeout', { min: 1, max: 3600, fallback: 60 });
   if (!wait && ctx.values.timeout !== undefined) throw new UsageError('--timeout only applies with --wait.');
   const plural = kind === 'spoke' ? 'spokes' : 'endpoints';
-  const body = (await ctx.api.post(`/api/${plural}/reconcile`, subscriptions.length ? { subscriptions } : undefined)).body as { id?: string; statusQueryGetUri?: string };
+  const body = (await (await ctx.connect()).api.post(`/api/${plural}/reconcile`, subscriptions.length ? { subscriptions } : undefined)).body as { id?: string; statusQueryGetUri?: string };
   if (!wait || !body.statusQueryGetUri) return { data: body, text: `Sweep started: ${body.id ?? '?'}` };
   const statusPath = new URL(body.statusQueryGetUri).pathname + new URL(body.statusQueryGetUri).search;
   const deadline = ctx.now() + timeoutSeconds * 1000;
   for (;;) {
-    const answer = await ctx.api.get(statusPath, [202]);
+    const answer = await (await ctx.connect()).api.get(statusPath, [202]);
     const s = answer.body as { runtimeStatus?: string; output?: unknown };
     if (s.runtimeStatus === 'Completed') return { data: s, text: `Sweep ${body.id ?? ''} completed: ${JSON.stringify(s.output)}` };
     if (s.runtimeStatus === 'Failed' || s.runtimeStatus === 'Terminated') throw new CliError(`sweep ${body.id ?? ''} ${s.runtimeStatus}: ${JSON.stringify(s.output)}`);
@@ -563,11 +570,12 @@ export async function token(ctx: CommandContext): Promise<Output> {
   const audience = stringOption(ctx.values, 'audience');
   const expires = stringOption(ctx.values, 'expires-in');
   const expiresInSeconds = expires === undefined ? undefined : secondsOption(ctx.values, 'expires-in', { min: 60, max: 86_400, fallback: 3600 });
-  if (!ctx.info.auth) throw new CliError('this control plane publishes no token issuer (no "auth" in /api/local/info).');
   if (!isGuid(oid)) throw new UsageError(`--oid "${oid}" must be a GUID (the object ID to act as).`);
+  const { info, api } = await ctx.connect();
+  if (!info.auth) throw new CliError('this control plane publishes no token issuer (no "auth" in /api/local/info).');
   // The issuer validates the rest of the body (a 400 naming the problem, shown as is).
   const body = { oid, name, roles, ...(audience !== undefined ? { audience } : {}), ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}) };
-  const answer = (await ctx.api.post(new URL(ctx.info.auth.tokenUrl).pathname, body)).body as { access_token?: string };
+  const answer = (await api.post(new URL(info.auth.tokenUrl).pathname, body)).body as { access_token?: string };
   if (typeof answer.access_token !== 'string') throw new CliError('the token issuer answered without an access_token.');
   return { data: answer, text: answer.access_token };
 }

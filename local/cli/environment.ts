@@ -9,10 +9,8 @@ import type { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 import { staticTokenCredential } from '../../shared/azure/local-credential';
+import { LOCAL_CLI_APP_ID, LOCAL_USER_OBJECT_ID } from '../identity/clients';
 
-/** The principal the CLI writes to ARM as: a person, not the control plane (whose own writes it skips). */
-export const CLI_USER_OBJECT_ID = '5eed0000-0000-4000-8000-000000000002';
-export const CLI_APP_ID = '5eed0000-0000-4000-8000-0000000000c1';
 
 /** The parts of `/api/local/info` the CLI reads (the document has more; later flows add sections). */
 export const infoSchema = z.object({
@@ -129,7 +127,7 @@ export class ArmClients {
     const [network, dns] = await Promise.all([import('@azure/arm-network'), import('@azure/arm-privatedns')]);
     return new ArmClients(
       { Network: network.NetworkManagementClient, Dns: dns.PrivateDnsManagementClient },
-      staticTokenCredential({ tenantId, objectId: CLI_USER_OBJECT_ID, appId: CLI_APP_ID }),
+      staticTokenCredential({ tenantId, objectId: LOCAL_USER_OBJECT_ID, appId: LOCAL_CLI_APP_ID }),
       { endpoint: info.arm.endpoint, tlsOptions: { ca }, retryOptions: { maxRetries: 3 } },
       { updateIntervalInMs: Math.max(10, Math.round(1000 * info.arm.timeScale)) },
     );

@@ -57,25 +57,26 @@ export async function runCli(io: CliIo): Promise<number> {
     command = parsed.command;
     const handler = HANDLERS[command.id];
     if (!handler) throw new Error(`no handler for "${command.id}"`);
-    const found = await discover(
-      {
-        ...(parsed.global.url !== undefined ? { url: parsed.global.url } : {}),
-        env: io.env,
-        cwd: io.cwd,
-        projectRoot: findProjectRoot(__dirname),
-        isAlive: processIsAlive,
-        readFile: readTextFile,
-      },
-      fetchInfo,
-    );
-    const key = parsed.global.key ?? (io.env.HUBSPOKE_FUNCTION_KEY || undefined);
-    const api = new ControlPlaneApi(found.baseUrl, key, found.info.host.keys.function);
+    let connection: Promise<commands.Connection> | undefined;
+    const connect = () =>
+      (connection ??= discover(
+        {
+          ...(parsed.global.url !== undefined ? { url: parsed.global.url } : {}),
+          env: io.env,
+          cwd: io.cwd,
+          projectRoot: findProjectRoot(__dirname),
+          isAlive: processIsAlive,
+          readFile: readTextFile,
+        },
+        fetchInfo,
+      ).then((found) => {
+        const key = parsed.global.key ?? (io.env.HUBSPOKE_FUNCTION_KEY || undefined);
+        return { info: found.info, api: new ControlPlaneApi(found.baseUrl, key, found.info.host.keys.function) };
+      }));
     let clients: Promise<ArmClients> | undefined;
-    const tenantId = found.info.auth?.tenantId ?? '00000000-0000-0000-0000-000000000000';
     const output = await handler({
-      info: found.info,
-      api,
-      arm: () => (clients ??= ArmClients.create(found.info, tenantId)),
+      connect,
+      arm: () => (clients ??= connect().then(({ info }) => ArmClients.create(info, info.auth?.tenantId ?? '00000000-0000-0000-0000-000000000000'))),
       args: parsed.args,
       values: parsed.values,
       progress: (line) => io.stderr(`${line}\n`),

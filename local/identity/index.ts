@@ -18,13 +18,12 @@ import { SignJWT } from 'jose';
 import { z } from 'zod';
 import type { RouteHandler } from '../contract';
 import { sendError, sendJson } from '../host/http-codec';
+import { LOCAL_CLI_APP_ID } from './clients';
 
 export const DEFAULT_AUDIENCE = 'api://hubspoke-control-plane';
 export const AUDIENCE_SETTING = 'AUTH_AUDIENCE';
 export const IDENTITY_PREFIX = '/local/identity/';
 export const TOKEN_PATH = '/api/local/token';
-/** The application (client) ID tokens are issued to: the local CLI, a public client. */
-export const LOCAL_CLI_APP_ID = '5eed0000-0000-4000-8000-0000000000c1';
 export const MAX_ROLES = 50;
 export const MIN_LIFETIME_SECONDS = 60;
 /** Entra's configurable token lifetime ends at one day. */
