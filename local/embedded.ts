@@ -71,7 +71,6 @@ export function taskHubNameFrom(hostJsonFile: string): string {
   return hubName;
 }
 
-
 /** The app's entry point from package.json `main`, resolved against the project root. */
 export function appEntryFrom(projectRoot: string): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { main?: unknown };
