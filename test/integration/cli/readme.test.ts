@@ -64,17 +64,28 @@ describe('README quick start and "try it", verbatim', () => {
   let output = '';
   let baseUrl = '';
 
-  afterAll(async () => {
-    if (controlPlane?.pid !== undefined && controlPlane.exitCode === null) {
-      const exited = new Promise((resolve) => controlPlane?.once('exit', resolve));
-      // npm start runs the control plane under npm and a shell: stop the whole group this test started.
-      process.kill(-controlPlane.pid, 'SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const stopped = await Promise.race([exited.then(() => true), new Promise((resolve) => (timer = setTimeout(() => resolve(false), 20_000)))]);
-      clearTimeout(timer);
-      if (!stopped) process.kill(-controlPlane.pid, 'SIGKILL');
+  /** Whether any process of the group this test started is still there (signal 0 only checks). */
+  const groupAlive = (pgid: number): boolean => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
     }
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  };
+
+  afterAll(async () => {
+    const pgid = controlPlane?.pid;
+    if (pgid !== undefined && groupAlive(pgid)) {
+      // npm start runs the control plane under npm: stop the whole group this test started, and wait until every
+      // process of it is gone (npm may exit before the control plane has finished writing its data folder).
+      process.kill(-pgid, 'SIGTERM');
+      const deadline = Date.now() + 20_000;
+      while (groupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+      for (let i = 0; i < 100 && groupAlive(pgid); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('the start block is npm ci, then npm start', () => {
