@@ -154,4 +154,21 @@ describe('hubspoke-local against the embedded default', () => {
     expect(endpoints.stdout).toMatch(/pe-acr-analytics-weu +\S+\/acranalytics +registry/);
     expect(endpoints.stdout).not.toContain(A);
   });
+
+  it('mints a token with --json, and checks token arguments before asking the issuer', async () => {
+    const minted = await cli('token', '--oid', '22222222-2222-4222-8222-222222222222', '--name', 'Bob', '--role', 'Reader', '--expires-in', '600', '--audience', 'api://other', '--json');
+    expect(minted.code).toBe(0);
+    const body = JSON.parse(minted.stdout) as { access_token: string; token_type: string; expires_in: number };
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 600 });
+    const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(claims).toMatchObject({ oid: '22222222-2222-4222-8222-222222222222', name: 'Bob', roles: ['Reader'], aud: 'api://other' });
+
+    const short = await cli('token', '--oid', '22222222-2222-4222-8222-222222222222', '--name', 'Bob', '--expires-in', '30');
+    expect([short.code, short.stderr]).toEqual([2, 'hubspoke-local: --expires-in "30" must be a whole number of seconds from 60 to 86400.\nRun "hubspoke-local token --help" for usage.\n']);
+    const many = await cli('token', '--oid', '22222222-2222-4222-8222-222222222222', '--name', 'Bob', ...Array.from({ length: 51 }, (_, i) => ['--role', `r${i}`]).flat());
+    expect([many.code, many.stderr.split('\n')[0]]).toEqual([2, 'hubspoke-local: --role is given 51 times; at most 50.']);
+    const spaced = await cli('token', '--oid', '22222222-2222-4222-8222-222222222222', '--name', 'Bob', '--role', 'two words');
+    expect(spaced.code).toBe(1);
+    expect(spaced.stderr).toContain('answered 400 InvalidTokenRequest: roles.0: each role must be 1-120 characters without spaces');
+  });
 });
