@@ -12,10 +12,14 @@ import { createDurableEngine, WEBHOOK_PREFIX, type DurableEngine } from './durab
 import { createEventGridPublisher, publishResourceEvents, type EventGridPublisher } from './eventgrid';
 import { createLocalHost, FileTimerStatusStore, MemoryTimerStatusStore, startRpcListener, type LocalHost } from './host';
 import { MASTER_KEY_SETTING } from './host/keys';
+import { findProjectRoot } from './project';
+import { AUDIENCE_SETTING, createLocalIdentity, DEFAULT_AUDIENCE, IDENTITY_PREFIX, TOKEN_PATH } from './identity';
 import { LOCAL_APP_ID, LOCAL_OBJECT_ID } from '../shared/azure/local-credential';
 import { controlPlaneEventSubscriptions, controlPlaneTopology, ids, seedTopology, watchedSubscriptions, type Topology } from './demo';
 import { acquireDataDir, wipeDataDir, type InstanceLock } from './dataDir';
 import { ConfigError, loadConfig, type HubConfig, type Mode } from '../shared/config';
+
+export { findProjectRoot };
 
 export interface EmbeddedOptions {
   /** The app's entry modules; default: package.json `main` (dist/functions/index.js). */
@@ -84,14 +88,6 @@ export function taskHubNameFrom(hostJsonFile: string): string {
     throw new Error(`${hostJsonFile}: extensions.durableTask.hubName must be a literal task hub name (got ${JSON.stringify(hubName)}).`);
   }
   return hubName;
-}
-
-/** The nearest folder at or above `start` holding a package.json: the project root, from source or from dist/. */
-export function findProjectRoot(start: string): string {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`No package.json found at or above ${start}.`);
-  }
 }
 
 /** The app's entry point from package.json `main`, resolved against the project root. */
@@ -207,6 +203,18 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     });
     started.push(rpc);
     host.mount(WEBHOOK_PREFIX, engine.routeHandler);
+    // The local token issuer: an Entra-shaped tenant whose key survives restarts when the data is on disk.
+    const clock = options.clock;
+    const identity = createLocalIdentity({
+      tenantId: host.settings.get('AZURE_TENANT_ID') ?? options.topology.tenantId,
+      audience: host.settings.get(AUDIENCE_SETTING) || DEFAULT_AUDIENCE,
+      baseUrl: () => host.baseUrl(),
+      ...(options.storage.kind === 'disk' ? { keyFile: path.join(options.storage.dir, 'identity', 'signing-key.json') } : {}),
+      ...(clock ? { now: () => clock.now() } : {}),
+    });
+    host.mount(IDENTITY_PREFIX, identity.identityRoutes);
+    host.mount(TOKEN_PATH, identity.tokenRoute);
+    host.addInfo('auth', () => identity.info());
     host.app.provideInput('durableClient', () => engine.clientInput());
     await engine.start();
     started.push(engine);

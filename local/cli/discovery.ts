@@ -1,0 +1,150 @@
+/**
+ * Finding the running control plane, in order: `--url`, env `HUBSPOKE_URL`, the embedded default's
+ * `${LOCAL_DATA_DIR:-<project>/.local-data}/instance.json` (`{ pid, startedAt, baseUrl }`, ignored when its process is
+ * gone), then `http://127.0.0.1:${PORT:-7071}`. PORT and LOCAL_DATA_DIR are read like `npm start` reads them: the
+ * environment, else local.settings.json `Values` in the current folder. Each candidate is confirmed with
+ * `GET /api/local/info`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+
+export const INSTANCE_FILE = 'instance.json';
+
+export interface Candidate {
+  baseUrl: string;
+  /** Where it came from, for messages: `--url`, `HUBSPOKE_URL`, `/path/instance.json (pid 123)`, `PORT`. */
+  source: string;
+}
+
+export interface DiscoveryInputs {
+  url?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  projectRoot: string;
+  /** Whether a process with this ID exists. */
+  isAlive(pid: number): boolean;
+  /** A file's text, or undefined when it does not exist. */
+  readFile(file: string): string | undefined;
+}
+
+const instanceSchema = z.object({
+  pid: z.number().int().positive(),
+  startedAt: z.string(),
+  baseUrl: z.url({ protocol: /^https?$/ }),
+});
+
+/** Whether a process exists: signal 0 checks without sending anything (EPERM = exists, owned by someone else). */
+export function processIsAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false; // 0 and negatives name process groups, not a process
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function readTextFile(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+export class DiscoveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DiscoveryError';
+  }
+}
+
+function normalizeUrl(text: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new DiscoveryError(`${source} "${text}" is not a URL such as http://127.0.0.1:7071.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DiscoveryError(`${source} "${text}" must be an http:// or https:// URL.`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** A setting as `npm start` reads it: the environment, else local.settings.json `Values` in the current folder. */
+function setting(inputs: DiscoveryInputs, name: string): string | undefined {
+  const fromEnv = inputs.env[name];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const text = inputs.readFile(path.join(inputs.cwd, 'local.settings.json'));
+  if (text === undefined) return undefined;
+  try {
+    const value = (JSON.parse(text) as { Values?: Record<string, unknown> }).Values?.[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    return undefined; // npm start reports a broken local.settings.json; here it only means "no setting"
+  }
+}
+
+/**
+ * The places to look, in order, with notes on what was skipped (a dead instance, an unreadable file). An explicit
+ * `--url` or HUBSPOKE_URL is the only candidate: asked for one place, the CLI never talks to another.
+ */
+export function candidates(inputs: DiscoveryInputs): { candidates: Candidate[]; notes: string[] } {
+  if (inputs.url !== undefined) return { candidates: [{ baseUrl: normalizeUrl(inputs.url, '--url'), source: '--url' }], notes: [] };
+  const fromEnv = inputs.env.HUBSPOKE_URL;
+  if (fromEnv !== undefined && fromEnv !== '') return { candidates: [{ baseUrl: normalizeUrl(fromEnv, 'HUBSPOKE_URL'), source: 'HUBSPOKE_URL' }], notes: [] };
+
+  const found: Candidate[] = [];
+  const notes: string[] = [];
+  const dataDir = path.resolve(inputs.cwd, setting(inputs, 'LOCAL_DATA_DIR') ?? path.join(inputs.projectRoot, '.local-data'));
+  const instanceFile = path.join(dataDir, INSTANCE_FILE);
+  const text = inputs.readFile(instanceFile);
+  if (text !== undefined) {
+    let parsed: z.infer<typeof instanceSchema> | undefined;
+    try {
+      const result = instanceSchema.safeParse(JSON.parse(text));
+      if (result.success) parsed = result.data;
+      else notes.push(`${instanceFile} is not an instance file ({ pid, startedAt, baseUrl }); ignored.`);
+    } catch {
+      notes.push(`${instanceFile} is not JSON; ignored.`);
+    }
+    if (parsed && !inputs.isAlive(parsed.pid)) notes.push(`${instanceFile} names process ${parsed.pid}, which is no longer running; ignored.`);
+    else if (parsed) found.push({ baseUrl: normalizeUrl(parsed.baseUrl, instanceFile), source: `${instanceFile} (pid ${parsed.pid})` });
+  }
+
+  const portText = setting(inputs, 'PORT') ?? '7071';
+  const port = Number(portText);
+  if (Number.isInteger(port) && port > 0 && port <= 65535) {
+    const baseUrl = `http://127.0.0.1:${port}`;
+    if (!found.some((c) => c.baseUrl === baseUrl)) found.push({ baseUrl, source: `PORT ${port}` });
+  } else {
+    // PORT=0 means "any free port": only the instance file can say which one was taken.
+    notes.push(`PORT is "${portText}", which names no port to try${portText === '0' ? ' (0 = any free port; the instance file tells which one was taken)' : ''}.`);
+  }
+  return { candidates: found, notes };
+}
+
+/** The first candidate whose `/api/local/info` answers, with that document; else a message saying where it looked. */
+export async function discover<T>(
+  inputs: DiscoveryInputs,
+  fetchInfo: (baseUrl: string) => Promise<T>,
+): Promise<{ baseUrl: string; source: string; info: T }> {
+  const { candidates: list, notes } = candidates(inputs);
+  const failures: string[] = [];
+  for (const candidate of list) {
+    try {
+      return { ...candidate, info: await fetchInfo(candidate.baseUrl) };
+    } catch (e) {
+      failures.push(`${candidate.baseUrl} (from ${candidate.source}): ${(e as Error).message}`);
+    }
+  }
+  const where = list.length ? list.map((c) => c.baseUrl).join(' or ') : 'any known address';
+  throw new DiscoveryError(
+    [
+      `no control plane running at ${where}; start it with npm start (or pass --url / set HUBSPOKE_URL).`,
+      ...failures.map((f) => `  tried ${f}`),
+      ...notes.map((n) => `  note: ${n}`),
+    ].join('\n'),
+  );
+}
