@@ -14,7 +14,7 @@ import { recordOutcome, type RecordInput } from '../common/record';
 import { flowDeps, timingFrom } from '../common/deps';
 import { startOrSignal, type ReconcileRequestOutcome } from '../common/start';
 import type { ArmResult } from '../common/types';
-import { DNS_ACTIVITY, ENDPOINT_ORCHESTRATOR, RECONCILE_EVENT, endpointInstanceId } from './names';
+import { DNS_ACTIVITY, ENDPOINT_ORCHESTRATOR, RECONCILE_EVENT, endpointInstanceId, endpointRecordTarget } from './names';
 import type { EndpointInput, EndpointObservation, JudgedName, RecordedName } from './types';
 
 /** Tags on what the control plane creates, so people can tell. */
@@ -228,8 +228,8 @@ export async function removeEndpoint(input: { endpointId: string; trigger: Trigg
 export type RecordEndpointInput = RecordInput & { endpointId: string };
 
 /** Writes the endpoint's condition and audit entries, keeping when it was first seen and its last known names. */
-export async function recordEndpoint(input: RecordEndpointInput): Promise<void> {
-  await recordOutcome(flowDeps().store, { kind: 'endpoint', conditionType: 'DnsRegistered', resourceId: input.endpointId }, input, (previous, now) => {
+export async function recordEndpoint(input: RecordEndpointInput, context: InvocationContext): Promise<void> {
+  await recordOutcome(flowDeps().store, endpointRecordTarget(input.endpointId), input, context, (previous, now) => {
     // A record that lost its names (the endpoint went) keeps the last ones known, for the delete path.
     const names = input.details.names ?? previous?.names;
     return { ...input.details, firstSeen: previous?.firstSeen ?? input.details.firstSeen ?? now, ...(names !== undefined ? { names } : {}) };

@@ -16,7 +16,7 @@ import { arm } from '../common/arm-retry';
 import { recordOutcome, type RecordInput } from '../common/record';
 import { flowDeps, timingFrom } from '../common/deps';
 import { isActive, runtimeStatus, type ReconcileRequestOutcome } from '../common/start';
-import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_ORCHESTRATOR } from './names';
+import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_ORCHESTRATOR, spokeRecordTarget } from './names';
 import { requestSpokeReconcile } from './start';
 import type { AppliedChange, ArmResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeObservation } from './types';
 
@@ -176,9 +176,9 @@ export async function hubWriterActive(input: { instanceId: string }, context: In
 
 export type RecordSpokeInput = RecordInput & { vnetId: string };
 
-/** Writes the spoke's current condition and audit entries. */
-export async function recordSpoke(input: RecordSpokeInput): Promise<void> {
-  await recordOutcome(flowDeps().store, { kind: 'spoke', conditionType: 'Peered', resourceId: input.vnetId }, input);
+/** Writes the spoke's current condition and audit entries, and logs the outcome. */
+export async function recordSpoke(input: RecordSpokeInput, context: InvocationContext): Promise<void> {
+  await recordOutcome(flowDeps().store, spokeRecordTarget(input.vnetId), input, context);
 }
 
 /**
