@@ -11,6 +11,7 @@ import { judgeName, resolveEndpoint, sameIps, staleRecords, type NameClaim } fro
 import { type AuditEntry, type ManagedRecord, type TriggerInfo } from '../../shared/store/records';
 import { arm } from '../common/arm-retry';
 import { recordOutcome, type RecordInput } from '../common/record';
+import { readOrAbsent } from '../common/requests';
 import { flowDeps, timingFrom } from '../common/deps';
 import { startOrSignal, type ReconcileRequestOutcome } from '../common/start';
 import type { ArmResult } from '../common/types';
@@ -36,7 +37,7 @@ export async function observeEndpoint(input: { endpointId: string; snapshot?: Ob
   return arm(async (): Promise<EndpointObservation> => {
     const pd = config.privateDns;
     if (!pd) return { kind: 'disabled', reason: 'private endpoint DNS is not configured (no privateDns block in the topology)' };
-    const endpoint = input.snapshot ?? (await dns.getEndpoint(input.endpointId));
+    const endpoint = input.snapshot ?? (await readOrAbsent(() => dns.getEndpoint(input.endpointId)));
     if (!endpoint) return { kind: 'absent' };
     const resolved = resolveEndpoint(endpoint, pd);
     if (resolved.kind === 'unsupported') return { kind: 'blocked', reason: 'Unsupported', message: resolved.reasons.join('; '), endpoint };

@@ -48,7 +48,7 @@ export function selectById(config: Pick<ControlPlaneConfig, 'hubs' | 'watchedSub
     return {
       kind: 'unmanaged',
       reason: 'NotWatched',
-      message: `subscription ${parseResourceId(vnetId).subscriptionId} is not a watched subscription (watched: ${config.watchedSubscriptions.join(', ')})`,
+      message: `subscription ${parseResourceId(vnetId).subscriptionId.toLowerCase()} is not watched (watched: ${config.watchedSubscriptions.join(', ')})`,
     };
   }
   return undefined;

@@ -27,7 +27,7 @@ describe('selectSpoke', () => {
     ['the hub, its ID in another casing', config(), vnet({}, 'northeurope', HUB_CORE.vnetId.toLowerCase()),
       { kind: 'unmanaged', reason: 'IsHub', message: `${HUB_CORE.vnetId.toLowerCase()} is the configured hub "Core-NEU": a hub is never a spoke` }],
     ['a VNet in an unwatched subscription', config(), vnet({}, 'westeurope', vnetId(OTHER, 'rg', 'v')),
-      { kind: 'unmanaged', reason: 'NotWatched', message: `subscription ${OTHER} is not a watched subscription (watched: ${WL})` }],
+      { kind: 'unmanaged', reason: 'NotWatched', message: `subscription ${OTHER} is not watched (watched: ${WL})` }],
     ['a VNet whose subscription ID is upper case', config(), vnet({}, 'westeurope', vnetId(WL.toUpperCase(), 'rg', 'v')),
       { kind: 'spoke', hub: HUB_WEU, via: 'region' }],
   ])('%s', (_label, cfg, input, expected) => {
