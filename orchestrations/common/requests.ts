@@ -5,7 +5,7 @@
 import type * as df from 'durable-functions';
 import { classifyArmError, type ClassifiedError } from '../../shared/azure/errors';
 import type { ManagedRecord, RecordStore } from '../../shared/store/records';
-import type { RecordTarget } from './record';
+import { wasSeen, type RecordTarget } from './record';
 import { isActive, runtimeStatus } from './start';
 
 /**
@@ -74,7 +74,8 @@ export async function forgetGoneResource(
     return { kind: 'armError', error: classifyArmError(e) };
   }
   if (found !== null) return { kind: 'exists' };
-  if (target.watched && current.record.condition.reason !== 'Deleted') return { kind: 'cleanupPending', record: current.record };
+  // A `Reconciling` mark (a first pass that never ended) has nothing to clean up after.
+  if (target.watched && wasSeen(current.record) && current.record.condition.reason !== 'Deleted') return { kind: 'cleanupPending', record: current.record };
   if (!(await store.deleteRecordIf(target.kind, target.resourceId, current.version))) return { kind: 'changed' };
   return { kind: 'forgotten', record: current.record };
 }
