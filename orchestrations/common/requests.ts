@@ -10,7 +10,8 @@ import { isActive, runtimeStatus } from './start';
 
 /**
  * ARM's answer to a GET under a resource group or subscription that does not exist is ResourceGroupNotFound /
- * SubscriptionNotFound (terminal for writes): for a read, the resource does not exist either.
+ * SubscriptionNotFound (terminal for writes): for a read, the resource does not exist either. (Both are 404s in ARM,
+ * as the emulator answers; not checked against a REST spec example, which do not cover missing parents.)
  */
 const MISSING_PARENT = new Set(['resourcegroupnotfound', 'subscriptionnotfound']);
 
