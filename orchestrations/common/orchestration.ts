@@ -104,8 +104,9 @@ export function reconcilingOrchestrator<I extends ReconcileInput>(
 
 /**
  * What a sweep shows as its custom status while it runs. Azure fails an orchestration whose custom status exceeds
- * 16 KB (UTF-16), so this is counts and the last failure (cut to MAX_FAILURE_CHARS), never a per-subscription list:
- * that goes to the output.
+ * 16 KB of UTF-16 JSON text (learn.microsoft.com/azure/durable-task/common/durable-task-custom-orchestration-status),
+ * so this is counts and the last failure (cut to MAX_FAILURE_CHARS), never a per-subscription list: that goes to the
+ * output.
  */
 export interface SweepProgress {
   phase: 'listing' | 'requesting';
