@@ -4,14 +4,15 @@
  *   GET  /api/endpoints/{subscriptionId}/{resourceGroup}/{endpointName}
  *   POST /api/endpoints/reconcile                               body (optional): {"subscriptions": ["<guid>", ...]}
  *   POST /api/endpoints/{subscriptionId}/{resourceGroup}/{endpointName}/reconcile
+ *   DELETE /api/endpoints/{subscriptionId}/{resourceGroup}/{endpointName}   forget the record of an endpoint that is gone
  */
 import { app, HttpResponse, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { parseResourceId } from '../shared/azure/resource-id';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { flowDeps, timingFrom } from '../orchestrations/common';
-import { ENDPOINT_SWEEP_ORCHESTRATOR, endpointInstanceId, requestEndpointDns, type EndpointSweepInput } from '../orchestrations/dns';
-import { filterRecords, problem, resourceIdFrom, resourceState, sweepSubscriptions } from './http';
+import { ENDPOINT_SWEEP_ORCHESTRATOR, endpointInstanceId, endpointRecordTarget, requestEndpointDns, type EndpointSweepInput } from '../orchestrations/dns';
+import { filterRecords, forgetManaged, getManaged, problem, reconcileManaged, resourceIdFrom, sweepSubscriptions, unwatched, type ManagedResourceRoutes } from './http';
 
 /** Private endpoint names: 2-64 letters, digits, `._-`, starting with a letter or digit, ending with one or `_`. */
 const ENDPOINT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9_])?$/;
@@ -43,14 +44,21 @@ export async function listEndpoints(request: HttpRequest): Promise<HttpResponseI
   return { status: 200, jsonBody: { count: filtered.value.length, endpoints: filtered.value.map(view) } };
 }
 
+const endpointRoutes: ManagedResourceRoutes = {
+  idField: 'endpointId',
+  label: 'private endpoint',
+  notFoundCode: 'EndpointNotFound',
+  target: endpointRecordTarget,
+  instanceId: endpointInstanceId,
+  view,
+  refusal: (config, id) => unwatched(config, [parseResourceId(id).subscriptionId]),
+  read: (id) => flowDeps().dns.getEndpoint(id),
+  request: (client, endpointId, trigger, timing) => requestEndpointDns(client, { endpointId, trigger, timing }),
+};
+
 export async function getEndpoint(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const parsed = endpointIdFrom(request);
-  if (!parsed.ok) return parsed.response;
-  const { record, audit, orchestration, unknown } = await resourceState(context, flowDeps().store, 'endpoint', parsed.value, endpointInstanceId(parsed.value));
-  if (unknown) {
-    return problem(404, 'EndpointNotFound', `no record of ${parsed.value}: the control plane has not seen this private endpoint (POST .../reconcile to look at it now)`);
-  }
-  return { status: 200, jsonBody: { ...(record ? view(record) : { endpointId: parsed.value, condition: null }), orchestration, audit } };
+  return parsed.ok ? getManaged(endpointRoutes, parsed.value, context) : parsed.response;
 }
 
 export async function reconcileEndpoints(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit | HttpResponse> {
@@ -70,20 +78,18 @@ export async function reconcileEndpoints(request: HttpRequest, context: Invocati
 export async function reconcileEndpoint(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const parsed = endpointIdFrom(request);
   if (!parsed.ok) return parsed.response;
-  const disabled = requireDns();
-  if (disabled) return disabled;
-  const { config } = flowDeps();
-  if (!config.watchedSubscriptions.includes(parseResourceId(parsed.value).subscriptionId.toLowerCase())) {
-    return problem(400, 'NotWatched', `subscription ${parseResourceId(parsed.value).subscriptionId} is not watched (watched: ${config.watchedSubscriptions.join(', ')})`);
-  }
-  const trigger: TriggerInfo = { source: 'http', correlationId: context.invocationId };
-  const result = await requestEndpointDns(df.getClient(context), { endpointId: parsed.value, trigger, timing: timingFrom(config) });
-  return { status: 202, jsonBody: { endpointId: parsed.value, ...result } };
+  return requireDns() ?? reconcileManaged(endpointRoutes, parsed.value, context);
+}
+
+export async function deleteEndpoint(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const parsed = endpointIdFrom(request);
+  return parsed.ok ? forgetManaged(endpointRoutes, parsed.value, context) : parsed.response;
 }
 
 const withClient = { extraInputs: [df.input.durableClient()] };
 
 app.http('listEndpoints', { methods: ['GET'], route: 'endpoints', authLevel: 'function', handler: listEndpoints });
 app.http('getEndpoint', { methods: ['GET'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}', authLevel: 'function', ...withClient, handler: getEndpoint });
+app.http('deleteEndpoint', { methods: ['DELETE'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}', authLevel: 'function', ...withClient, handler: deleteEndpoint });
 app.http('reconcileEndpoints', { methods: ['POST'], route: 'endpoints/reconcile', authLevel: 'function', ...withClient, handler: reconcileEndpoints });
 app.http('reconcileEndpoint', { methods: ['POST'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}/reconcile', authLevel: 'function', ...withClient, handler: reconcileEndpoint });

@@ -1,9 +1,13 @@
-/** What the HTTP routes share: error bodies, path validation, JSON bodies, sweep requests, record filters. */
+/**
+ * What the HTTP routes share: error bodies, path validation, bounded JSON bodies, sweep requests, record filters, and
+ * the one-resource routes (GET, POST .../reconcile, DELETE) of both managed kinds.
+ */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import type { ControlPlaneConfig } from '../shared/config';
-import type { AuditEntry, ManagedKind, ManagedRecord, RecordStore } from '../shared/store/records';
+import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
+import { checkReconcileRequest, flowDeps, forgetGoneResource, timingFrom, type RecordTarget, type ReconcileRequestOutcome, type Timing } from '../orchestrations/common';
 
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const RESOURCE_GROUP = /^[A-Za-z0-9][A-Za-z0-9._()-]{0,89}$/;
@@ -11,6 +15,9 @@ export const RESOURCE_GROUP = /^[A-Za-z0-9][A-Za-z0-9._()-]{0,89}$/;
 export function problem(status: number, code: string, message: string): HttpResponseInit {
   return { status, jsonBody: { error: { code, message } } };
 }
+
+/** A refusal the request's IDs alone decide (NotWatched, IsHub): 400 with the reason as its code. */
+const refuse = (refusal: { reason: string; message: string }): HttpResponseInit => problem(400, refusal.reason, refusal.message);
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; response: HttpResponseInit };
 
@@ -29,33 +36,76 @@ export function resourceIdFrom(request: HttpRequest, type: string, name: { param
   return { ok: true, value: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${type}/${value}` };
 }
 
+/** The largest body a route reads (a sweep request naming MAX_SWEEP_SUBSCRIPTIONS IDs takes about 4 KB). */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** The most subscription IDs a sweep request may name, duplicates included (checked before any is looked at). */
+export const MAX_SWEEP_SUBSCRIPTIONS = 100;
+
+/** The body as text, read no further than MAX_BODY_BYTES (413 beyond). */
+async function readBody(request: HttpRequest): Promise<Parsed<string>> {
+  const tooLarge = (): Parsed<string> => ({ ok: false, response: problem(413, 'BodyTooLarge', `the body is larger than ${MAX_BODY_BYTES} bytes, the most this route reads`) });
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) return tooLarge();
+  const stream = request.body;
+  if (!stream) return { ok: true, value: '' };
+  const reader = stream.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      return tooLarge();
+    }
+    chunks.push(value);
+  }
+  return { ok: true, value: Buffer.concat(chunks).toString('utf8') };
+}
+
 async function readJson(request: HttpRequest): Promise<Parsed<unknown>> {
-  const text = await request.text();
-  if (text.trim() === '') return { ok: true, value: {} };
+  const text = await readBody(request);
+  if (!text.ok) return text;
+  if (text.value.trim() === '') return { ok: true, value: {} };
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(text.value) };
   } catch (e) {
     return { ok: false, response: problem(400, 'InvalidJson', `the body is not JSON: ${(e as Error).message}`) };
   }
 }
 
 const sweepBody = z
-  .object({ subscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1).optional() })
+  .object({ subscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1).max(MAX_SWEEP_SUBSCRIPTIONS).optional() })
   .strict();
 
-/** A sweep's subscriptions: the body's (`{"subscriptions": [...]}`, each watched) or every watched one. */
+/** The refusal of subscriptions that are not watched (400 NotWatched naming them), or undefined when all are. */
+export function unwatched(config: ControlPlaneConfig, subscriptionIds: string[]): { reason: 'NotWatched'; message: string } | undefined {
+  const others = [...new Set(subscriptionIds.map((s) => s.toLowerCase()))].filter((s) => !config.watchedSubscriptions.includes(s));
+  if (others.length === 0) return undefined;
+  const what = others.length === 1 ? `subscription ${others[0]} is` : `subscriptions ${others.join(', ')} are`;
+  return { reason: 'NotWatched', message: `${what} not watched (watched: ${config.watchedSubscriptions.join(', ')})` };
+}
+
+/**
+ * A sweep's subscriptions: the body's (`{"subscriptions": [...]}`: at most MAX_SWEEP_SUBSCRIPTIONS entries, each
+ * watched; duplicates, in any casing, count once) or every watched one.
+ */
 export async function sweepSubscriptions(request: HttpRequest, config: ControlPlaneConfig): Promise<Parsed<string[]>> {
   const body = await readJson(request);
   if (!body.ok) return body;
+  // The list's length first, so that a huge list is refused without looking at its entries.
+  const listed = typeof body.value === 'object' && body.value !== null ? (body.value as { subscriptions?: unknown }).subscriptions : undefined;
+  if (Array.isArray(listed) && listed.length > MAX_SWEEP_SUBSCRIPTIONS) {
+    return { ok: false, response: problem(400, 'TooManySubscriptions', `subscriptions: ${listed.length} entries, at most ${MAX_SWEEP_SUBSCRIPTIONS} are accepted (omit the list to sweep every watched subscription)`) };
+  }
   const parsed = sweepBody.safeParse(body.value);
   if (!parsed.success) {
     return { ok: false, response: problem(400, 'InvalidBody', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')) };
   }
-  const requested = (parsed.data.subscriptions ?? config.watchedSubscriptions).map((s) => s.toLowerCase());
-  const unwatched = requested.filter((s) => !config.watchedSubscriptions.includes(s));
-  if (unwatched.length) {
-    return { ok: false, response: problem(400, 'NotWatched', `not watched subscriptions: ${unwatched.join(', ')} (watched: ${config.watchedSubscriptions.join(', ')})`) };
-  }
+  const requested = [...new Set((parsed.data.subscriptions ?? config.watchedSubscriptions).map((s) => s.toLowerCase()))];
+  const refused = unwatched(config, requested);
+  if (refused) return { ok: false, response: refuse(refused) };
   return { ok: true, value: requested };
 }
 
@@ -74,25 +124,88 @@ export function filterRecords(request: HttpRequest, records: ManagedRecord[]): P
   };
 }
 
-export interface ResourceState {
-  record: ManagedRecord | null;
-  /** The last 50 audit entries, newest first. */
-  audit: AuditEntry[];
-  orchestration: { instanceId: string; runtimeStatus: string | null; lastUpdatedTime?: unknown };
-  /** Nothing known at all: no record, no audit, no orchestration (the route's 404). */
-  unknown: boolean;
+/** What the one-resource routes of a managed kind (GET, POST .../reconcile, DELETE) need to know about it. */
+export interface ManagedResourceRoutes {
+  /** The ID field of the kind's views (`vnetId`, `endpointId`). */
+  idField: string;
+  /** The resource as people call it in messages (`VNet`, `private endpoint`). */
+  label: string;
+  /** The 404 code (`SpokeNotFound`, `EndpointNotFound`). */
+  notFoundCode: string;
+  target(id: string): RecordTarget;
+  instanceId(id: string): string;
+  view(record: ManagedRecord): Record<string, unknown>;
+  /** What the ID alone refuses (`IsHub`, `NotWatched`): the same answer on every route. */
+  refusal(config: ControlPlaneConfig, id: string): { reason: string; message: string } | undefined;
+  /** The resource read from ARM through its port (null: it does not exist). */
+  read(id: string): Promise<unknown>;
+  request(client: df.DurableClient, id: string, trigger: TriggerInfo, timing: Timing): Promise<ReconcileRequestOutcome>;
 }
 
-/** What one managed resource's GET route shows: its record, audit and orchestration status, read together. */
-export async function resourceState(context: InvocationContext, store: RecordStore, kind: ManagedKind, resourceId: string, instanceId: string): Promise<ResourceState> {
+const NOT_WATCHED = 'NotWatched';
+
+/** GET one resource: its record, its orchestration's status and its last 50 audit entries (newest first). */
+export async function getManaged(routes: ManagedResourceRoutes, id: string, context: InvocationContext): Promise<HttpResponseInit> {
+  const { config, store } = flowDeps();
+  const instanceId = routes.instanceId(id);
+  const target = routes.target(id);
   const [record, audit, orchestration] = await Promise.all([
-    store.getRecord(kind, resourceId),
-    store.listAudit(resourceId, 50),
+    store.getRecord(target.kind, id),
+    store.listAudit(id, 50),
     df
       .getClient(context)
       .getStatus(instanceId)
-      .then((s) => ({ instanceId, runtimeStatus: s.runtimeStatus as string, lastUpdatedTime: s.lastUpdatedTime }))
+      .then((s) => ({ instanceId, runtimeStatus: s.runtimeStatus as string | null, lastUpdatedTime: s.lastUpdatedTime as unknown }))
       .catch(() => ({ instanceId, runtimeStatus: null })),
   ]);
-  return { record, audit, orchestration, unknown: !record && audit.length === 0 && orchestration.runtimeStatus === null };
+  if (!record) {
+    const refusal = routes.refusal(config, id);
+    if (refusal) return refuse(refusal);
+    return problem(404, routes.notFoundCode, `no record of ${id}: the control plane has not seen this ${routes.label}, or its record was deleted (POST .../reconcile to look at it now)`);
+  }
+  return { status: 200, jsonBody: { ...routes.view(record), orchestration, audit } };
+}
+
+/** POST .../reconcile: 400 for what the ID refuses, 404 for a resource that neither exists nor was ever recorded, else 202. */
+export async function reconcileManaged(routes: ManagedResourceRoutes, id: string, context: InvocationContext): Promise<HttpResponseInit> {
+  const { config, store } = flowDeps();
+  const refusal = routes.refusal(config, id);
+  if (refusal) return refuse(refusal);
+  const check = await checkReconcileRequest(store, routes.target(id), () => routes.read(id));
+  if (check.kind === 'notFound') {
+    return problem(404, routes.notFoundCode, `${id} does not exist and the control plane has no record of it: nothing to reconcile (check the subscription, resource group and name)`);
+  }
+  const trigger: TriggerInfo = { source: 'http', correlationId: context.invocationId };
+  const result = await routes.request(df.getClient(context), id, trigger, timingFrom(config));
+  return { status: 202, jsonBody: { [routes.idField]: id, ...result } };
+}
+
+/** DELETE: forgets the record of a resource that no longer exists (see forgetGoneResource); its audit stays. */
+export async function forgetManaged(routes: ManagedResourceRoutes, id: string, context: InvocationContext): Promise<HttpResponseInit> {
+  const { config, store } = flowDeps();
+  const refusal = routes.refusal(config, id);
+  if (refusal && refusal.reason !== NOT_WATCHED) return refuse(refusal);
+  const target = { ...routes.target(id), instanceId: routes.instanceId(id), watched: refusal === undefined };
+  const result = await forgetGoneResource(store, df.getClient(context), target, () => routes.read(id));
+  switch (result.kind) {
+    case 'unknown':
+      return problem(404, routes.notFoundCode, `no record of ${id}: nothing to delete`);
+    case 'running':
+      return problem(409, 'ReconcileRunning', `a reconcile of ${id} is running (${result.runtimeStatus}): try again when it has finished`);
+    case 'exists':
+      return problem(409, 'StillExists', `${id} still exists: the control plane keeps its record while it does (delete the ${routes.label} first)`);
+    case 'cleanupPending':
+      return problem(
+        409,
+        'CleanupPending',
+        `${id} no longer exists but its record says ${result.record.condition.reason}, not Deleted: the cleanup after it has not run yet; POST .../reconcile (it records Deleted once done), then DELETE again`,
+      );
+    case 'armError':
+      return problem(502, 'ArmError', `could not confirm that ${id} is gone: ${result.error.code}: ${result.error.message}`);
+    case 'changed':
+      return problem(409, 'RecordChanged', `the record of ${id} changed while it was being deleted: read it and try again`);
+    case 'forgotten':
+      context.log(`${target.kind} ${id}: record deleted on request (it said ${result.record.condition.reason}); its audit entries are kept`);
+      return { status: 200, jsonBody: { [routes.idField]: id, deleted: true, lastCondition: result.record.condition } };
+  }
 }

@@ -4,14 +4,16 @@
  *   GET  /api/spokes/{subscriptionId}/{resourceGroup}/{vnetName}
  *   POST /api/spokes/reconcile                               body (optional): {"subscriptions": ["<guid>", ...]}
  *   POST /api/spokes/{subscriptionId}/{resourceGroup}/{vnetName}/reconcile
+ *   DELETE /api/spokes/{subscriptionId}/{resourceGroup}/{vnetName}      forget the record of a VNet that is gone
  */
 import { app, HttpResponse, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { parseResourceId } from '../shared/azure/resource-id';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
-import { filterRecords, problem, resourceIdFrom, resourceState, sweepSubscriptions } from './http';
+import { selectById } from '../shared/peering/selection';
+import { filterRecords, forgetManaged, getManaged, reconcileManaged, resourceIdFrom, sweepSubscriptions, type ManagedResourceRoutes } from './http';
 import { flowDeps, timingFrom } from '../orchestrations/common';
-import { requestSpokeReconcile, SPOKE_SWEEP_ORCHESTRATOR, spokeInstanceId, type SweepInput } from '../orchestrations/peering';
+import { requestSpokeReconcile, SPOKE_SWEEP_ORCHESTRATOR, spokeInstanceId, spokeRecordTarget, type SweepInput } from '../orchestrations/peering';
 
 const VNET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const vnetIdFrom = (request: HttpRequest) => resourceIdFrom(request, 'Microsoft.Network/virtualNetworks', { param: 'vnetName', label: 'virtual network', rule: VNET_NAME }, 'InvalidSpokeId');
@@ -36,14 +38,21 @@ export async function listSpokes(request: HttpRequest): Promise<HttpResponseInit
   return { status: 200, jsonBody: { count: filtered.value.length, spokes: filtered.value.map(view) } };
 }
 
+const spokeRoutes: ManagedResourceRoutes = {
+  idField: 'vnetId',
+  label: 'VNet',
+  notFoundCode: 'SpokeNotFound',
+  target: spokeRecordTarget,
+  instanceId: spokeInstanceId,
+  view,
+  refusal: selectById,
+  read: (id) => flowDeps().network.getVnet(id),
+  request: (client, vnetId, trigger, timing) => requestSpokeReconcile(client, { vnetId, trigger, timing }),
+};
+
 export async function getSpoke(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const parsed = vnetIdFrom(request);
-  if (!parsed.ok) return parsed.response;
-  const { record, audit, orchestration, unknown } = await resourceState(context, flowDeps().store, 'spoke', parsed.value, spokeInstanceId(parsed.value));
-  if (unknown) {
-    return problem(404, 'SpokeNotFound', `no record of ${parsed.value}: the control plane has not seen this VNet (POST .../reconcile to look at it now)`);
-  }
-  return { status: 200, jsonBody: { ...(record ? view(record) : { vnetId: parsed.value, condition: null }), orchestration, audit } };
+  return parsed.ok ? getManaged(spokeRoutes, parsed.value, context) : parsed.response;
 }
 
 export async function reconcileAll(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit | HttpResponse> {
@@ -61,16 +70,18 @@ export async function reconcileAll(request: HttpRequest, context: InvocationCont
 
 export async function reconcileOne(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const parsed = vnetIdFrom(request);
-  if (!parsed.ok) return parsed.response;
-  const { config } = flowDeps();
-  const trigger: TriggerInfo = { source: 'http', correlationId: context.invocationId };
-  const result = await requestSpokeReconcile(df.getClient(context), { vnetId: parsed.value, trigger, timing: timingFrom(config) });
-  return { status: 202, jsonBody: { vnetId: parsed.value, ...result } };
+  return parsed.ok ? reconcileManaged(spokeRoutes, parsed.value, context) : parsed.response;
+}
+
+export async function deleteSpoke(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const parsed = vnetIdFrom(request);
+  return parsed.ok ? forgetManaged(spokeRoutes, parsed.value, context) : parsed.response;
 }
 
 const withClient = { extraInputs: [df.input.durableClient()] };
 
 app.http('listSpokes', { methods: ['GET'], route: 'spokes', authLevel: 'function', handler: listSpokes });
 app.http('getSpoke', { methods: ['GET'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}', authLevel: 'function', ...withClient, handler: getSpoke });
+app.http('deleteSpoke', { methods: ['DELETE'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}', authLevel: 'function', ...withClient, handler: deleteSpoke });
 app.http('reconcileSpokes', { methods: ['POST'], route: 'spokes/reconcile', authLevel: 'function', ...withClient, handler: reconcileAll });
 app.http('reconcileSpoke', { methods: ['POST'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}/reconcile', authLevel: 'function', ...withClient, handler: reconcileOne });

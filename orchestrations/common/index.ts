@@ -2,3 +2,5 @@
 export { flowDeps, timingFrom, type FlowDeps } from './deps';
 export { isActive, runtimeStatus, startOrSignal, type ReconcileRequestOutcome } from './start';
 export type { ArmResult, Timing } from './types';
+export { checkReconcileRequest, forgetGoneResource, readOrAbsent, type ForgetResult } from './requests';
+export type { RecordTarget } from './record';

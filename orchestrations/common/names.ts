@@ -16,3 +16,10 @@ export function resourceInstanceKey(id: string): string {
   const readable = (resourceKey(id).split('/').pop() ?? '').replace(/[^a-z0-9._-]/g, '-').slice(0, 40);
   return `${readable}-${hashOf(id, 16)}`;
 }
+
+/** Activities both flows use (registered once, in ./activities.ts). */
+export const COMMON_ACTIVITY = {
+  beginReconcile: 'beginReconcile',
+  recordNothing: 'recordNothing',
+  recordedResources: 'listRecordedResources',
+} as const;

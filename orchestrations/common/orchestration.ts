@@ -1,9 +1,11 @@
 /** Orchestrator building blocks the flows share (deterministic: only context.df is used). */
 import type * as df from 'durable-functions';
 import type { ClassifiedError } from '../../shared/azure/errors';
+import { resourceKey } from '../../shared/azure/resource-id';
 import type { AuditEntry, Condition, TriggerInfo } from '../../shared/store/records';
 import { timerIn } from './arm-retry';
-import { RECONCILE_EVENT } from './names';
+import { COMMON_ACTIVITY, RECONCILE_EVENT } from './names';
+import { RECONCILING, type ReconcileStart, type RecordTarget } from './record';
 import type { Timing } from './types';
 
 /** Takes one pending `reconcile` request, if any was raised while this execution ran. */
@@ -34,6 +36,17 @@ export interface FlowOutcome {
   mode?: 'enforce' | 'observe';
 }
 
+/**
+ * A reconcile that leaves no record: the resource was never seen and does not exist (a typo, or created and deleted
+ * before its first pass), is a hub (never a spoke), or its flow is switched off.
+ */
+export interface NoRecord {
+  noRecord: 'NotFound' | 'IsHub' | 'Disabled';
+  message: string;
+}
+
+export const isNoRecord = (outcome: FlowOutcome | NoRecord): outcome is NoRecord => 'noRecord' in outcome;
+
 /** An ARM read that failed after its retries: Unknown, so a later event or sweep tries again. */
 export const armFailure = (error: ClassifiedError, doing: string): FlowOutcome => ({
   condition: { status: 'Unknown', reason: 'ArmError', message: `${doing} failed (${error.class}): ${error.code}: ${error.message}` },
@@ -48,26 +61,34 @@ export interface ReconcileInput {
 }
 
 /**
- * The orchestrator every flow's per-resource reconciler uses: run `reconcile` once (a thrown error is recorded as
- * ControllerError), record the outcome through `recordActivity` (its input: the resource key, trigger, mode and
- * the outcome), and when a `reconcile` event arrived meanwhile, continue as new exactly once more. `key` names the
- * resource in both the record input and the next execution's input (e.g. `{ vnetId }`).
+ * The orchestrator every flow's per-resource reconciler uses: mark the record `Reconciling` when it has none yet
+ * (beginReconcile), run `reconcile` once (a thrown error is recorded as ControllerError; `start.seen` tells it
+ * whether the resource had been recorded before, so that a resource gone is `Deleted` only if it was ever seen),
+ * record the outcome through `recordActivity` (its input: the resource key, trigger, mode and the outcome) or,
+ * for a NoRecord, remove the mark; and when a `reconcile` event arrived meanwhile, continue as new exactly once
+ * more. `key` names the resource in both the record input and the next execution's input (e.g. `{ vnetId }`).
  */
 export function reconcilingOrchestrator<I extends ReconcileInput>(
-  reconcile: (context: df.OrchestrationContext, input: I) => Generator<df.Task, FlowOutcome | null, unknown>,
+  reconcile: (context: df.OrchestrationContext, input: I, start: ReconcileStart) => Generator<df.Task, FlowOutcome | NoRecord, unknown>,
   recordActivity: string,
   key: (input: I) => Record<string, string>,
+  target: (input: I) => RecordTarget,
 ): df.OrchestrationHandler {
   return function* (context) {
     const input = context.df.getInput<I>();
-    let outcome: FlowOutcome | null;
+    let outcome: FlowOutcome | NoRecord;
     try {
-      outcome = yield* reconcile(context, input);
+      const start = (yield context.df.callActivity(COMMON_ACTIVITY.beginReconcile, { target: target(input), trigger: input.trigger })) as ReconcileStart;
+      context.df.setCustomStatus({ status: 'Unknown', reason: RECONCILING });
+      outcome = yield* reconcile(context, input, start);
     } catch (e) {
       // A bug or a broken activity, not an ARM answer: still leave a recorded reason behind.
       outcome = { condition: { status: 'Unknown', reason: 'ControllerError', message: (e as Error).message }, details: {}, audit: [] };
     }
-    if (outcome) {
+    if (isNoRecord(outcome)) {
+      context.df.setCustomStatus({ status: null, reason: outcome.noRecord });
+      yield context.df.callActivity(COMMON_ACTIVITY.recordNothing, { target: target(input), why: { reason: outcome.noRecord, message: outcome.message } });
+    } else {
       context.df.setCustomStatus({ status: outcome.condition.status, reason: outcome.condition.reason });
       const { mode = 'enforce', condition, details, audit } = outcome;
       yield context.df.callActivity(recordActivity, { ...key(input), trigger: input.trigger, mode, condition, details, audit });
@@ -77,6 +98,49 @@ export function reconcilingOrchestrator<I extends ReconcileInput>(
       context.df.continueAsNew({ ...key(input), trigger: next, timing: input.timing });
       return undefined;
     }
-    return outcome?.condition ?? null;
+    return isNoRecord(outcome) ? outcome : outcome.condition;
   };
+}
+
+/**
+ * What a sweep shows as its custom status while it runs. Azure fails an orchestration whose custom status exceeds
+ * 16 KB of UTF-16 JSON text (learn.microsoft.com/azure/durable-task/common/durable-task-custom-orchestration-status),
+ * so this is counts and the last failure (cut to MAX_FAILURE_CHARS), never a per-subscription list: that goes to the
+ * output.
+ */
+export interface SweepProgress {
+  phase: 'listing' | 'requesting';
+  subscriptions: number;
+  listed: number;
+  failed: number;
+  found: number;
+  lastFailure?: string;
+}
+
+export const MAX_FAILURE_CHARS = 500;
+
+export function sweepProgress(phase: SweepProgress['phase'], total: number, done: Array<{ subscriptionId: string; error?: string }>, found: number): SweepProgress {
+  const failures = done.filter((d) => d.error !== undefined);
+  const last = failures[failures.length - 1];
+  const lastFailure = last ? `${last.subscriptionId}: ${last.error ?? ''}` : undefined;
+  return {
+    phase,
+    subscriptions: total,
+    listed: done.length - failures.length,
+    failed: failures.length,
+    found,
+    ...(lastFailure ? { lastFailure: lastFailure.length > MAX_FAILURE_CHARS ? `${lastFailure.slice(0, MAX_FAILURE_CHARS - 3)}...` : lastFailure } : {}),
+  };
+}
+
+/**
+ * The resources recorded in the subscriptions a sweep listed (successfully) that the listing no longer shows: they
+ * were deleted while no event reached us. The sweep reconciles them (without a snapshot), so each is read, found
+ * gone, cleaned up after and recorded `Deleted`: a record never says Converged about a resource that is gone.
+ */
+export function* goneSinceRecorded(context: df.OrchestrationContext, kind: 'spoke' | 'endpoint', listedSubscriptions: string[], listedIds: string[]): Generator<df.Task, string[], unknown> {
+  if (listedSubscriptions.length === 0) return [];
+  const recorded = (yield context.df.callActivity(COMMON_ACTIVITY.recordedResources, { kind, subscriptions: listedSubscriptions })) as string[];
+  const listed = new Set(listedIds.map(resourceKey));
+  return recorded.filter((id) => !listed.has(resourceKey(id)));
 }

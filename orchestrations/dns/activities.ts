@@ -11,10 +11,11 @@ import { judgeName, resolveEndpoint, sameIps, staleRecords, type NameClaim } fro
 import { type AuditEntry, type ManagedRecord, type TriggerInfo } from '../../shared/store/records';
 import { arm } from '../common/arm-retry';
 import { recordOutcome, type RecordInput } from '../common/record';
+import { readOrAbsent } from '../common/requests';
 import { flowDeps, timingFrom } from '../common/deps';
 import { startOrSignal, type ReconcileRequestOutcome } from '../common/start';
 import type { ArmResult } from '../common/types';
-import { DNS_ACTIVITY, ENDPOINT_ORCHESTRATOR, RECONCILE_EVENT, endpointInstanceId } from './names';
+import { DNS_ACTIVITY, ENDPOINT_ORCHESTRATOR, RECONCILE_EVENT, endpointInstanceId, endpointRecordTarget } from './names';
 import type { EndpointInput, EndpointObservation, JudgedName, RecordedName } from './types';
 
 /** Tags on what the control plane creates, so people can tell. */
@@ -36,7 +37,7 @@ export async function observeEndpoint(input: { endpointId: string; snapshot?: Ob
   return arm(async (): Promise<EndpointObservation> => {
     const pd = config.privateDns;
     if (!pd) return { kind: 'disabled', reason: 'private endpoint DNS is not configured (no privateDns block in the topology)' };
-    const endpoint = input.snapshot ?? (await dns.getEndpoint(input.endpointId));
+    const endpoint = input.snapshot ?? (await readOrAbsent(() => dns.getEndpoint(input.endpointId)));
     if (!endpoint) return { kind: 'absent' };
     const resolved = resolveEndpoint(endpoint, pd);
     if (resolved.kind === 'unsupported') return { kind: 'blocked', reason: 'Unsupported', message: resolved.reasons.join('; '), endpoint };
@@ -228,8 +229,8 @@ export async function removeEndpoint(input: { endpointId: string; trigger: Trigg
 export type RecordEndpointInput = RecordInput & { endpointId: string };
 
 /** Writes the endpoint's condition and audit entries, keeping when it was first seen and its last known names. */
-export async function recordEndpoint(input: RecordEndpointInput): Promise<void> {
-  await recordOutcome(flowDeps().store, { kind: 'endpoint', conditionType: 'DnsRegistered', resourceId: input.endpointId }, input, (previous, now) => {
+export async function recordEndpoint(input: RecordEndpointInput, context: InvocationContext): Promise<void> {
+  await recordOutcome(flowDeps().store, endpointRecordTarget(input.endpointId), input, context, (previous, now) => {
     // A record that lost its names (the endpoint went) keeps the last ones known, for the delete path.
     const names = input.details.names ?? previous?.names;
     return { ...input.details, firstSeen: previous?.firstSeen ?? input.details.firstSeen ?? now, ...(names !== undefined ? { names } : {}) };

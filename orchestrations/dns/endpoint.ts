@@ -12,10 +12,11 @@ import type { ObservedEndpoint } from '../../shared/dns/model';
 import { planZoneGroup, sameIps, zoneNameOf } from '../../shared/dns/spec';
 import type { TriggerInfo } from '../../shared/store/records';
 import { backoffMs, callArm, timerIn } from '../common/arm-retry';
-import { armFailure, reconcilingOrchestrator, requestInChunks, type FlowOutcome } from '../common/orchestration';
+import { armFailure, reconcilingOrchestrator, requestInChunks, type FlowOutcome, type NoRecord } from '../common/orchestration';
+import type { ReconcileStart } from '../common/record';
 import type { Timing } from '../common/types';
 import type { RemovalResult, ZoneGroupWrite } from './activities';
-import { DNS_ACTIVITY, ENDPOINT_ORCHESTRATOR } from './names';
+import { DNS_ACTIVITY, ENDPOINT_ORCHESTRATOR, endpointRecordTarget } from './names';
 import type { EndpointInput, EndpointObservation, JudgedName, RecordedName } from './types';
 
 type Ctx = df.OrchestrationContext;
@@ -78,7 +79,7 @@ function* removeEndpoint(context: Ctx, input: EndpointInput, trigger: TriggerInf
   return { condition: { status: 'False', reason: 'Deleted', message: `the endpoint is gone; ${what}${others}` }, details: { deleted: true, names: r.mode === 'enforce' ? [] : r.names }, audit: [] };
 }
 
-function* reconcile(context: Ctx, input: EndpointInput, trigger: TriggerInfo): Generator<df.Task, Outcome | null, unknown> {
+function* reconcile(context: Ctx, input: EndpointInput, trigger: TriggerInfo, start: ReconcileStart): Generator<df.Task, Outcome | NoRecord, unknown> {
   const timing: Timing = input.timing;
   let snapshot = input.snapshot;
   let lastNote = '';
@@ -89,9 +90,11 @@ function* reconcile(context: Ctx, input: EndpointInput, trigger: TriggerInfo): G
     const obs = observed.value;
     switch (obs.kind) {
       case 'absent':
+        // Never seen: nothing of its can be left to clean up, and a typo must not stay listed.
+        if (!start.seen) return { noRecord: 'NotFound', message: `${input.endpointId} does not exist and the control plane never recorded it` };
         return yield* removeEndpoint(context, input, trigger);
       case 'disabled':
-        return null;
+        return { noRecord: 'Disabled', message: obs.reason };
       case 'blocked':
         return {
           condition: { status: 'False', reason: obs.reason, message: obs.message },
@@ -185,6 +188,11 @@ function* reconcile(context: Ctx, input: EndpointInput, trigger: TriggerInfo): G
   return { condition: { status: 'Unknown', reason: 'NotConverged', message: `not converged after ${timing.maxPasses} passes: ${lastNote}` }, details: {}, audit: [] };
 }
 
-const endpointDns = reconcilingOrchestrator<EndpointInput>((context, input) => reconcile(context, input, input.trigger), DNS_ACTIVITY.record, (input) => ({ endpointId: input.endpointId }));
+const endpointDns = reconcilingOrchestrator<EndpointInput>(
+  (context, input, start) => reconcile(context, input, input.trigger, start),
+  DNS_ACTIVITY.record,
+  (input) => ({ endpointId: input.endpointId }),
+  (input) => endpointRecordTarget(input.endpointId),
+);
 
 df.app.orchestration(ENDPOINT_ORCHESTRATOR, endpointDns);

@@ -1,4 +1,5 @@
 /** The private endpoint DNS flow: registering this module registers its orchestrators and activities. */
+import '../common/activities';
 import './activities';
 import './endpoint';
 import './sweep';

@@ -1,5 +1,6 @@
 /** Names of the private endpoint DNS flow's orchestrators and activities, and its deterministic instance IDs. */
 import { resourceInstanceKey } from '../common/names';
+import type { RecordTarget } from '../common/record';
 
 export { RECONCILE_EVENT } from '../common/names';
 
@@ -21,4 +22,9 @@ export const DNS_ACTIVITY = {
 /** One orchestration per private endpoint, whatever the ID's casing. */
 export function endpointInstanceId(endpointId: string): string {
   return `endpoint-dns-${resourceInstanceKey(endpointId)}`;
+}
+
+/** Where an endpoint's outcome is recorded. */
+export function endpointRecordTarget(endpointId: string): RecordTarget {
+  return { kind: 'endpoint', conditionType: 'DnsRegistered', resourceId: endpointId };
 }

@@ -14,9 +14,10 @@ import { flagsDiffer, peeringTo } from '../../shared/peering/spec';
 import { type AuditEntry, type TriggerInfo } from '../../shared/store/records';
 import { arm } from '../common/arm-retry';
 import { recordOutcome, type RecordInput } from '../common/record';
+import { readOrAbsent } from '../common/requests';
 import { flowDeps, timingFrom } from '../common/deps';
 import { isActive, runtimeStatus, type ReconcileRequestOutcome } from '../common/start';
-import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_ORCHESTRATOR } from './names';
+import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_ORCHESTRATOR, spokeRecordTarget } from './names';
 import { requestSpokeReconcile } from './start';
 import type { AppliedChange, ArmResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeObservation } from './types';
 
@@ -25,7 +26,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function observeSpoke(input: { vnetId: string; snapshot?: ObservedVnet }): Promise<ArmResult<SpokeObservation>> {
   const { config, network } = flowDeps();
   return arm(async (): Promise<SpokeObservation> => {
-    const vnet = input.snapshot ?? (await network.getVnet(input.vnetId));
+    const vnet = input.snapshot ?? (await readOrAbsent(() => network.getVnet(input.vnetId)));
     if (!vnet) return { kind: 'absent' };
     const selection = selectSpoke(config, vnet);
     if (selection.kind !== 'spoke') return { kind: selection.kind, reason: selection.reason, message: selection.message, vnet };
@@ -176,9 +177,9 @@ export async function hubWriterActive(input: { instanceId: string }, context: In
 
 export type RecordSpokeInput = RecordInput & { vnetId: string };
 
-/** Writes the spoke's current condition and audit entries. */
-export async function recordSpoke(input: RecordSpokeInput): Promise<void> {
-  await recordOutcome(flowDeps().store, { kind: 'spoke', conditionType: 'Peered', resourceId: input.vnetId }, input);
+/** Writes the spoke's current condition and audit entries, and logs the outcome. */
+export async function recordSpoke(input: RecordSpokeInput, context: InvocationContext): Promise<void> {
+  await recordOutcome(flowDeps().store, spokeRecordTarget(input.vnetId), input, context);
 }
 
 /**

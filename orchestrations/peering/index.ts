@@ -1,4 +1,5 @@
 /** The spoke peering flow: registering this module registers its orchestrators, activities and entity. */
+import '../common/activities';
 import './activities';
 import './hub-writer';
 import './spoke';

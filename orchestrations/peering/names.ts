@@ -1,5 +1,6 @@
 /** Names of the peering flow's orchestrators, activities and entity, and its deterministic instance IDs. */
 import { hashOf, resourceInstanceKey } from '../common/names';
+import type { RecordTarget } from '../common/record';
 
 export { RECONCILE_EVENT } from '../common/names';
 
@@ -29,6 +30,11 @@ export const HUB_WORK_DONE_EVENT = 'hubWorkDone';
 /** One orchestration per spoke: the same VNet always maps to the same instance, whatever the ID's casing. */
 export function spokeInstanceId(vnetId: string): string {
   return `spoke-peering-${resourceInstanceKey(vnetId)}`;
+}
+
+/** Where a spoke's outcome is recorded. */
+export function spokeRecordTarget(vnetId: string): RecordTarget {
+  return { kind: 'spoke', conditionType: 'Peered', resourceId: vnetId };
 }
 
 /** The hub's write queue (entity key). */

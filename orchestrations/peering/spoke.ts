@@ -11,8 +11,9 @@ import type { ObservedVnet } from '../../shared/peering/model';
 import { describeChanges, describeOverlaps, pairState, planSpokePeering } from '../../shared/peering/spec';
 import type { TriggerInfo } from '../../shared/store/records';
 import { backoffMs, callArm, timerIn } from '../common/arm-retry';
-import { armFailure, reconcilingOrchestrator, type FlowOutcome } from '../common/orchestration';
-import { ACTIVITY, HUB_QUEUE_ENTITY, HUB_WORK_DONE_EVENT, SPOKE_ORCHESTRATOR, hubQueueKey } from './names';
+import { armFailure, reconcilingOrchestrator, type FlowOutcome, type NoRecord } from '../common/orchestration';
+import type { ReconcileStart } from '../common/record';
+import { ACTIVITY, HUB_QUEUE_ENTITY, HUB_WORK_DONE_EVENT, SPOKE_ORCHESTRATOR, hubQueueKey, spokeRecordTarget } from './names';
 import type { EnqueueResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeInput, SpokeObservation, Timing } from './types';
 
 type Ctx = df.OrchestrationContext;
@@ -61,10 +62,15 @@ function* submitToHub(context: Ctx, input: SpokeInput, trigger: TriggerInfo, hub
   };
 }
 
-function* removeSpoke(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Generator<df.Task, Outcome, unknown> {
+/**
+ * The VNet is gone: remove the hub-side peerings still pointing at it and record `Deleted`. A VNet the control plane
+ * never saw, with nothing pointing at it, leaves no record (a typo in a reconcile request must not stay listed).
+ */
+function* removeSpoke(context: Ctx, input: SpokeInput, trigger: TriggerInfo, seen: boolean): Generator<df.Task, Outcome | NoRecord, unknown> {
   const observed = yield* callArm<{ removals: PeeringRemoval[]; mode: 'enforce' | 'observe' }>(context, ACTIVITY.observeRemoval, { vnetId: input.vnetId }, input.timing);
   if (!observed.ok) return armFailure(observed.error, 'Reading the hubs for peerings of the deleted VNet');
   const { removals, mode } = observed.value;
+  if (!seen && removals.length === 0) return { noRecord: 'NotFound', message: `${input.vnetId} does not exist and the control plane never recorded it` };
   const details = { deleted: true, hubPeeringIds: removals.map((r) => `${r.vnetId}/virtualNetworkPeerings/${r.name}`) };
   if (removals.length === 0) {
     return { condition: { status: 'False', reason: 'Deleted', message: 'the VNet is gone and no hub has a peering to it (any more)' }, details, audit: [] };
@@ -100,7 +106,7 @@ function spokeDetails(obs: Extract<SpokeObservation, { kind: 'spoke' }>): Record
   };
 }
 
-function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Generator<df.Task, Outcome | null, unknown> {
+function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo, start: ReconcileStart): Generator<df.Task, Outcome | NoRecord, unknown> {
   const timing: Timing = input.timing;
   let snapshot: ObservedVnet | undefined = input.snapshot;
   let lastNote = '';
@@ -111,10 +117,10 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Gene
     const obs = observed.value;
     switch (obs.kind) {
       case 'absent':
-        return yield* removeSpoke(context, input, trigger);
+        return yield* removeSpoke(context, input, trigger, start.seen);
       case 'unmanaged':
         // A hub is not a spoke and gets no record of its own; other unmanaged VNets say why they are left alone.
-        if (obs.reason === 'IsHub') return null;
+        if (obs.reason === 'IsHub') return { noRecord: 'IsHub', message: obs.message };
         return { condition: { status: 'False', reason: obs.reason, message: obs.message }, details: { managed: false }, audit: [] };
       case 'invalid':
         return {
@@ -171,6 +177,11 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo): Gene
   return { condition: { status: 'Unknown', reason: 'NotConverged', message: `not converged after ${timing.maxPasses} passes: ${lastNote}` }, details: {}, audit: [] };
 }
 
-const spokePeering = reconcilingOrchestrator<SpokeInput>((context, input) => reconcile(context, input, input.trigger), ACTIVITY.recordSpoke, (input) => ({ vnetId: input.vnetId }));
+const spokePeering = reconcilingOrchestrator<SpokeInput>(
+  (context, input, start) => reconcile(context, input, input.trigger, start),
+  ACTIVITY.recordSpoke,
+  (input) => ({ vnetId: input.vnetId }),
+  (input) => spokeRecordTarget(input.vnetId),
+);
 
 df.app.orchestration(SPOKE_ORCHESTRATOR, spokePeering);

@@ -7,7 +7,7 @@ import * as df from 'durable-functions';
 import type { ObservedVnet } from '../../shared/peering/model';
 import type { TriggerInfo } from '../../shared/store/records';
 import { callArm } from '../common/arm-retry';
-import { requestInChunks } from '../common/orchestration';
+import { goneSinceRecorded, requestInChunks, sweepProgress } from '../common/orchestration';
 import { ACTIVITY, HUB_EVENT_ORCHESTRATOR, SPOKE_SWEEP_ORCHESTRATOR } from './names';
 import type { ReconcileRequestOutcome } from '../common/start';
 import type { Timing } from './types';
@@ -22,6 +22,8 @@ export interface SweepResult {
   subscriptions: Array<{ subscriptionId: string; vnets: number; error?: string }>;
   started: number;
   signalled: number;
+  /** Recorded spokes the listing no longer shows, reconciled to find them gone (Deleted). */
+  gone: number;
 }
 
 type SpokeRequest = { vnetId: string; trigger: TriggerInfo; snapshot?: ObservedVnet };
@@ -29,7 +31,7 @@ const requestReconcileInChunks = (context: df.OrchestrationContext, requests: Sp
 
 const spokeSweep: df.OrchestrationHandler = function* (context) {
   const input = context.df.getInput<SweepInput>();
-  const result: SweepResult = { subscriptions: [], started: 0, signalled: 0 };
+  const result: SweepResult = { subscriptions: [], started: 0, signalled: 0, gone: 0 };
   const vnets: ObservedVnet[] = [];
   for (const subscriptionId of input.subscriptions) {
     const listed = yield* callArm<ObservedVnet[]>(context, ACTIVITY.listSpokeCandidates, { subscriptionId }, input.timing);
@@ -39,9 +41,14 @@ const spokeSweep: df.OrchestrationHandler = function* (context) {
     } else {
       result.subscriptions.push({ subscriptionId, vnets: 0, error: `${listed.error.code}: ${listed.error.message}` });
     }
-    context.df.setCustomStatus(result);
+    context.df.setCustomStatus(sweepProgress('listing', input.subscriptions.length, result.subscriptions, vnets.length));
   }
-  const calls = requestReconcileInChunks(context, vnets.map((snapshot) => ({ vnetId: snapshot.id, trigger: input.trigger, snapshot })));
+  const listedSubscriptions = result.subscriptions.filter((s) => s.error === undefined).map((s) => s.subscriptionId);
+  const gone = yield* goneSinceRecorded(context, 'spoke', listedSubscriptions, vnets.map((v) => v.id));
+  result.gone = gone.length;
+  context.df.setCustomStatus(sweepProgress('requesting', input.subscriptions.length, result.subscriptions, vnets.length));
+  const requests: SpokeRequest[] = [...vnets.map((snapshot) => ({ vnetId: snapshot.id, trigger: input.trigger, snapshot })), ...gone.map((vnetId) => ({ vnetId, trigger: input.trigger }))];
+  const calls = requestReconcileInChunks(context, requests);
   if (calls.length) {
     const outcomes = (yield context.df.Task.all(calls)) as ReconcileRequestOutcome[][];
     for (const o of outcomes.flat()) result[o.outcome] += 1;

@@ -37,12 +37,26 @@ export function isWatched(config: Pick<ControlPlaneConfig, 'watchedSubscriptions
   return config.watchedSubscriptions.includes(subscription);
 }
 
-export function selectSpoke(config: SelectionConfig, vnet: { id: string; location: string; tags: Record<string, string> }): SpokeSelection {
-  const ownHub = hubOf(config, vnet.id);
-  if (ownHub) return { kind: 'unmanaged', reason: 'IsHub', message: `${vnet.id} is the configured hub "${ownHub.name}"` };
-  if (!isWatched(config, vnet.id)) {
-    return { kind: 'unmanaged', reason: 'NotWatched', message: `subscription ${parseResourceId(vnet.id).subscriptionId} is not a watched subscription` };
+/**
+ * What the VNet's ID alone decides: a configured hub is never a spoke, and a VNet outside the watched subscriptions
+ * is none of the control plane's business. Undefined when the VNet's tags and region decide (selectSpoke).
+ */
+export function selectById(config: Pick<ControlPlaneConfig, 'hubs' | 'watchedSubscriptions'>, vnetId: string): Extract<SpokeSelection, { kind: 'unmanaged' }> | undefined {
+  const ownHub = hubOf(config, vnetId);
+  if (ownHub) return { kind: 'unmanaged', reason: 'IsHub', message: `${vnetId} is the configured hub "${ownHub.name}": a hub is never a spoke` };
+  if (!isWatched(config, vnetId)) {
+    return {
+      kind: 'unmanaged',
+      reason: 'NotWatched',
+      message: `subscription ${parseResourceId(vnetId).subscriptionId.toLowerCase()} is not watched (watched: ${config.watchedSubscriptions.join(', ')})`,
+    };
   }
+  return undefined;
+}
+
+export function selectSpoke(config: SelectionConfig, vnet: { id: string; location: string; tags: Record<string, string> }): SpokeSelection {
+  const byId = selectById(config, vnet.id);
+  if (byId) return byId;
   const { selection, optInTag, optOutTag, hubTag } = config.peering;
   if (selection === 'opt-in' && !tagIsSet(tagValue(vnet.tags, optInTag))) {
     return { kind: 'unmanaged', reason: 'NotOptedIn', message: `selection is opt-in and the VNet has no "${optInTag}" tag` };

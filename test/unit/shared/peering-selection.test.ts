@@ -23,11 +23,11 @@ const vnet = (tags: Record<string, string> = {}, location = 'westeurope', id = S
 describe('selectSpoke', () => {
   it.each<[string, SelectionConfig, ReturnType<typeof vnet>, SpokeSelection]>([
     ['the hub itself (even in an unwatched subscription)', config(), vnet({}, 'westeurope', HUB_WEU.vnetId),
-      { kind: 'unmanaged', reason: 'IsHub', message: `${HUB_WEU.vnetId} is the configured hub "westeurope"` }],
+      { kind: 'unmanaged', reason: 'IsHub', message: `${HUB_WEU.vnetId} is the configured hub "westeurope": a hub is never a spoke` }],
     ['the hub, its ID in another casing', config(), vnet({}, 'northeurope', HUB_CORE.vnetId.toLowerCase()),
-      { kind: 'unmanaged', reason: 'IsHub', message: `${HUB_CORE.vnetId.toLowerCase()} is the configured hub "Core-NEU"` }],
+      { kind: 'unmanaged', reason: 'IsHub', message: `${HUB_CORE.vnetId.toLowerCase()} is the configured hub "Core-NEU": a hub is never a spoke` }],
     ['a VNet in an unwatched subscription', config(), vnet({}, 'westeurope', vnetId(OTHER, 'rg', 'v')),
-      { kind: 'unmanaged', reason: 'NotWatched', message: `subscription ${OTHER} is not a watched subscription` }],
+      { kind: 'unmanaged', reason: 'NotWatched', message: `subscription ${OTHER} is not watched (watched: ${WL})` }],
     ['a VNet whose subscription ID is upper case', config(), vnet({}, 'westeurope', vnetId(WL.toUpperCase(), 'rg', 'v')),
       { kind: 'spoke', hub: HUB_WEU, via: 'region' }],
   ])('%s', (_label, cfg, input, expected) => {
