@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { parseResourceId, resourceKey } from '../azure/resource-id';
+import { StampsConfig, stampsSchema } from '../stamps/config';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -82,6 +83,8 @@ export const topologyDocumentSchema = z
     peering: peeringSchema.default(() => peeringSchema.parse({})),
     /** Private endpoint DNS registration; without this block private endpoint events are ignored. */
     privateDns: privateDnsSchema.optional(),
+    /** Front Door stamp health; without this block no stamp is monitored. */
+    stamps: stampsSchema.optional(),
   })
   .strict()
   .superRefine((doc, ctx) => {
@@ -135,6 +138,8 @@ export interface ControlPlaneConfig {
   peering: TopologyDocument['peering'];
   /** Private endpoint DNS registration, when configured. */
   privateDns?: PrivateDnsConfig;
+  /** Front Door stamp health, when configured. */
+  stamps?: StampsConfig;
   /** The control plane's own identity (app/client and object IDs, lower case): events of its own writes are skipped. */
   ownPrincipalIds: string[];
   tenantId?: string;
@@ -239,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, baseDir: string = process.cwd
     hubs: doc.hubs.map((h) => ({ name: h.name ?? h.region, region: h.region, vnetId: h.vnetId })),
     peering: doc.peering,
     ...(doc.privateDns ? { privateDns: { ...doc.privateDns, zonesSubscriptionId: doc.privateDns.zonesSubscriptionId.toLowerCase() } } : {}),
+    ...(doc.stamps ? { stamps: doc.stamps } : {}),
     ownPrincipalIds: (env.CONTROL_PLANE_PRINCIPAL_IDS ?? '').split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== ''),
     ...(env.AZURE_TENANT_ID ? { tenantId: env.AZURE_TENANT_ID } : {}),
   };
