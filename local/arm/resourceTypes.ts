@@ -86,6 +86,8 @@ export interface ResourceType<R extends DeclaredRecord = DeclaredRecord> {
   parent?: ResourceType<any>;
   /** Long-running operation kind: its nominal duration (options.ts), scaled by the time scale. */
   lro: LroKind;
+  /** api-versions accepted (default: the Microsoft.Network list in options.ts). */
+  apiVersions?: readonly string[];
   /** Also listed at the subscription (`/subscriptions/{s}/providers/Microsoft.Network/{collection}`). */
   listBySubscription?: boolean;
   /** Writes and deletes answer 405 (types the emulator serves read-only, e.g. endpoints' NICs). */
@@ -279,10 +281,16 @@ export function methodNotAllowed(method: string): ArmError {
   return new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
 }
 
-/** The registry lookup: the declaration whose path matches these collection names (case-insensitive). */
-export function findType(types: readonly AnyResourceType[], collections: readonly string[]): AnyResourceType | undefined {
+/** The registry lookup: the declaration of this provider whose path matches these collection names (case-insensitive). */
+export function findType(types: readonly AnyResourceType[], collections: readonly string[], provider = 'Microsoft.Network'): AnyResourceType | undefined {
   const lower = collections.map((c) => c.toLowerCase());
-  return types.find((t) => t.path.length === lower.length && t.path.every((p, i) => p.toLowerCase() === lower[i]));
+  const namespace = provider.toLowerCase();
+  return types.find(
+    (t) =>
+      (t.type.split('/')[0] ?? '').toLowerCase() === namespace &&
+      t.path.length === lower.length &&
+      t.path.every((p, i) => p.toLowerCase() === lower[i]),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -296,6 +304,7 @@ export interface GenericTypeOptions {
   path: readonly string[];
   parent?: AnyResourceType;
   lro: LroKind;
+  apiVersions?: readonly string[];
   /** Top-level tracked resources need `location` and carry `tags`; child resources have neither. */
   tracked: boolean;
   listBySubscription?: boolean;
@@ -338,6 +347,7 @@ export function genericType(options: GenericTypeOptions): ResourceType<GenericRe
     path: options.path,
     parent: options.parent,
     lro: options.lro,
+    apiVersions: options.apiVersions,
     listBySubscription: options.listBySubscription,
     parentUpdating: options.parentUpdating,
     get: (core, key) => {

@@ -39,6 +39,8 @@ interface Route {
   /** Provider-level type for failure notifications, e.g. `Microsoft.Network/virtualNetworks`; none for status reads. */
   operationType?: string;
   resourceGroup?: string;
+  /** api-versions of a declared type that are not its family's. */
+  versions?: readonly string[];
   handle: () => ArmResponse;
 }
 
@@ -83,7 +85,7 @@ export class ArmRouter {
       const route = this.route(ctx, segments, method);
       label = route.label;
       if (!apiVersion) throw missingApiVersion();
-      const supported = VERSIONS[route.family];
+      const supported = route.versions ?? VERSIONS[route.family];
       if (!supported.includes(apiVersion)) {
         throw route.family === 'resources'
           ? invalidApiVersionForResourceGroups(apiVersion, supported)
@@ -197,6 +199,12 @@ export class ArmRouter {
         };
       }
       if (lower[4] === 'providers' && lower[5] === 'microsoft.network') return this.networkRoute(ctx, method, rg, s.slice(6));
+      if (lower[4] === 'providers' && s[5]) {
+        // Declared types of other providers (e.g. Microsoft.Cdn).
+        const rest = s.slice(6);
+        const declared = findType(DECLARED_TYPES, rest.filter((_, i) => i % 2 === 0), s[5]);
+        if (declared) return this.declaredRoute(ctx, declared, rg, rest.filter((_, i) => i % 2 === 1), rest.length % 2 === 1);
+      }
       return notEmulated('resources', s.slice(4, 7).join('/'));
     }
     if (lower[2] === 'operationresults' && s[3]) {
@@ -266,7 +274,8 @@ export class ArmRouter {
       label,
       family: 'network',
       typeName: label,
-      network: true,
+      network: declared.type.toLowerCase().startsWith('microsoft.network/'),
+      versions: declared.apiVersions,
       // Read-only types take no write to the resource provider, so no failed-write event either.
       operationType: declared.readOnly ? undefined : declared.type,
       resourceGroup: rg,
