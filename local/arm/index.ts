@@ -21,6 +21,7 @@ import { NotificationHub, type ResourceNotificationListener } from './notificati
 import { OperationTracker } from './operations';
 import { wallClock } from '../clock';
 import { DEFAULT_LRO_DURATIONS_MS, type ArmEmulatorOptions } from './options';
+import { DECLARED_TYPES } from './registry';
 import { RequestLog } from './requestLog';
 import { idKey, networkId, resourceGroupId } from './resourceId';
 import { ArmRouter } from './router';
@@ -143,6 +144,9 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
     if (nicOf) return networkInterfaceWire(nicOf);
     const zone = state.privateDnsZones.get(key);
     if (zone) return zoneWire(zone);
+    const generic = state.resources.get(key);
+    const declared = generic ? DECLARED_TYPES.find((t) => t.type.toLowerCase() === generic.type.toLowerCase()) : undefined;
+    if (generic && declared) return declared.wire(core, generic, undefined);
     const match = /^(.*\/privatednszones\/[^/]+)\/a\/([^/]+)$/.exec(key);
     if (match?.[1] && match[2]) {
       const owner = state.privateDnsZones.get(match[1]);

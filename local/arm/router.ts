@@ -14,14 +14,11 @@ import {
   missingApiVersion,
   unsupportedApiVersion,
 } from './errors';
-import * as gateways from './handlers/gateways';
-import * as nics from './handlers/networkInterfaces';
 import { getOperationResult, getOperationStatus } from './handlers/operationStatus';
-import * as peerings from './handlers/peerings';
 import * as dns from './handlers/privateDns';
-import * as endpoints from './handlers/privateEndpoints';
 import * as groups from './handlers/resourceGroups';
-import * as vnets from './handlers/virtualNetworks';
+import { DECLARED_TYPES } from './registry';
+import { deleteResource, findType, getResource, listResources, methodNotAllowed, putResource, type AnyResourceType } from './resourceTypes';
 import { NETWORK_API_VERSIONS, PRIVATE_DNS_API_VERSIONS, RESOURCES_API_VERSIONS } from './options';
 import type { RequestLog } from './requestLog';
 import { idKey, networkId } from './resourceId';
@@ -42,6 +39,8 @@ interface Route {
   /** Provider-level type for failure notifications, e.g. `Microsoft.Network/virtualNetworks`; none for status reads. */
   operationType?: string;
   resourceGroup?: string;
+  /** api-versions of a declared type that are not its family's. */
+  versions?: readonly string[];
   handle: () => ArmResponse;
 }
 
@@ -86,7 +85,7 @@ export class ArmRouter {
       const route = this.route(ctx, segments, method);
       label = route.label;
       if (!apiVersion) throw missingApiVersion();
-      const supported = VERSIONS[route.family];
+      const supported = route.versions ?? VERSIONS[route.family];
       if (!supported.includes(apiVersion)) {
         throw route.family === 'resources'
           ? invalidApiVersionForResourceGroups(apiVersion, supported)
@@ -200,6 +199,12 @@ export class ArmRouter {
         };
       }
       if (lower[4] === 'providers' && lower[5] === 'microsoft.network') return this.networkRoute(ctx, method, rg, s.slice(6));
+      if (lower[4] === 'providers' && s[5]) {
+        // Declared types of other providers (e.g. Microsoft.Cdn).
+        const rest = s.slice(6);
+        const declared = findType(DECLARED_TYPES, rest.filter((_, i) => i % 2 === 0), s[5]);
+        if (declared) return this.declaredRoute(ctx, declared, rg, rest.filter((_, i) => i % 2 === 1), rest.length % 2 === 1);
+      }
       return notEmulated('resources', s.slice(4, 7).join('/'));
     }
     if (lower[2] === 'operationresults' && s[3]) {
@@ -220,9 +225,8 @@ export class ArmRouter {
         };
       }
       if (rest.length === 1 && method === 'GET') {
-        if (rest[0] === 'virtualnetworks') return { label: 'virtualNetworks', family: 'network', typeName: 'virtualNetworks', network: true, handle: () => vnets.listVirtualNetworks(core, ctx, undefined) };
-        if (rest[0] === 'privateendpoints') return { label: 'privateEndpoints', family: 'network', typeName: 'privateEndpoints', network: true, handle: () => endpoints.listPrivateEndpoints(core, ctx, undefined) };
-        if (rest[0] === 'networkinterfaces') return { label: 'networkInterfaces', family: 'network', typeName: 'networkInterfaces', network: true, handle: () => nics.listNetworkInterfaces(core, ctx, undefined) };
+        const declared = findType(DECLARED_TYPES, [s[4] ?? '']);
+        if (declared?.listBySubscription) return this.declaredRoute(ctx, declared, undefined, [], true);
         if (rest[0] === 'privatednszones') return { label: 'privateDnsZones', family: 'privateDns', typeName: 'privateDnsZones', network: false, handle: () => dns.listZones(core, ctx, undefined) };
       }
       return notEmulated('network', s.slice(4).join('/'));
@@ -234,89 +238,11 @@ export class ArmRouter {
     const core = this.core;
     const type = (rest[0] ?? '').toLowerCase();
     const name = rest[1];
-    const childType = (rest[2] ?? '').toLowerCase();
-    const childName = rest[3];
-    const crud = (
-      label: string,
-      operationType: string,
-      ops: { put?: () => ArmResponse; get?: () => ArmResponse; list?: () => ArmResponse; del?: () => ArmResponse },
-      isList: boolean,
-      extra: Partial<Route> = {},
-    ): Route => ({
-      label,
-      family: 'network',
-      typeName: label,
-      network: true,
-      operationType,
-      resourceGroup: rg,
-      ...extra,
-      handle: () => {
-        const op = isList ? (method === 'GET' ? ops.list : undefined) : method === 'PUT' ? ops.put : method === 'GET' ? ops.get : method === 'DELETE' ? ops.del : undefined;
-        if (!op) throw new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
-        return op();
-      },
-    });
-
-    if (type === 'virtualnetworks') {
-      if (!name) return crud('virtualNetworks', vnets.VNET_TYPE, { list: () => vnets.listVirtualNetworks(core, ctx, rg) }, true);
-      if (!childType) {
-        return crud('virtualNetworks', vnets.VNET_TYPE, {
-          put: () => vnets.putVirtualNetwork(core, ctx, rg, name),
-          get: () => vnets.getVirtualNetwork(core, ctx, rg, name),
-          del: () => vnets.deleteVirtualNetwork(core, ctx, rg, name),
-        }, false);
-      }
-      if (childType === 'virtualnetworkpeerings' && rest.length <= 4) {
-        const peeringType = `${vnets.VNET_TYPE}/virtualNetworkPeerings`;
-        if (!childName) return crud('virtualNetworkPeerings', peeringType, { list: () => peerings.listPeerings(core, ctx, rg, name) }, true);
-        return crud('virtualNetworkPeerings', peeringType, {
-          put: () => peerings.putPeering(core, ctx, rg, name, childName),
-          get: () => peerings.getPeering(core, ctx, rg, name, childName),
-          del: () => peerings.deletePeering(core, ctx, rg, name, childName),
-        }, false);
-      }
-      if (childType === 'subnets' && rest.length <= 4) {
-        const subnetType = `${vnets.VNET_TYPE}/subnets`;
-        if (!childName) return crud('subnets', subnetType, { list: () => vnets.listSubnets(core, ctx, rg, name) }, true);
-        // Subnets are managed through the VNet body here; direct subnet writes are not emulated.
-        return crud('subnets', subnetType, { get: () => vnets.getSubnet(core, ctx, rg, name, childName) }, false);
-      }
-    }
-    if (type === 'virtualnetworkgateways' && rest.length <= 2) {
-      const gwType = 'Microsoft.Network/virtualNetworkGateways';
-      if (!name) return crud('virtualNetworkGateways', gwType, { list: () => gateways.listGateways(core, ctx, rg) }, true);
-      return crud('virtualNetworkGateways', gwType, {
-        put: () => gateways.putGateway(core, ctx, rg, name),
-        get: () => gateways.getGateway(core, ctx, rg, name),
-        del: () => gateways.deleteGateway(core, ctx, rg, name),
-      }, false);
-    }
-    if (type === 'privateendpoints') {
-      const peType = 'Microsoft.Network/privateEndpoints';
-      if (!name) return crud('privateEndpoints', peType, { list: () => endpoints.listPrivateEndpoints(core, ctx, rg) }, true);
-      if (!childType) {
-        return crud('privateEndpoints', peType, {
-          put: () => endpoints.putPrivateEndpoint(core, ctx, rg, name),
-          get: () => endpoints.getPrivateEndpoint(core, ctx, rg, name),
-          del: () => endpoints.deletePrivateEndpoint(core, ctx, rg, name),
-        }, false);
-      }
-      if (childType === 'privatednszonegroups' && rest.length <= 4) {
-        const zgType = `${peType}/privateDnsZoneGroups`;
-        if (!childName) return crud('privateDnsZoneGroups', zgType, { list: () => endpoints.listZoneGroups(core, ctx, rg, name) }, true);
-        return crud('privateDnsZoneGroups', zgType, {
-          put: () => endpoints.putZoneGroup(core, ctx, rg, name, childName),
-          get: () => endpoints.getZoneGroup(core, ctx, rg, name, childName),
-          del: () => endpoints.deleteZoneGroup(core, ctx, rg, name, childName),
-        }, false);
-      }
-    }
-    if (type === 'networkinterfaces' && rest.length <= 2) {
-      // Only the NICs private endpoints make, read-only; no write reaches the RP, so no failed-write event either.
-      const readOnly = { operationType: undefined };
-      if (!name) return crud('networkInterfaces', nics.NIC_TYPE, { list: () => nics.listNetworkInterfaces(core, ctx, rg) }, true, readOnly);
-      return crud('networkInterfaces', nics.NIC_TYPE, { get: () => nics.getNetworkInterface(core, ctx, rg, name) }, false, readOnly);
-    }
+    // A declared type: collections at the even positions, names at the odd ones; an odd length lists a collection.
+    const collections = rest.filter((_, i) => i % 2 === 0);
+    const names = rest.filter((_, i) => i % 2 === 1);
+    const declared = findType(DECLARED_TYPES, collections);
+    if (declared) return this.declaredRoute(ctx, declared, rg, names, rest.length % 2 === 1);
     if ((type === 'privatednsoperationstatuses' || type === 'privatednsoperationresults') && name) {
       const isStatus = type === 'privatednsoperationstatuses';
       return {
@@ -335,6 +261,40 @@ export class ArmRouter {
       network: true,
       handle: () => {
         throw invalidResourceType(rest.filter((_, i) => i % 2 === 0).join('/'), 'Microsoft.Network', ctx.apiVersion);
+      },
+    };
+  }
+
+  /** The generic handler's route for a declared type: list (by parent, group or subscription), PUT, GET, DELETE. */
+  private declaredRoute(ctx: RequestContext, declared: AnyResourceType, rg: string | undefined, names: string[], isList: boolean): Route {
+    const core = this.core;
+    const method = ctx.method;
+    const label = declared.path[declared.path.length - 1] ?? declared.type;
+    return {
+      label,
+      family: 'network',
+      typeName: label,
+      network: declared.type.toLowerCase().startsWith('microsoft.network/'),
+      versions: declared.apiVersions,
+      // Read-only types take no write to the resource provider, so no failed-write event either.
+      operationType: declared.readOnly ? undefined : declared.type,
+      resourceGroup: rg,
+      handle: () => {
+        if (isList) {
+          if (method !== 'GET') throw methodNotAllowed(method);
+          return listResources(core, ctx, declared, rg, names);
+        }
+        if (rg === undefined) throw methodNotAllowed(method);
+        switch (method) {
+          case 'PUT':
+            return putResource(core, ctx, declared, rg, names);
+          case 'GET':
+            return getResource(core, ctx, declared, rg, names);
+          case 'DELETE':
+            return deleteResource(core, ctx, declared, rg, names);
+          default:
+            throw methodNotAllowed(method);
+        }
       },
     };
   }

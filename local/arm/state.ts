@@ -175,6 +175,27 @@ export interface PrivateDnsZoneRecord {
   provisioningState: ProvisioningState;
 }
 
+/**
+ * A resource of a type declared without behaviour of its own (resourceTypes.ts `genericType`): firewall policies,
+ * rule collection groups... Its `properties` are what the client sent, validated by the type's body schema.
+ */
+export interface GenericResourceRecord {
+  id: string;
+  /** Full ARM type, e.g. `Microsoft.Network/firewallPolicies`. */
+  type: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location?: string;
+  tags?: Record<string, string>;
+  etag: string;
+  resourceGuid: string;
+  properties: Record<string, unknown>;
+  /** Key of the parent resource, for child types. */
+  parentKey?: string;
+  provisioningState: ProvisioningState;
+}
+
 export class ArmState {
   readonly resourceGroups = new Map<string, ResourceGroupRecord>();
   readonly virtualNetworks = new Map<string, VirtualNetworkRecord>();
@@ -183,6 +204,8 @@ export class ArmState {
   readonly gateways = new Map<string, GatewayRecord>();
   readonly privateEndpoints = new Map<string, PrivateEndpointRecord>();
   readonly privateDnsZones = new Map<string, PrivateDnsZoneRecord>();
+  /** Resources of declared types without behaviour of their own, keyed by ID. */
+  readonly resources = new Map<string, GenericResourceRecord>();
 
   resourceGroup(subscriptionId: string, name: string): ResourceGroupRecord | undefined {
     return this.resourceGroups.get(idKey(`/subscriptions/${subscriptionId}/resourceGroups/${name}`));

@@ -3,20 +3,10 @@
  * in its GatewaySubnet has finished provisioning. Creating one locks the VNet for the (long) duration, as in Azure.
  */
 import { randomUUID } from 'node:crypto';
-import type { ArmResponse, EmulatorCore, RequestContext } from '../context';
-import {
-  acceptedDelete,
-  acceptedPut,
-  newEtag,
-  pagedAnswer,
-  parseJsonBody,
-  record,
-  requireLocation,
-  requireResourceGroup,
-  provisioningOutcome, startLro,
-  tagsOf,
-} from '../context';
-import { ArmError, invalidRequestContent, invalidResourceReference, resourceNotFound } from '../errors';
+import type { EmulatorCore } from '../context';
+import { newEtag, record, requireLocation, tagsOf } from '../context';
+import { ArmError, invalidRequestContent, invalidResourceReference } from '../errors';
+import { declare } from '../resourceTypes';
 import { idKey, networkId, parseResourceId } from '../resourceId';
 import type { GatewayRecord } from '../state';
 
@@ -138,64 +128,24 @@ export function parseGatewaySpec(body: Record<string, unknown>): GatewaySpec {
   return parseGatewayBody(body);
 }
 
-export function putGateway(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): ArmResponse {
-  requireResourceGroup(core, ctx, rg);
-  const key = idKey(networkId(ctx.subscriptionId, rg, 'virtualNetworkGateways', name));
-  const existing = core.state.gateways.get(key);
-  const gateway = buildGateway(core, ctx.subscriptionId, rg, name, parseGatewayBody(parseJsonBody(ctx)));
-  if (existing) Object.assign(gateway, { id: existing.id, resourceGuid: existing.resourceGuid, name: existing.name });
-  core.operations.assertUnlocked([key, gateway.vnetKey]);
-  gateway.provisioningState = 'Updating';
-  core.state.gateways.set(key, gateway);
-  const op = startLro(core, ctx, {
-    flavor: 'network',
-    kind: 'virtualNetworkGateways',
-    region: gateway.location,
-    resourceGroup: rg,
-    method: 'PUT',
-    lockKeys: [key, gateway.vnetKey],
-    resourceUri: gateway.id,
-    operationType: GATEWAY_TYPE,
-    ...provisioningOutcome(gateway),
-  });
-  return acceptedPut(core, op, !existing, gatewayWire(gateway));
-}
-
-export function getGateway(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): ArmResponse {
-  requireResourceGroup(core, ctx, rg);
-  const gateway = core.state.gateways.get(idKey(networkId(ctx.subscriptionId, rg, 'virtualNetworkGateways', name)));
-  if (!gateway) throw resourceNotFound(GATEWAY_TYPE, name, rg);
-  return { status: 200, headers: {}, body: gatewayWire(gateway) };
-}
-
-export function listGateways(core: EmulatorCore, ctx: RequestContext, rg: string): ArmResponse {
-  const rgRecord = requireResourceGroup(core, ctx, rg);
-  return pagedAnswer(core, ctx, core.state.inResourceGroup(core.state.gateways, idKey(rgRecord.id)).map(gatewayWire));
-}
-
-export function deleteGateway(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): ArmResponse {
-  requireResourceGroup(core, ctx, rg);
-  const key = idKey(networkId(ctx.subscriptionId, rg, 'virtualNetworkGateways', name));
-  const gateway = core.state.gateways.get(key);
-  if (!gateway) return { status: 204, headers: {} };
-  core.operations.assertUnlocked([key, gateway.vnetKey]);
-  const before = gateway.provisioningState;
-  gateway.provisioningState = 'Deleting';
-  const op = startLro(core, ctx, {
-    flavor: 'network',
-    kind: 'virtualNetworkGateways',
-    region: gateway.location,
-    resourceGroup: rg,
-    method: 'DELETE',
-    lockKeys: [key, gateway.vnetKey],
-    resourceUri: gateway.id,
-    operationType: GATEWAY_TYPE,
-    complete: () => {
-      core.state.gateways.delete(key);
-    },
-    fail: () => {
-      gateway.provisioningState = before === 'Deleting' ? 'Failed' : before;
-    },
-  });
-  return acceptedDelete(core, ctx, op);
-}
+/** Creating or changing a gateway locks it and its VNet for the (long) duration, as in Azure. */
+export const gatewayDeclaration = declare<GatewayRecord>({
+  type: GATEWAY_TYPE,
+  path: ['virtualNetworkGateways'],
+  lro: 'virtualNetworkGateways',
+  get: (core, key) => core.state.gateways.get(key),
+  list: (core, { prefix }) => [...core.state.gateways.values()].filter((g) => idKey(g.id).startsWith(prefix)),
+  save: (core, g) => {
+    core.state.gateways.set(idKey(g.id), g);
+  },
+  remove: (core, g) => {
+    core.state.gateways.delete(idKey(g.id));
+  },
+  wire: (_core, g) => gatewayWire(g),
+  put: ({ core, ctx, rg, name, existing, body }) => {
+    const gateway = buildGateway(core, ctx.subscriptionId, rg, name, parseGatewayBody(body));
+    if (existing) Object.assign(gateway, { id: existing.id, resourceGuid: existing.resourceGuid, name: existing.name });
+    return { lock: { keys: [idKey(gateway.id), gateway.vnetKey] }, build: () => gateway };
+  },
+  deleteLock: (_core, g) => ({ keys: [idKey(g.id), g.vnetKey] }),
+});

@@ -9,10 +9,8 @@
  * model's `privateEndpoint` and `privateLinkConnectionProperties` (read-only); the examples show a VM's NIC, so the
  * values a private endpoint's NIC carries (configuration names, no MAC address) are modelled, not verified.
  */
-import type { ArmResponse, EmulatorCore, RequestContext } from '../context';
-import { pagedAnswer, requireResourceGroup } from '../context';
-import { resourceNotFound } from '../errors';
-import { idKey, networkId } from '../resourceId';
+import { idKey } from '../resourceId';
+import { declare } from '../resourceTypes';
 import type { PrivateEndpointRecord } from '../state';
 
 export const NIC_TYPE = 'Microsoft.Network/networkInterfaces';
@@ -62,16 +60,14 @@ export function networkInterfaceWire(pe: PrivateEndpointRecord): Record<string, 
   };
 }
 
-export function getNetworkInterface(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): ArmResponse {
-  requireResourceGroup(core, ctx, rg);
-  const pe = core.state.endpointOfNic(idKey(networkId(ctx.subscriptionId, rg, 'networkInterfaces', name)));
-  if (!pe) throw resourceNotFound(NIC_TYPE, name, rg);
-  return { status: 200, headers: {}, body: networkInterfaceWire(pe) };
-}
-
-/** The NICs of a resource group, or of the subscription (`listAll`), paged like every list. */
-export function listNetworkInterfaces(core: EmulatorCore, ctx: RequestContext, rg: string | undefined): ArmResponse {
-  const prefix = rg ? `${idKey(requireResourceGroup(core, ctx, rg).id)}/` : `/subscriptions/${ctx.subscriptionId.toLowerCase()}/`;
-  const items = [...core.state.privateEndpoints.values()].filter((pe) => idKey(pe.nicId).startsWith(prefix));
-  return pagedAnswer(core, ctx, items.map(networkInterfaceWire));
-}
+/** Served from the endpoints' records: GET and list (resource group, subscription) only. */
+export const networkInterfaceDeclaration = declare<PrivateEndpointRecord>({
+  type: NIC_TYPE,
+  path: ['networkInterfaces'],
+  lro: 'privateEndpoints',
+  listBySubscription: true,
+  readOnly: true,
+  get: (core, key) => core.state.endpointOfNic(key),
+  list: (core, { prefix }) => [...core.state.privateEndpoints.values()].filter((pe) => idKey(pe.nicId).startsWith(prefix)),
+  wire: (_core, pe) => networkInterfaceWire(pe),
+});

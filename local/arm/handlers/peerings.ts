@@ -10,12 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { overlappingPrefixes } from '../addressSpace';
-import type { ArmResponse, EmulatorCore, RequestContext } from '../context';
-import { acceptedDelete, acceptedPut, assertWritable, bool, newEtag, pagedAnswer, parseJsonBody, record, provisioningOutcome, startLro, stringArray } from '../context';
-import { ArmError, childNotFound, invalidRequestContent, invalidResourceReference } from '../errors';
+import type { EmulatorCore } from '../context';
+import { bool, newEtag, record, stringArray } from '../context';
+import { ArmError, invalidRequestContent, invalidResourceReference } from '../errors';
 import { idKey } from '../resourceId';
-import type { PeeringRecord } from '../state';
-import { getVnetOr404 } from './virtualNetworks';
+import { declare, type LockScope } from '../resourceTypes';
+import type { PeeringRecord, VirtualNetworkRecord } from '../state';
+import { virtualNetworkDeclaration } from './virtualNetworks';
 
 const PEERING_TYPE = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings';
 
@@ -212,102 +213,73 @@ function applyPeeringState(core: EmulatorCore, p: PeeringRecord): void {
   }
 }
 
-export function putPeering(core: EmulatorCore, ctx: RequestContext, rg: string, vnetName: string, name: string): ArmResponse {
-  const vnet = getVnetOr404(core, ctx, rg, vnetName);
-  const localKey = idKey(vnet.id);
-  const peeringId = `${vnet.id}/virtualNetworkPeerings/${name}`;
-  const existing = core.state.peerings.get(idKey(peeringId));
-  const spec = parsePeeringBody(parseJsonBody(ctx));
-  if (existing && idKey(existing.remoteVirtualNetworkId) !== idKey(spec.remoteVirtualNetworkId)) {
-    throw new ArmError(
-      400,
-      'ChangingRemoteVirtualNetworkNotAllowed',
-      `Changing remote virtual network of peering ${existing.id} is not allowed. Delete the peering and create a new one.`,
-    );
-  }
-  const remoteKey = idKey(spec.remoteVirtualNetworkId);
-  // Writes to a peering touch both VNets: concurrent peering writes on one hub from different spokes conflict.
-  const lockKeys = core.state.virtualNetworks.has(remoteKey) ? [localKey, remoteKey] : [localKey];
-  assertWritable(core, { lockKeys: [localKey], remote: { key: remoteKey, id: spec.remoteVirtualNetworkId, referencingId: existing?.id ?? peeringId } });
-  validatePeering(core, existing?.id ?? peeringId, localKey, spec, existing);
-  const remote = core.state.virtualNetworks.get(remoteKey);
-  const sync = (ctx.request.url.searchParams.get('syncRemoteAddressSpace') ?? '').toLowerCase() === 'true';
-
-  const peering: PeeringRecord = existing ?? {
-    id: peeringId,
-    name,
-    vnetKey: localKey,
-    etag: newEtag(),
-    resourceGuid: randomUUID(),
-    ...spec,
-    remoteVirtualNetworkId: remote?.id ?? spec.remoteVirtualNetworkId,
-    peeringState: 'Initiated',
-    syncedRemotePrefixes: [...(remote?.addressPrefixes ?? [])],
-    provisioningState: 'Updating',
+/** Writes to a peering touch both VNets: concurrent peering writes on one hub from different spokes conflict. */
+function peeringLock(core: EmulatorCore, localKey: string, remoteVirtualNetworkId: string, referencingId: string): LockScope {
+  const remoteKey = idKey(remoteVirtualNetworkId);
+  return {
+    keys: core.state.virtualNetworks.has(remoteKey) ? [localKey, remoteKey] : [localKey],
+    check: { lockKeys: [localKey], remote: { key: remoteKey, id: remoteVirtualNetworkId, referencingId } },
   };
-  Object.assign(peering, { ...spec, remoteVirtualNetworkId: peering.remoteVirtualNetworkId });
-  peering.provisioningState = 'Updating';
-  peering.etag = newEtag();
-  core.state.peerings.set(idKey(peering.id), peering);
+}
 
-  const op = startLro(core, ctx, {
-    flavor: 'network',
-    kind: 'virtualNetworkPeerings',
-    region: vnet.location,
-    resourceGroup: vnet.resourceGroup,
-    method: 'PUT',
-    lockKeys,
-    resourceUri: peering.id,
-    operationType: PEERING_TYPE,
-    ...provisioningOutcome(peering, {
-      stillCurrent: () => core.state.peerings.has(idKey(peering.id)),
-      effects: () => {
+export const peeringDeclaration = declare<PeeringRecord>({
+  type: PEERING_TYPE,
+  path: ['virtualNetworks', 'virtualNetworkPeerings'],
+  // A getter: virtualNetworks.ts imports this module too (its VNets' bodies carry their peerings).
+  get parent() {
+    return virtualNetworkDeclaration;
+  },
+  lro: 'virtualNetworkPeerings',
+  get: (core, key) => core.state.peerings.get(key),
+  list: (core, { parent }) => (parent ? core.state.peeringsOf(idKey(parent.id)) : []),
+  save: (core, peering) => {
+    core.state.peerings.set(idKey(peering.id), peering);
+  },
+  remove: (core, peering) => deletePeeringEffects(core, peering),
+  wire: (core, peering) => peeringWire(core, peering),
+  put: ({ core, ctx, id, name, existing, body, parents }) => {
+    const vnet = parents[0] as VirtualNetworkRecord;
+    const localKey = idKey(vnet.id);
+    const spec = parsePeeringBody(body);
+    if (existing && idKey(existing.remoteVirtualNetworkId) !== idKey(spec.remoteVirtualNetworkId)) {
+      throw new ArmError(
+        400,
+        'ChangingRemoteVirtualNetworkNotAllowed',
+        `Changing remote virtual network of peering ${existing.id} is not allowed. Delete the peering and create a new one.`,
+      );
+    }
+    const remoteKey = idKey(spec.remoteVirtualNetworkId);
+    const sync = (ctx.request.url.searchParams.get('syncRemoteAddressSpace') ?? '').toLowerCase() === 'true';
+    return {
+      lock: peeringLock(core, localKey, spec.remoteVirtualNetworkId, existing?.id ?? id),
+      build: () => {
+        validatePeering(core, existing?.id ?? id, localKey, spec, existing);
+        const remote = core.state.virtualNetworks.get(remoteKey);
+        const peering: PeeringRecord = existing ?? {
+          id,
+          name,
+          vnetKey: localKey,
+          etag: newEtag(),
+          resourceGuid: randomUUID(),
+          ...spec,
+          remoteVirtualNetworkId: remote?.id ?? spec.remoteVirtualNetworkId,
+          peeringState: 'Initiated',
+          syncedRemotePrefixes: [...(remote?.addressPrefixes ?? [])],
+          provisioningState: 'Updating',
+        };
+        Object.assign(peering, { ...spec, remoteVirtualNetworkId: peering.remoteVirtualNetworkId });
+        return peering;
+      },
+      stillCurrent: (peering) => core.state.peerings.has(idKey(peering.id)),
+      effects: (peering) => {
         const currentRemote = core.state.virtualNetworks.get(remoteKey);
         if (sync && currentRemote) peering.syncedRemotePrefixes = [...currentRemote.addressPrefixes];
         applyPeeringState(core, peering);
       },
-    }),
-  });
-  return acceptedPut(core, op, !existing, peeringWire(core, peering));
-}
-
-export function getPeering(core: EmulatorCore, ctx: RequestContext, rg: string, vnetName: string, name: string): ArmResponse {
-  const vnet = getVnetOr404(core, ctx, rg, vnetName);
-  const peering = core.state.peerings.get(idKey(`${vnet.id}/virtualNetworkPeerings/${name}`));
-  if (!peering) throw childNotFound(`${vnet.id}/virtualNetworkPeerings/${name}`);
-  return { status: 200, headers: {}, body: peeringWire(core, peering) };
-}
-
-export function listPeerings(core: EmulatorCore, ctx: RequestContext, rg: string, vnetName: string): ArmResponse {
-  const vnet = getVnetOr404(core, ctx, rg, vnetName);
-  return pagedAnswer(core, ctx, core.state.peeringsOf(idKey(vnet.id)).map((p) => peeringWire(core, p)));
-}
-
-export function deletePeering(core: EmulatorCore, ctx: RequestContext, rg: string, vnetName: string, name: string): ArmResponse {
-  const vnet = getVnetOr404(core, ctx, rg, vnetName);
-  const peering = core.state.peerings.get(idKey(`${vnet.id}/virtualNetworkPeerings/${name}`));
-  if (!peering) return { status: 204, headers: {} };
-  const remoteKey = idKey(peering.remoteVirtualNetworkId);
-  const lockKeys = core.state.virtualNetworks.has(remoteKey) ? [peering.vnetKey, remoteKey] : [peering.vnetKey];
-  assertWritable(core, { lockKeys: [peering.vnetKey], remote: { key: remoteKey, id: peering.remoteVirtualNetworkId, referencingId: peering.id } });
-  const before = peering.provisioningState;
-  peering.provisioningState = 'Deleting';
-  const op = startLro(core, ctx, {
-    flavor: 'network',
-    kind: 'virtualNetworkPeerings',
-    region: vnet.location,
-    resourceGroup: vnet.resourceGroup,
-    method: 'DELETE',
-    lockKeys,
-    resourceUri: peering.id,
-    operationType: PEERING_TYPE,
-    complete: () => deletePeeringEffects(core, peering),
-    fail: () => {
-      peering.provisioningState = before === 'Deleting' ? 'Failed' : before;
-    },
-  });
-  return acceptedDelete(core, ctx, op);
-}
+    };
+  },
+  deleteLock: (core, peering) => peeringLock(core, peering.vnetKey, peering.remoteVirtualNetworkId, peering.id),
+});
 
 /** Removes a peering; its reverse peering turns Disconnected and stays so until updated or re-created. */
 export function deletePeeringEffects(core: EmulatorCore, peering: PeeringRecord): void {

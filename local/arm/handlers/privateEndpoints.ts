@@ -8,21 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { allocateIpv4 } from '../addressSpace';
-import type { ArmResponse, EmulatorCore, RequestContext } from '../context';
-import {
-  acceptedDelete,
-  acceptedPut,
-  newEtag,
-  pagedAnswer,
-  parseJsonBody,
-  record,
-  requireLocation,
-  requireResourceGroup,
-  provisioningOutcome, startLro,
-  stringArray,
-  tagsOf,
-} from '../context';
-import { ArmError, childNotFound, invalidRequestContent, invalidResourceReference, resourceNotFound } from '../errors';
+import type { EmulatorCore } from '../context';
+import { newEtag, record, requireLocation, stringArray, tagsOf } from '../context';
+import { ArmError, invalidRequestContent, invalidResourceReference } from '../errors';
+import { declare } from '../resourceTypes';
 import { publishedNames } from '../privateLinkFqdns';
 import { idKey, networkId, parseResourceId } from '../resourceId';
 import type { EndpointDnsEntry, PrivateEndpointRecord, PrivateLinkConnectionRecord, ZoneGroupRecord } from '../state';
@@ -125,77 +114,73 @@ function parseConnections(raw: unknown, manual: boolean): PrivateLinkConnectionR
   });
 }
 
-export function putPrivateEndpoint(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): ArmResponse {
-  requireResourceGroup(core, ctx, rg);
-  const id = networkId(ctx.subscriptionId, rg, 'privateEndpoints', name);
-  const key = idKey(id);
-  const existing = core.state.privateEndpoints.get(key);
-  core.operations.assertUnlocked([key]);
-  const body = parseJsonBody(ctx);
-  const location = requireLocation(body);
-  const props = record(body['properties']);
-  const subnetId = record(props['subnet'])['id'];
-  if (typeof subnetId !== 'string') throw invalidRequestContent("'properties.subnet.id' is required");
-  const parsed = parseResourceId(subnetId);
-  const vnetSegment = parsed?.segments[0];
-  const subnetSegment = parsed?.segments[1];
-  const vnet = parsed && vnetSegment
-    ? core.state.virtualNetworks.get(idKey(networkId(parsed.subscriptionId, parsed.resourceGroup, 'virtualNetworks', vnetSegment[1])))
-    : undefined;
-  const subnet = subnetSegment ? vnet?.subnets.get(subnetSegment[1].toLowerCase()) : undefined;
-  if (!vnet || !subnet) throw invalidResourceReference(subnetId, existing?.id ?? id);
-  if (existing && idKey(existing.subnetId) !== idKey(subnet.id)) {
-    throw new ArmError(400, 'CannotChangePrivateEndpointSubnet', `Subnet of private endpoint ${existing.id} cannot be changed.`);
-  }
-  const connections = [
-    ...parseConnections(props['privateLinkServiceConnections'], false),
-    ...parseConnections(props['manualPrivateLinkServiceConnections'], true),
-  ];
-  if (connections.length === 0) {
-    throw invalidRequestContent('A private endpoint needs one privateLinkServiceConnection or manualPrivateLinkServiceConnection');
-  }
+export const privateEndpointDeclaration = declare<PrivateEndpointRecord>({
+  type: PE_TYPE,
+  path: ['privateEndpoints'],
+  lro: 'privateEndpoints',
+  listBySubscription: true,
+  get: (core, key) => core.state.privateEndpoints.get(key),
+  list: (core, { prefix }) => [...core.state.privateEndpoints.values()].filter((pe) => idKey(pe.id).startsWith(prefix)),
+  save: (core, pe) => {
+    core.state.privateEndpoints.set(idKey(pe.id), pe);
+  },
+  remove: (core, pe) => removePrivateEndpoint(core, pe),
+  wire: (_core, pe) => privateEndpointWire(pe),
+  put: ({ core, ctx, rg, id, name, existing, body }) => ({
+    lock: { keys: [idKey(id)] },
+    build: () => {
+      const location = requireLocation(body);
+      const props = record(body['properties']);
+      const subnetId = record(props['subnet'])['id'];
+      if (typeof subnetId !== 'string') throw invalidRequestContent("'properties.subnet.id' is required");
+      const parsed = parseResourceId(subnetId);
+      const vnetSegment = parsed?.segments[0];
+      const subnetSegment = parsed?.segments[1];
+      const vnet = parsed && vnetSegment
+        ? core.state.virtualNetworks.get(idKey(networkId(parsed.subscriptionId, parsed.resourceGroup, 'virtualNetworks', vnetSegment[1])))
+        : undefined;
+      const subnet = subnetSegment ? vnet?.subnets.get(subnetSegment[1].toLowerCase()) : undefined;
+      if (!vnet || !subnet) throw invalidResourceReference(subnetId, existing?.id ?? id);
+      if (existing && idKey(existing.subnetId) !== idKey(subnet.id)) {
+        throw new ArmError(400, 'CannotChangePrivateEndpointSubnet', `Subnet of private endpoint ${existing.id} cannot be changed.`);
+      }
+      const connections = [
+        ...parseConnections(props['privateLinkServiceConnections'], false),
+        ...parseConnections(props['manualPrivateLinkServiceConnections'], true),
+      ];
+      if (connections.length === 0) {
+        throw invalidRequestContent('A private endpoint needs one privateLinkServiceConnection or manualPrivateLinkServiceConnection');
+      }
 
-  const pe: PrivateEndpointRecord = existing ?? {
-    id,
-    subscriptionId: ctx.subscriptionId,
-    resourceGroup: rg,
-    name,
-    location,
-    etag: newEtag(),
-    resourceGuid: randomUUID(),
-    subnetId: subnet.id,
-    subnetKey: idKey(subnet.id),
-    vnetKey: idKey(vnet.id),
-    connections,
-    nicId: '',
-    nicResourceGuid: randomUUID(),
-    dns: [],
-    provisioningState: 'Updating',
-  };
-  const customNic = props['customNetworkInterfaceName'];
-  if (!existing) {
-    pe.customNetworkInterfaceName = typeof customNic === 'string' && customNic ? customNic : undefined;
-    pe.nicId = networkId(ctx.subscriptionId, rg, 'networkInterfaces', pe.customNetworkInterfaceName ?? `${name}.nic.${randomUUID()}`);
-  }
-  pe.tags = tagsOf(body['tags']);
-  pe.connections = connections;
-  pe.dns = allocateNames(pe, subnet.allocations, subnet.addressPrefix ?? subnet.addressPrefixes?.[0] ?? '');
-  pe.provisioningState = 'Updating';
-  pe.etag = newEtag();
-  core.state.privateEndpoints.set(key, pe);
-  const op = startLro(core, ctx, {
-    flavor: 'network',
-    kind: 'privateEndpoints',
-    region: pe.location,
-    resourceGroup: rg,
-    method: 'PUT',
-    lockKeys: [key],
-    resourceUri: pe.id,
-    operationType: PE_TYPE,
-    ...provisioningOutcome(pe),
-  });
-  return acceptedPut(core, op, !existing, privateEndpointWire(pe));
-}
+      const pe: PrivateEndpointRecord = existing ?? {
+        id,
+        subscriptionId: ctx.subscriptionId,
+        resourceGroup: rg,
+        name,
+        location,
+        etag: newEtag(),
+        resourceGuid: randomUUID(),
+        subnetId: subnet.id,
+        subnetKey: idKey(subnet.id),
+        vnetKey: idKey(vnet.id),
+        connections,
+        nicId: '',
+        nicResourceGuid: randomUUID(),
+        dns: [],
+        provisioningState: 'Updating',
+      };
+      const customNic = props['customNetworkInterfaceName'];
+      if (!existing) {
+        pe.customNetworkInterfaceName = typeof customNic === 'string' && customNic ? customNic : undefined;
+        pe.nicId = networkId(ctx.subscriptionId, rg, 'networkInterfaces', pe.customNetworkInterfaceName ?? `${name}.nic.${randomUUID()}`);
+      }
+      pe.tags = tagsOf(body['tags']);
+      pe.connections = connections;
+      pe.dns = allocateNames(pe, subnet.allocations, subnet.addressPrefix ?? subnet.addressPrefixes?.[0] ?? '');
+      return pe;
+    },
+  }),
+});
 
 /**
  * One IP (and one NIC IP configuration) per required member, shared by that member's names; kept across updates for
@@ -231,48 +216,6 @@ function allocateIp(pe: PrivateEndpointRecord, allocations: Map<string, string>,
   return ip;
 }
 
-function getEndpointOr404(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): PrivateEndpointRecord {
-  requireResourceGroup(core, ctx, rg);
-  const pe = core.state.privateEndpoints.get(idKey(networkId(ctx.subscriptionId, rg, 'privateEndpoints', name)));
-  if (!pe) throw resourceNotFound(PE_TYPE, name, rg);
-  return pe;
-}
-
-export function getPrivateEndpoint(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): ArmResponse {
-  return { status: 200, headers: {}, body: privateEndpointWire(getEndpointOr404(core, ctx, rg, name)) };
-}
-
-export function listPrivateEndpoints(core: EmulatorCore, ctx: RequestContext, rg: string | undefined): ArmResponse {
-  const prefix = rg ? `${idKey(requireResourceGroup(core, ctx, rg).id)}/` : `/subscriptions/${ctx.subscriptionId.toLowerCase()}/`;
-  const items = [...core.state.privateEndpoints.values()].filter((pe) => idKey(pe.id).startsWith(prefix));
-  return pagedAnswer(core, ctx, items.map(privateEndpointWire));
-}
-
-export function deletePrivateEndpoint(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): ArmResponse {
-  requireResourceGroup(core, ctx, rg);
-  const key = idKey(networkId(ctx.subscriptionId, rg, 'privateEndpoints', name));
-  const pe = core.state.privateEndpoints.get(key);
-  if (!pe) return { status: 204, headers: {} };
-  core.operations.assertUnlocked([key]);
-  const before = pe.provisioningState;
-  pe.provisioningState = 'Deleting';
-  const op = startLro(core, ctx, {
-    flavor: 'network',
-    kind: 'privateEndpoints',
-    region: pe.location,
-    resourceGroup: rg,
-    method: 'DELETE',
-    lockKeys: [key],
-    resourceUri: pe.id,
-    operationType: PE_TYPE,
-    complete: () => removePrivateEndpoint(core, pe),
-    fail: () => {
-      pe.provisioningState = before === 'Deleting' ? 'Failed' : before;
-    },
-  });
-  return acceptedDelete(core, ctx, op);
-}
-
 /** Removes the endpoint, its zone group's records and its IPs. */
 export function removePrivateEndpoint(core: EmulatorCore, pe: PrivateEndpointRecord): void {
   if (pe.zoneGroup) removeZoneGroupRecords(core, pe.zoneGroup);
@@ -291,76 +234,93 @@ function removeConfigRecords(core: EmulatorCore, configs: ZoneGroupRecord['confi
   for (const config of configs) for (const r of config.recordSets) removeRecordSet(core, config.privateDnsZoneId, r.recordSetName);
 }
 
-export function putZoneGroup(core: EmulatorCore, ctx: RequestContext, rg: string, peName: string, name: string): ArmResponse {
-  const pe = getEndpointOr404(core, ctx, rg, peName);
-  const peKey = idKey(pe.id);
-  core.operations.assertUnlocked([peKey]);
-  const groupId = `${pe.id}/privateDnsZoneGroups/${name}`;
-  if (pe.zoneGroup && pe.zoneGroup.name.toLowerCase() !== name.toLowerCase()) {
-    // Code unverified; Azure allows one zone group per endpoint.
-    throw new ArmError(
-      400,
-      'OnlyOnePrivateDnsZoneGroupAllowedPerPrivateEndpoint',
-      `Private endpoint ${pe.id} already has private DNS zone group ${pe.zoneGroup.name}. Only one private DNS zone group is allowed per private endpoint.`,
-    );
-  }
-  const props = record(parseJsonBody(ctx)['properties']);
-  const rawConfigs = props['privateDnsZoneConfigs'];
-  if (!Array.isArray(rawConfigs) || rawConfigs.length === 0) {
-    throw invalidRequestContent("'properties.privateDnsZoneConfigs' needs at least one zone config");
-  }
-  if (rawConfigs.length > MAX_ZONE_CONFIGS) {
-    // Code unverified; the limit of 5 zone configs per group is documented.
-    throw new ArmError(
-      400,
-      'PrivateDnsZoneGroupHasTooManyZoneConfigs',
-      `Private DNS zone group ${groupId} has ${rawConfigs.length} private DNS zone configs. A private DNS zone group supports up to ${MAX_ZONE_CONFIGS} private DNS zone configs.`,
-    );
-  }
-  const configs = rawConfigs.map((raw: unknown, i: number) => {
-    const c = record(raw);
-    const zoneId = record(c['properties'])['privateDnsZoneId'];
-    if (typeof zoneId !== 'string') throw invalidRequestContent(`'privateDnsZoneConfigs[${i}].properties.privateDnsZoneId' is required`);
-    const zone = core.state.privateDnsZones.get(idKey(zoneId));
-    if (!zone) throw invalidResourceReference(zoneId, groupId);
-    return { name: typeof c['name'] === 'string' ? c['name'] : zone.name, privateDnsZoneId: zone.id, recordSets: [] as ZoneGroupRecord['configs'][number]['recordSets'] };
-  });
-  const zoneNames = configs.map((c) => c.privateDnsZoneId.toLowerCase());
-  if (new Set(zoneNames).size !== zoneNames.length) {
-    throw new ArmError(400, 'DuplicatePrivateDnsZoneIds', `Private DNS zone group ${groupId} references the same private DNS zone more than once.`);
-  }
-  const existing = pe.zoneGroup;
-  // The answer (and a GET meanwhile) shows the requested configs at once; their record sets are (re)written when the
-  // operation succeeds, and records of the configs they replace are removed then.
-  const previousConfigs = existing?.configs ?? [];
-  const group: ZoneGroupRecord = {
-    id: existing?.id ?? groupId,
-    name: existing?.name ?? name,
-    etag: newEtag(),
-    configs: configs.map((c) => ({ ...c, recordSets: previousConfigs.find((p) => idKey(p.privateDnsZoneId) === idKey(c.privateDnsZoneId))?.recordSets ?? [] })),
-    provisioningState: 'Updating',
-  };
-  pe.zoneGroup = group;
-  const op = startLro(core, ctx, {
-    flavor: 'network',
-    kind: 'privateDnsZoneGroups',
-    region: pe.location,
-    resourceGroup: rg,
-    method: 'PUT',
-    lockKeys: [peKey],
-    resourceUri: group.id,
-    operationType: ZONE_GROUP_TYPE,
-    ...provisioningOutcome(group, {
-      stillCurrent: () => pe.zoneGroup === group,
-      effects: () => {
+/** One zone group per endpoint; it writes the endpoint's A records into its zones when its operation succeeds. */
+export const zoneGroupDeclaration = declare<ZoneGroupRecord>({
+  type: ZONE_GROUP_TYPE,
+  path: ['privateEndpoints', 'privateDnsZoneGroups'],
+  parent: privateEndpointDeclaration,
+  lro: 'privateDnsZoneGroups',
+  get: (_core, key, parent) => {
+    const group = (parent as PrivateEndpointRecord | undefined)?.zoneGroup;
+    return group && idKey(group.id) === key ? group : undefined;
+  },
+  list: (_core, { parent }) => {
+    const group = (parent as PrivateEndpointRecord | undefined)?.zoneGroup;
+    return group ? [group] : [];
+  },
+  save: (_core, group, parent) => {
+    (parent as PrivateEndpointRecord).zoneGroup = group;
+  },
+  remove: (core, group, parent) => {
+    const pe = parent as PrivateEndpointRecord;
+    removeZoneGroupRecords(core, group);
+    if (pe.zoneGroup === group) pe.zoneGroup = undefined;
+  },
+  wire: (_core, group, parent) => zoneGroupWire(parent as PrivateEndpointRecord, group),
+  deleteLock: (_core, _group, parent) => ({ keys: [idKey((parent as PrivateEndpointRecord).id)] }),
+  put: ({ core, name, body, parents }) => {
+    const pe = parents[0] as PrivateEndpointRecord;
+    let previousConfigs: ZoneGroupRecord['configs'] = [];
+    let configs: ZoneGroupRecord['configs'] = [];
+    return {
+      lock: { keys: [idKey(pe.id)] },
+      build: () => {
+        const groupId = `${pe.id}/privateDnsZoneGroups/${name}`;
+        if (pe.zoneGroup && pe.zoneGroup.name.toLowerCase() !== name.toLowerCase()) {
+          // Code unverified; Azure allows one zone group per endpoint.
+          throw new ArmError(
+            400,
+            'OnlyOnePrivateDnsZoneGroupAllowedPerPrivateEndpoint',
+            `Private endpoint ${pe.id} already has private DNS zone group ${pe.zoneGroup.name}. Only one private DNS zone group is allowed per private endpoint.`,
+          );
+        }
+        const props = record(body['properties']);
+        const rawConfigs = props['privateDnsZoneConfigs'];
+        if (!Array.isArray(rawConfigs) || rawConfigs.length === 0) {
+          throw invalidRequestContent("'properties.privateDnsZoneConfigs' needs at least one zone config");
+        }
+        if (rawConfigs.length > MAX_ZONE_CONFIGS) {
+          // Code unverified; the limit of 5 zone configs per group is documented.
+          throw new ArmError(
+            400,
+            'PrivateDnsZoneGroupHasTooManyZoneConfigs',
+            `Private DNS zone group ${groupId} has ${rawConfigs.length} private DNS zone configs. A private DNS zone group supports up to ${MAX_ZONE_CONFIGS} private DNS zone configs.`,
+          );
+        }
+        configs = rawConfigs.map((raw: unknown, i: number) => {
+          const c = record(raw);
+          const zoneId = record(c['properties'])['privateDnsZoneId'];
+          if (typeof zoneId !== 'string') throw invalidRequestContent(`'privateDnsZoneConfigs[${i}].properties.privateDnsZoneId' is required`);
+          const zone = core.state.privateDnsZones.get(idKey(zoneId));
+          if (!zone) throw invalidResourceReference(zoneId, groupId);
+          return { name: typeof c['name'] === 'string' ? c['name'] : zone.name, privateDnsZoneId: zone.id, recordSets: [] as ZoneGroupRecord['configs'][number]['recordSets'] };
+        });
+        const zoneNames = configs.map((c) => c.privateDnsZoneId.toLowerCase());
+        if (new Set(zoneNames).size !== zoneNames.length) {
+          throw new ArmError(400, 'DuplicatePrivateDnsZoneIds', `Private DNS zone group ${groupId} references the same private DNS zone more than once.`);
+        }
+        const existing = pe.zoneGroup;
+        // The answer (and a GET meanwhile) shows the requested configs at once; their record sets are (re)written when the
+        // operation succeeds, and records of the configs they replace are removed then.
+        previousConfigs = existing?.configs ?? [];
+        const group: ZoneGroupRecord = {
+          id: existing?.id ?? groupId,
+          name: existing?.name ?? name,
+          etag: newEtag(),
+          configs: configs.map((c) => ({ ...c, recordSets: previousConfigs.find((p) => idKey(p.privateDnsZoneId) === idKey(c.privateDnsZoneId))?.recordSets ?? [] })),
+          provisioningState: 'Updating',
+        };
+        return group;
+      },
+      stillCurrent: (group) => pe.zoneGroup === group,
+      effects: (group) => {
         // Records of the replaced configs go; the new configs' records are (re)written.
         removeConfigRecords(core, previousConfigs);
         group.configs = configs.map((c) => ({ ...c, recordSets: writeZoneRecords(core, pe, c.privateDnsZoneId) }));
       },
-    }),
-  });
-  return acceptedPut(core, op, !existing, zoneGroupWire(pe, group));
-}
+    };
+  },
+});
 
 /** Writes the endpoint's A records that belong in zone `zoneId`; returns what was written. */
 function writeZoneRecords(core: EmulatorCore, pe: PrivateEndpointRecord, zoneId: string): ZoneGroupRecord['configs'][number]['recordSets'] {
@@ -380,43 +340,4 @@ function writeZoneRecords(core: EmulatorCore, pe: PrivateEndpointRecord, zoneId:
     written.push({ recordSetName: recordName.toLowerCase(), fqdn: `${recordName.toLowerCase()}.${zoneName}`, ttl: RECORD_TTL, ipAddresses: [...d.ipAddresses] });
   }
   return written;
-}
-
-export function getZoneGroup(core: EmulatorCore, ctx: RequestContext, rg: string, peName: string, name: string): ArmResponse {
-  const pe = getEndpointOr404(core, ctx, rg, peName);
-  if (!pe.zoneGroup || pe.zoneGroup.name.toLowerCase() !== name.toLowerCase()) throw childNotFound(`${pe.id}/privateDnsZoneGroups/${name}`);
-  return { status: 200, headers: {}, body: zoneGroupWire(pe, pe.zoneGroup) };
-}
-
-export function listZoneGroups(core: EmulatorCore, ctx: RequestContext, rg: string, peName: string): ArmResponse {
-  const pe = getEndpointOr404(core, ctx, rg, peName);
-  return pagedAnswer(core, ctx, pe.zoneGroup ? [zoneGroupWire(pe, pe.zoneGroup)] : []);
-}
-
-export function deleteZoneGroup(core: EmulatorCore, ctx: RequestContext, rg: string, peName: string, name: string): ArmResponse {
-  const pe = getEndpointOr404(core, ctx, rg, peName);
-  const group = pe.zoneGroup;
-  if (!group || group.name.toLowerCase() !== name.toLowerCase()) return { status: 204, headers: {} };
-  const peKey = idKey(pe.id);
-  core.operations.assertUnlocked([peKey]);
-  const before = group.provisioningState;
-  group.provisioningState = 'Deleting';
-  const op = startLro(core, ctx, {
-    flavor: 'network',
-    kind: 'privateDnsZoneGroups',
-    region: pe.location,
-    resourceGroup: rg,
-    method: 'DELETE',
-    lockKeys: [peKey],
-    resourceUri: group.id,
-    operationType: ZONE_GROUP_TYPE,
-    complete: () => {
-      removeZoneGroupRecords(core, group);
-      if (pe.zoneGroup === group) pe.zoneGroup = undefined;
-    },
-    fail: () => {
-      group.provisioningState = before === 'Deleting' ? 'Failed' : before;
-    },
-  });
-  return acceptedDelete(core, ctx, op);
 }

@@ -81,6 +81,7 @@ export function deleteResourceGroup(core: EmulatorCore, ctx: RequestContext, nam
       for (const gw of core.state.inResourceGroup(core.state.gateways, rgKey)) core.state.gateways.delete(idKey(gw.id));
       for (const vnet of core.state.inResourceGroup(core.state.virtualNetworks, rgKey)) removeVirtualNetwork(core, idKey(vnet.id));
       for (const zone of core.state.inResourceGroup(core.state.privateDnsZones, rgKey)) core.state.privateDnsZones.delete(idKey(zone.id));
+      for (const resource of core.state.inResourceGroup(core.state.resources, rgKey)) core.state.resources.delete(idKey(resource.id));
       core.state.resourceGroups.delete(rgKey);
     },
     fail: () => {

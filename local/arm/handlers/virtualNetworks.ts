@@ -1,33 +1,15 @@
 /** Microsoft.Network/virtualNetworks and their embedded subnets. */
 import { randomUUID } from 'node:crypto';
 import { isValidCidr, prefixWithin } from '../addressSpace';
-import type { ArmResponse, EmulatorCore, RequestContext } from '../context';
-import {
-  acceptedDelete,
-  acceptedPut,
-  pagedAnswer,
-  parseJsonBody,
-  record,
-  requireLocation,
-  requireResourceGroup,
-  provisioningOutcome, startLro,
-  stringArray,
-  tagsOf,
-  newEtag,
-} from '../context';
-import { ArmError, childNotFound, invalidRequestContent, resourceNotFound } from '../errors';
+import type { EmulatorCore } from '../context';
+import { record, requireLocation, stringArray, tagsOf, newEtag } from '../context';
+import { ArmError, invalidRequestContent } from '../errors';
 import { idKey, networkId } from '../resourceId';
+import { declare } from '../resourceTypes';
 import type { SubnetRecord, VirtualNetworkRecord } from '../state';
 import { peeringWire, deletePeeringEffects } from './peerings';
 
 export const VNET_TYPE = 'Microsoft.Network/virtualNetworks';
-
-export function getVnetOr404(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): VirtualNetworkRecord {
-  requireResourceGroup(core, ctx, rg);
-  const vnet = core.state.virtualNetworks.get(idKey(networkId(ctx.subscriptionId, rg, 'virtualNetworks', name)));
-  if (!vnet) throw resourceNotFound(VNET_TYPE, name, rg);
-  return vnet;
-}
 
 export function subnetWire(core: EmulatorCore, vnet: VirtualNetworkRecord, subnet: SubnetRecord): Record<string, unknown> {
   const subnetKey = idKey(subnet.id);
@@ -202,71 +184,34 @@ export function buildVnet(
   };
 }
 
-export function putVirtualNetwork(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): ArmResponse {
-  requireResourceGroup(core, ctx, rg);
-  const key = idKey(networkId(ctx.subscriptionId, rg, 'virtualNetworks', name));
-  const existing = core.state.virtualNetworks.get(key);
-  core.operations.assertUnlocked([key]);
-  const spec = parseVnetBody(parseJsonBody(ctx));
-  const vnet = buildVnet(core, ctx.subscriptionId, rg, name, spec, existing);
-  vnet.provisioningState = 'Updating';
-  core.state.virtualNetworks.set(key, vnet);
-  const op = startLro(core, ctx, {
-    flavor: 'network',
-    kind: 'virtualNetworks',
-    region: vnet.location,
-    resourceGroup: vnet.resourceGroup,
-    method: 'PUT',
-    lockKeys: [key],
-    resourceUri: vnet.id,
-    operationType: VNET_TYPE,
-    ...provisioningOutcome(vnet),
-  });
-  return acceptedPut(core, op, !existing, vnetWire(core, vnet));
-}
-
-export function getVirtualNetwork(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): ArmResponse {
-  return { status: 200, headers: {}, body: vnetWire(core, getVnetOr404(core, ctx, rg, name)) };
-}
-
-export function listVirtualNetworks(core: EmulatorCore, ctx: RequestContext, rg: string | undefined): ArmResponse {
-  const prefix = rg
-    ? `${idKey(requireResourceGroup(core, ctx, rg).id)}/`
-    : `/subscriptions/${ctx.subscriptionId.toLowerCase()}/`;
-  const vnets = [...core.state.virtualNetworks.values()].filter((v) => idKey(v.id).startsWith(prefix));
-  return pagedAnswer(core, ctx, vnets.map((v) => vnetWire(core, v)));
-}
-
-export function deleteVirtualNetwork(core: EmulatorCore, ctx: RequestContext, rg: string, name: string): ArmResponse {
-  requireResourceGroup(core, ctx, rg);
-  const key = idKey(networkId(ctx.subscriptionId, rg, 'virtualNetworks', name));
-  const vnet = core.state.virtualNetworks.get(key);
-  if (!vnet) return { status: 204, headers: {} };
-  const peerings = core.state.peeringsOf(key);
-  const lockKeys = [key, ...peerings.map((p) => idKey(p.remoteVirtualNetworkId)).filter((k) => core.state.virtualNetworks.has(k))];
-  core.operations.assertUnlocked(lockKeys);
-  for (const subnet of vnet.subnets.values()) {
-    const user = subnetUser(core, subnet);
-    if (user) throw inUseError(subnet, user);
-  }
-  const before = vnet.provisioningState;
-  vnet.provisioningState = 'Deleting';
-  const op = startLro(core, ctx, {
-    flavor: 'network',
-    kind: 'virtualNetworks',
-    region: vnet.location,
-    resourceGroup: vnet.resourceGroup,
-    method: 'DELETE',
-    lockKeys,
-    resourceUri: vnet.id,
-    operationType: VNET_TYPE,
-    complete: () => removeVirtualNetwork(core, key),
-    fail: () => {
-      vnet.provisioningState = before === 'Deleting' ? 'Failed' : before;
-    },
-  });
-  return acceptedDelete(core, ctx, op);
-}
+export const virtualNetworkDeclaration = declare<VirtualNetworkRecord>({
+  type: VNET_TYPE,
+  path: ['virtualNetworks'],
+  lro: 'virtualNetworks',
+  listBySubscription: true,
+  get: (core, key) => core.state.virtualNetworks.get(key),
+  list: (core, { prefix }) => [...core.state.virtualNetworks.values()].filter((v) => idKey(v.id).startsWith(prefix)),
+  save: (core, vnet) => {
+    core.state.virtualNetworks.set(idKey(vnet.id), vnet);
+  },
+  remove: (core, vnet) => removeVirtualNetwork(core, idKey(vnet.id)),
+  wire: (core, vnet) => vnetWire(core, vnet),
+  put: ({ core, ctx, rg, id, name, existing, body }) => {
+    const spec = parseVnetBody(body);
+    return { lock: { keys: [idKey(id)] }, build: () => buildVnet(core, ctx.subscriptionId, rg, name, spec, existing) };
+  },
+  // Deleting a VNet also changes the peerings that point at it: their VNets are locked too.
+  deleteLock: (core, vnet) => {
+    const key = idKey(vnet.id);
+    return { keys: [key, ...core.state.peeringsOf(key).map((p) => idKey(p.remoteVirtualNetworkId)).filter((k) => core.state.virtualNetworks.has(k))] };
+  },
+  checkDelete: (core, vnet) => {
+    for (const subnet of vnet.subnets.values()) {
+      const user = subnetUser(core, subnet);
+      if (user) throw inUseError(subnet, user);
+    }
+  },
+});
 
 /** Removes a VNet and its peerings; the peerings pointing at it turn Disconnected. */
 export function removeVirtualNetwork(core: EmulatorCore, key: string): void {
@@ -274,14 +219,14 @@ export function removeVirtualNetwork(core: EmulatorCore, key: string): void {
   core.state.virtualNetworks.delete(key);
 }
 
-export function getSubnet(core: EmulatorCore, ctx: RequestContext, rg: string, vnetName: string, name: string): ArmResponse {
-  const vnet = getVnetOr404(core, ctx, rg, vnetName);
-  const subnet = vnet.subnets.get(name.toLowerCase());
-  if (!subnet) throw childNotFound(`${vnet.id}/subnets/${name}`);
-  return { status: 200, headers: {}, body: subnetWire(core, vnet, subnet) };
-}
-
-export function listSubnets(core: EmulatorCore, ctx: RequestContext, rg: string, vnetName: string): ArmResponse {
-  const vnet = getVnetOr404(core, ctx, rg, vnetName);
-  return pagedAnswer(core, ctx, [...vnet.subnets.values()].map((s) => subnetWire(core, vnet, s)));
-}
+/** Subnets are managed through the VNet body here: GET and list only; direct subnet writes are not emulated. */
+export const subnetDeclaration = declare<SubnetRecord>({
+  type: `${VNET_TYPE}/subnets`,
+  path: ['virtualNetworks', 'subnets'],
+  parent: virtualNetworkDeclaration,
+  lro: 'virtualNetworks',
+  readOnly: true,
+  get: (_core, key, parent) => (parent as VirtualNetworkRecord | undefined)?.subnets.get(key.split('/').pop() ?? ''),
+  list: (_core, { parent }) => [...((parent as VirtualNetworkRecord | undefined)?.subnets.values() ?? [])],
+  wire: (core, subnet, parent) => subnetWire(core, parent as VirtualNetworkRecord, subnet),
+});
