@@ -222,12 +222,25 @@ export function statusUrl(
       return `${sub}/resourceGroups/${resourceGroup}/providers/Microsoft.Network/${which === 'status' ? 'privateDnsOperationStatuses' : 'privateDnsOperationResults'}/${operationId}?api-version=${ctx.apiVersion}`;
     case 'resourceGroup':
       return `${sub}/operationresults/${operationId}?api-version=${ctx.apiVersion}`;
+    case 'cdn':
+      // Azure-AsyncOperation as in the AFDOrigins_Update example (lower-case resourcegroups); the Location (result)
+      // path is not in any example: unverified.
+      return `${sub}/resourcegroups/${resourceGroup}/providers/Microsoft.Cdn/operationresults/${operationId}${which === 'result' ? '/result' : ''}?api-version=${ctx.apiVersion}`;
   }
 }
 
 /** 201/200 for an accepted network PUT (final-state-via azure-async-operation). */
 export function acceptedPut(core: EmulatorCore, op: OperationRecord, created: boolean, body: unknown): ArmResponse {
   return { status: created ? 201 : 200, headers: { 'Azure-AsyncOperation': op.statusUrl, ...lroRetryAfter(core) }, body };
+}
+
+/** 202 for an accepted PATCH, with both headers (Microsoft.Cdn's TypeSpec: ArmAsyncOperationHeader & ArmLroLocationHeader). */
+export function acceptedPatch(core: EmulatorCore, ctx: RequestContext, op: OperationRecord, body: unknown): ArmResponse {
+  return {
+    status: 202,
+    headers: { 'Azure-AsyncOperation': op.statusUrl, Location: statusUrl(ctx, op.flavor, op.region, op.resourceGroup, op.id, 'result'), ...lroRetryAfter(core) },
+    body,
+  };
 }
 
 /** 202 for an accepted DELETE (final-state-via location), with both headers as NRP sends them. */

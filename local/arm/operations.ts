@@ -13,7 +13,7 @@ import { ArmError } from './errors';
 export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed';
 
 /** Which status resource the operation is reported at. */
-export type OperationFlavor = 'network' | 'privateDns' | 'resourceGroup';
+export type OperationFlavor = 'network' | 'privateDns' | 'resourceGroup' | 'cdn';
 
 export interface OperationRecord {
   id: string;

@@ -11,7 +11,10 @@ export type LroKind =
   | 'privateDnsZoneGroups'
   | 'privateDnsZones'
   | 'virtualNetworkLinks'
-  | 'resourceGroups';
+  | 'resourceGroups'
+  | 'cdnProfiles'
+  | 'afdOrigins'
+  | 'frontDoors';
 
 /** Nominal durations (ms at time scale 1.0), in the range Azure takes for these operations. */
 export const DEFAULT_LRO_DURATIONS_MS: Record<LroKind, number> = {
@@ -23,6 +26,10 @@ export const DEFAULT_LRO_DURATIONS_MS: Record<LroKind, number> = {
   privateDnsZones: 30_000,
   virtualNetworkLinks: 30_000,
   resourceGroups: 15_000,
+  // Front Door: the ARM write settles in seconds; the change then takes minutes to reach the edge (not emulated).
+  cdnProfiles: 30_000,
+  afdOrigins: 20_000,
+  frontDoors: 30_000,
 };
 
 export interface BucketLimit {
@@ -103,6 +110,12 @@ export const NETWORK_API_VERSIONS: readonly string[] = [
   '2024-05-01', '2024-07-01', '2024-10-01', '2025-01-01', '2025-03-01', '2025-05-01', '2025-07-01', '2026-01-01',
   '2026-03-01',
 ];
+
+/** Microsoft.Cdn api-versions; @azure/arm-cdn 9 sends 2024-02-01; the spec's stable versions follow. */
+export const CDN_API_VERSIONS: readonly string[] = ['2023-05-01', '2024-02-01', '2024-09-01', '2025-04-15', '2025-06-01', '2025-12-01', '2026-07-01'];
+
+/** Classic Front Door (Microsoft.Network/frontDoors) api-versions; @azure/arm-frontdoor 6 sends 2025-11-01. */
+export const FRONTDOOR_API_VERSIONS: readonly string[] = ['2019-05-01', '2020-05-01', '2021-06-01', '2025-11-01'];
 
 /** Private DNS api-versions; @azure/arm-privatedns 4 sends 2024-06-01. */
 export const PRIVATE_DNS_API_VERSIONS: readonly string[] = ['2018-09-01', '2020-01-01', '2020-06-01', '2024-06-01'];

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { ArmResponse, EmulatorCore, RequestContext } from './context';
 import {
   acceptedDelete,
+  acceptedPatch,
   acceptedPut,
   assertWritable,
   newEtag,
@@ -29,6 +30,7 @@ import {
   tagsOf,
 } from './context';
 import { ArmError, childNotFound, invalidRequestContent, resourceNotFound } from './errors';
+import type { OperationFlavor } from './operations';
 import type { LroKind } from './options';
 import { idKey, resourceGroupId } from './resourceId';
 import type { GenericResourceRecord, ProvisioningState, ResourceGroupRecord } from './state';
@@ -76,6 +78,12 @@ export interface PutPlan<R> {
   stillCurrent?: (record: R) => boolean;
 }
 
+/** A PATCH the declaration accepted: its lock scope, and the change it makes to the record (validated already). */
+export interface PatchPlan<R> {
+  lock: LockScope;
+  apply: (record: R) => void;
+}
+
 export interface ResourceType<R extends DeclaredRecord = DeclaredRecord> {
   /** Full ARM type, e.g. `Microsoft.Network/virtualNetworks/virtualNetworkPeerings`. */
   type: string;
@@ -105,6 +113,10 @@ export interface ResourceType<R extends DeclaredRecord = DeclaredRecord> {
   wire(core: EmulatorCore, record: R, parent: DeclaredRecord | undefined): Record<string, unknown>;
   /** Body schema: validates a PUT body and plans the write. */
   put?(input: PutInput<R>): PutPlan<R>;
+  /** Validates a PATCH body against the existing record and plans the change (no PATCH when absent: 405). */
+  patch?(input: PutInput<R> & { existing: R }): PatchPlan<R>;
+  /** Where its long-running operations are reported (default `network`: NRP's locations/operations). */
+  lroFlavor?: OperationFlavor;
   /** Lock scope of a delete (default: the record itself). */
   deleteLock?(core: EmulatorCore, record: R, parent: DeclaredRecord | undefined): LockScope;
   /** Refuses a delete (e.g. a subnet in use) after the lock check. */
@@ -220,7 +232,7 @@ export function putResource(core: EmulatorCore, ctx: RequestContext, declaration
   declaration.save?.(core, resource, parent);
   const releaseParent = holdParent(declaration, parent);
   const op = startLro(core, ctx, {
-    flavor: 'network',
+    flavor: declaration.lroFlavor ?? 'network',
     kind: declaration.lro,
     region: regionOf(placement, resource),
     resourceGroup: resourceGroupNameOf(placement, resource),
@@ -243,6 +255,45 @@ export function putResource(core: EmulatorCore, ctx: RequestContext, declaration
   return acceptedPut(core, op, !existing, declaration.wire(core, resource, parent));
 }
 
+/** PATCH: the declaration merges the body into the existing record; a long-running operation settles it (202). */
+export function patchResource(core: EmulatorCore, ctx: RequestContext, declaration: AnyResourceType, rg: string, names: readonly string[]): ArmResponse {
+  if (declaration.readOnly || !declaration.patch) throw methodNotAllowed(ctx.method);
+  const placement = place(core, ctx, declaration, rg, names);
+  const parent = placement.parents[placement.parents.length - 1];
+  const id = declaredId(declaration, ctx.subscriptionId, rg, names);
+  const existing = declaration.get(core, idKey(id), parent) as DeclaredRecord | undefined;
+  if (!existing) throw notFound(declaration, id, names, rg);
+  const plan = declaration.patch({ ...placement, id, name: names[names.length - 1] ?? '', existing, body: parseJsonBody(ctx) }) as PatchPlan<DeclaredRecord>;
+  assertWritable(core, plan.lock.check ?? { lockKeys: plan.lock.keys });
+  const previous = structuredClone(existing);
+  plan.apply(existing);
+  existing.provisioningState = 'Updating';
+  existing.etag = newEtag();
+  const releaseParent = holdParent(declaration, parent);
+  const op = startLro(core, ctx, {
+    flavor: declaration.lroFlavor ?? 'network',
+    kind: declaration.lro,
+    region: regionOf(placement, existing),
+    resourceGroup: resourceGroupNameOf(placement, existing),
+    method: 'PATCH',
+    lockKeys: plan.lock.keys,
+    resourceUri: existing.id,
+    operationType: declaration.type,
+    complete: () => {
+      releaseParent();
+      existing.provisioningState = 'Succeeded';
+      existing.etag = newEtag();
+    },
+    fail: () => {
+      releaseParent();
+      // A failed update leaves the resource as it was, marked Failed.
+      Object.assign(existing, previous, { provisioningState: 'Failed' });
+    },
+    result: () => declaration.wire(core, existing, parent),
+  });
+  return acceptedPatch(core, ctx, op, declaration.wire(core, existing, parent));
+}
+
 export function deleteResource(core: EmulatorCore, ctx: RequestContext, declaration: AnyResourceType, rg: string, names: readonly string[]): ArmResponse {
   if (declaration.readOnly || !declaration.remove) throw methodNotAllowed(ctx.method);
   const placement = place(core, ctx, declaration, rg, names);
@@ -257,7 +308,7 @@ export function deleteResource(core: EmulatorCore, ctx: RequestContext, declarat
   resource.provisioningState = 'Deleting';
   const releaseParent = holdParent(declaration, parent);
   const op = startLro(core, ctx, {
-    flavor: 'network',
+    flavor: declaration.lroFlavor ?? 'network',
     kind: declaration.lro,
     region: regionOf(placement, resource),
     resourceGroup: resourceGroupNameOf(placement, resource),
@@ -319,6 +370,12 @@ export interface GenericTypeOptions {
   computed?: (core: EmulatorCore, record: GenericResourceRecord) => Record<string, unknown>;
   /** Runs when a record is removed (children of a removed parent go with it: that is generic). */
   onRemove?: (core: EmulatorCore, record: GenericResourceRecord) => void;
+  /** PATCH merges the sent properties into the stored ones, validated again by `properties`. */
+  patchable?: boolean;
+  /** Where its long-running operations are reported (default `network`). */
+  lroFlavor?: OperationFlavor;
+  /** The wire form (default {@link genericWire}), e.g. to spell IDs as the resource provider does. */
+  wire?: (core: EmulatorCore, record: GenericResourceRecord) => Record<string, unknown>;
 }
 
 export function genericWire(core: EmulatorCore, r: GenericResourceRecord, computed?: GenericTypeOptions['computed']): Record<string, unknown> {
@@ -363,7 +420,8 @@ export function genericType(options: GenericTypeOptions): ResourceType<GenericRe
       options.onRemove?.(core, r);
       removeGenericTree(core, idKey(r.id));
     },
-    wire: (core, r) => genericWire(core, r, options.computed),
+    lroFlavor: options.lroFlavor,
+    wire: (core, r) => (options.wire ? options.wire(core, r) : genericWire(core, r, options.computed)),
     put: (input) => {
       const location = options.tracked ? requireLocation(input.body) : undefined;
       const rawProperties = input.body['properties'];
@@ -402,5 +460,26 @@ export function genericType(options: GenericTypeOptions): ResourceType<GenericRe
       };
     },
     deleteLock: (_core, r) => ({ keys: lockScope({ id: r.id, parentKey: r.parentKey }) }),
+    ...(options.patchable
+      ? {
+          patch: (input: PutInput<GenericResourceRecord> & { existing: GenericResourceRecord }): PatchPlan<GenericResourceRecord> => {
+            const rawProperties = input.body['properties'];
+            if (rawProperties !== undefined && (rawProperties === null || typeof rawProperties !== 'object' || Array.isArray(rawProperties))) {
+              throw invalidRequestContent("'properties' must be an object");
+            }
+            const sent = Object.fromEntries(Object.entries(record(rawProperties)).filter(([k]) => !readOnly.has(k)));
+            const current = Object.fromEntries(Object.entries(input.existing.properties).filter(([k]) => !readOnly.has(k)));
+            const properties = options.properties({ ...current, ...sent }, input);
+            const tags = input.body['tags'] !== undefined && options.tracked ? tagsOf(input.body['tags']) : input.existing.tags;
+            return {
+              lock: { keys: lockScope({ id: input.existing.id, parentKey: input.existing.parentKey }) },
+              apply: (r) => {
+                r.properties = { ...r.properties, ...properties };
+                if (tags) r.tags = tags;
+              },
+            };
+          },
+        }
+      : {}),
   });
 }

@@ -18,8 +18,8 @@ import { getOperationResult, getOperationStatus } from './handlers/operationStat
 import * as dns from './handlers/privateDns';
 import * as groups from './handlers/resourceGroups';
 import { DECLARED_TYPES } from './registry';
-import { deleteResource, findType, getResource, listResources, methodNotAllowed, putResource, type AnyResourceType } from './resourceTypes';
-import { NETWORK_API_VERSIONS, PRIVATE_DNS_API_VERSIONS, RESOURCES_API_VERSIONS } from './options';
+import { deleteResource, findType, getResource, listResources, methodNotAllowed, patchResource, putResource, type AnyResourceType } from './resourceTypes';
+import { CDN_API_VERSIONS, FRONTDOOR_API_VERSIONS, NETWORK_API_VERSIONS, PRIVATE_DNS_API_VERSIONS, RESOURCES_API_VERSIONS } from './options';
 import type { RequestLog } from './requestLog';
 import { idKey, networkId } from './resourceId';
 import type { DnsLimitKind, RequestClass, Throttler } from './throttling';
@@ -199,6 +199,18 @@ export class ArmRouter {
         };
       }
       if (lower[4] === 'providers' && lower[5] === 'microsoft.network') return this.networkRoute(ctx, method, rg, s.slice(6));
+      if (lower[4] === 'providers' && lower[5] === 'microsoft.cdn' && lower[6] === 'operationresults' && s[7]) {
+        const id = s[7];
+        const isStatus = lower[8] !== 'result';
+        return {
+          label: 'cdnOperationResults',
+          family: 'network',
+          typeName: 'operationresults',
+          network: false,
+          versions: CDN_API_VERSIONS,
+          handle: () => (isStatus ? getOperationStatus(core, ctx, id, 'cdn') : getOperationResult(core, ctx, id, 'cdn')),
+        };
+      }
       if (lower[4] === 'providers' && s[5]) {
         // Declared types of other providers (e.g. Microsoft.Cdn).
         const rest = s.slice(6);
@@ -221,6 +233,8 @@ export class ArmRouter {
           family: 'network',
           typeName: 'locations/operations',
           network: true,
+          // Classic Front Door (Microsoft.Network/frontDoors) operations are polled with its own api-version.
+          versions: [...NETWORK_API_VERSIONS, ...FRONTDOOR_API_VERSIONS],
           handle: () => (isStatus ? getOperationStatus(core, ctx, id, 'network') : getOperationResult(core, ctx, id, 'network')),
         };
       }
@@ -292,6 +306,8 @@ export class ArmRouter {
             return getResource(core, ctx, declared, rg, names);
           case 'DELETE':
             return deleteResource(core, ctx, declared, rg, names);
+          case 'PATCH':
+            return patchResource(core, ctx, declared, rg, names);
           default:
             throw methodNotAllowed(method);
         }
