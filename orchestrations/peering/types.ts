@@ -37,7 +37,8 @@ export type HubChange = PeeringChange | PeeringRemoval;
 
 export interface HubWorkRequest {
   requestId: string;
-  spokeInstanceId: string;
+  /** The spoke orchestration waiting for the answer. */
+  requesterInstanceId: string;
   spokeVnetId: string;
   hubVnetId: string;
   changes: HubChange[];
@@ -57,16 +58,4 @@ export interface HubWorkReply {
   ok: boolean;
   applied: AppliedChange[];
   error?: ClassifiedError;
-}
-
-export interface EnqueueResult {
-  /** Set when no writer was running: the caller starts this instance. */
-  startWriter: string | null;
-}
-
-export interface HubQueueState {
-  active: boolean;
-  generation: number;
-  writerInstanceId: string | null;
-  pending: HubWorkRequest[];
 }
