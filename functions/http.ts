@@ -41,11 +41,11 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** The most subscription IDs a sweep request may name, duplicates included (checked before any is looked at). */
 export const MAX_SWEEP_SUBSCRIPTIONS = 100;
 
-/** The body as text, read no further than MAX_BODY_BYTES (413 beyond). */
-async function readBody(request: HttpRequest): Promise<Parsed<string>> {
-  const tooLarge = (): Parsed<string> => ({ ok: false, response: problem(413, 'BodyTooLarge', `the body is larger than ${MAX_BODY_BYTES} bytes, the most this route reads`) });
+/** The body as text, read no further than `maxBytes` (413 beyond). */
+async function readBody(request: HttpRequest, maxBytes: number = MAX_BODY_BYTES): Promise<Parsed<string>> {
+  const tooLarge = (): Parsed<string> => ({ ok: false, response: problem(413, 'BodyTooLarge', `the body is larger than ${maxBytes} bytes, the most this route reads`) });
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) return tooLarge();
+  if (declared > maxBytes) return tooLarge();
   const stream = request.body;
   if (!stream) return { ok: true, value: '' };
   const reader = stream.getReader() as ReadableStreamDefaultReader<Uint8Array>;
@@ -55,7 +55,7 @@ async function readBody(request: HttpRequest): Promise<Parsed<string>> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > maxBytes) {
       await reader.cancel();
       return tooLarge();
     }
@@ -64,8 +64,9 @@ async function readBody(request: HttpRequest): Promise<Parsed<string>> {
   return { ok: true, value: Buffer.concat(chunks).toString('utf8') };
 }
 
-async function readJson(request: HttpRequest): Promise<Parsed<unknown>> {
-  const text = await readBody(request);
+/** The body as JSON (an empty body is `{}`), read no further than `maxBytes`: 413 beyond, 400 when not JSON. */
+export async function readJson(request: HttpRequest, maxBytes: number = MAX_BODY_BYTES): Promise<Parsed<unknown>> {
+  const text = await readBody(request, maxBytes);
   if (!text.ok) return text;
   if (text.value.trim() === '') return { ok: true, value: {} };
   try {

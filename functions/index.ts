@@ -6,9 +6,11 @@ import { app } from '@azure/functions';
 import { currentConfig } from '../shared/config';
 import '../orchestrations/peering';
 import '../orchestrations/dns';
+import '../orchestrations/stamps';
 import './resourceEvents';
 import './spokes';
 import './endpoints';
+import './stamps';
 
 // A bad configuration fails the start, with one line per problem naming the setting or field.
 app.hook.appStart(() => {

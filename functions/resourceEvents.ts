@@ -10,11 +10,14 @@ import * as df from 'durable-functions';
 import { parseResourceEvent, type ResourceEvent } from '../shared/events/resource-event';
 import { routeEndpointEvent } from '../shared/dns/events';
 import { routePeeringEvent } from '../shared/peering/events';
+import { isAvailabilityStatusChanged, parseHealthEvent } from '../shared/stamps/events';
+import { routeStampEvent, stampsOwning } from '../shared/stamps/routing';
 import type { ControlPlaneConfig } from '../shared/config';
 import type { TriggerInfo } from '../shared/store/records';
 import { flowDeps, runtimeStatus, timingFrom, type Timing } from '../orchestrations/common';
 import { requestEndpointDns } from '../orchestrations/dns';
 import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, requestSpokeReconcile, type HubEventInput } from '../orchestrations/peering';
+import { signalStamp } from '../orchestrations/stamps';
 
 /** Rejected events are kept together (GET /api/events/rejected), whatever their subject. */
 export const REJECTED_EVENTS = 'rejected-events';
@@ -68,7 +71,42 @@ const FLOW_ROUTERS: readonly FlowRouter[] = [
       });
     },
   },
+  {
+    flow: 'stamps',
+    route(config, event) {
+      const route = routeStampEvent(config, event);
+      if (route.kind !== 'signal') return route;
+      return act(async ({ client, trigger }) => {
+        const at = event.eventTime ?? new Date().toISOString();
+        for (const owner of route.stamps) await signalStamp(client, config, owner.stamp, { kind: route.signal, resourceId: owner.resourceId, at }, trigger);
+        return `${route.signal} signalled to stamps ${route.stamps.map((o) => o.stamp).join(', ')}`;
+      });
+    },
+  },
 ];
+
+/**
+ * Health Resources events (`AvailabilityStatusChanged`, VMs and scale sets) arrive on the same trigger from their
+ * own system topic: each goes to the stamps owning its target resource.
+ */
+async function healthEvent(raw: unknown, context: InvocationContext): Promise<void> {
+  const { config, store } = flowDeps();
+  const parsed = parseHealthEvent(raw);
+  if (!parsed.ok) {
+    context.warn(`Rejected Health Resources event ${field(raw, 'id') ?? '(no id)'}: ${parsed.reason}`);
+    await store.appendAudit([{ at: new Date().toISOString(), resourceId: REJECTED_EVENTS, kind: 'event', target: field(raw, 'subject') ?? '(no subject)', action: 'reject', outcome: 'rejected', reason: parsed.reason, trigger: { source: 'event', ...(field(raw, 'id') ? { eventId: field(raw, 'id') } : {}) }, mode: config.mode }]);
+    return;
+  }
+  const owners = stampsOwning(config.stamps, parsed.health.resourceId);
+  if (owners.length === 0) {
+    context.debug(`Health event ${parsed.eventId} (${parsed.health.resourceId} ${parsed.health.availabilityState}) ignored: no stamp owns the resource`);
+    return;
+  }
+  const client = df.getClient(context);
+  const trigger: TriggerInfo = { source: 'event', eventId: parsed.eventId, operationName: 'AvailabilityStatusChanged', eventTime: parsed.health.occurredTime };
+  for (const owner of owners) await signalStamp(client, config, owner.stamp, { kind: 'health', health: parsed.health }, trigger);
+  context.log(`Health event ${parsed.eventId} (${parsed.health.availabilityState}) for stamps ${owners.map((o) => o.stamp).join(', ')}`);
+}
 
 function act(run: (dispatch: Dispatch) => Promise<string>): FlowRoute {
   return { kind: 'act', run };
@@ -106,6 +144,7 @@ function field(raw: unknown, name: string): string | undefined {
 }
 
 export async function resourceEvents(raw: unknown, context: InvocationContext): Promise<void> {
+  if (isAvailabilityStatusChanged(raw)) return healthEvent(raw, context);
   const { config, store } = flowDeps();
   const parsed = parseResourceEvent(raw);
   if (!parsed.ok) {

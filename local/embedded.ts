@@ -14,7 +14,9 @@ import { createLocalHost, FileTimerStatusStore, MemoryTimerStatusStore, startRpc
 import { MASTER_KEY_SETTING } from './host/keys';
 import { findProjectRoot } from './project';
 import { AUDIENCE_SETTING, createLocalIdentity, DEFAULT_AUDIENCE, IDENTITY_PREFIX, TOKEN_PATH } from './identity';
-import { LOCAL_APP_ID, LOCAL_OBJECT_ID } from '../shared/azure/local-credential';
+import { LOCAL_APP_ID, LOCAL_OBJECT_ID, staticTokenCredential } from '../shared/azure/local-credential';
+import { DEMO_STAMPS, demoStampsConfig, seedDemoFrontDoors } from './demo/stamps';
+import { LOCAL_STAMPS_PATH, startLocalStamps, type LocalStamps } from './stamps';
 import { controlPlaneEventSubscriptions, controlPlaneTopology, ids, seedTopology, watchedSubscriptions, type Topology } from './demo';
 import { acquireDataDir, wipeDataDir, type InstanceLock } from './dataDir';
 import { ConfigError, loadConfig, type HubConfig, type Mode } from '../shared/config';
@@ -47,6 +49,12 @@ export interface EmbeddedOptions {
   armTimeScale?: number;
   /** Azure's ARM throttling in the emulator (default true). */
   armThrottling?: boolean;
+  /**
+   * The demo stamps: two Front Door profiles in the ARM emulator, a switchable health endpoint per stamp, and the
+   * control plane's `stamps` block (when the topology comes from the emulator). Off unless asked for (npm start
+   * asks): their monitors run forever, which a test waiting for the control plane to go quiet cannot have.
+   */
+  demoStamps?: boolean | { policy: Record<string, unknown> };
   /** host.json `extensions.durableTask.hubName`. */
   taskHubName: string;
   clock?: Clock;
@@ -193,7 +201,20 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       log: (level, message) => host.logger.host(DURABLE_LOG_LEVELS[level], `[durable] ${message}`),
       ...(options.clock ? { clock: options.clock } : {}),
     });
-    const topologyFromEmulator = applyControlPlaneDefaults(host, env, options.topology, options.armTimeScale ?? 0.1);
+    let localStamps: LocalStamps | undefined;
+    // Known once the host lists its Event Grid functions, after it starts.
+    const eventGrid: { webhook?: string } = {};
+    if (options.demoStamps) {
+      localStamps = await startLocalStamps({ stamps: DEMO_STAMPS, tenantId: options.topology.tenantId, baseUrl: () => host.baseUrl(), eventGridWebhook: () => eventGrid.webhook });
+      const stamps = localStamps;
+      started.push({ stop: () => stamps.stop() });
+      if (!arm.restored && (options.seed ?? true)) {
+        arm.setTimeScale(SEED_TIME_SCALE);
+        await seedDemoFrontDoors(arm, { endpoint: armEndpoint, caCertFile, credential: staticTokenCredential({ tenantId: options.topology.tenantId }), updateIntervalInMs: SEED_POLL_INTERVAL_MS });
+        arm.setTimeScale(options.armTimeScale ?? 0.1);
+      }
+    }
+    const topologyFromEmulator = applyControlPlaneDefaults(host, env, options.topology, options.armTimeScale ?? 0.1, localStamps ? demoStampsConfig(localStamps.healthUrls(), typeof options.demoStamps === 'object' ? options.demoStamps.policy : {}) : undefined);
     // The durable client calls a keyless loopback endpoint (rpcBaseUrl), as in Azure; the public routes need the key.
     const rpc = await startRpcListener({
       handler: engine.routeHandler,
@@ -223,6 +244,8 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     lock?.setBaseUrl(baseUrl);
     // durable-functions builds management links from WEBSITE_HOSTNAME, as in Azure.
     env.WEBSITE_HOSTNAME = new URL(baseUrl).host;
+    // Tokens the app validates (the alert webhook's) come from the local token issuer.
+    if (!host.settings.get('AUTH_AUTHORITY')) env.AUTH_AUTHORITY = new URL(IDENTITY_PREFIX.replace(/\/$/, ''), baseUrl).toString();
 
     const publisher = createEventGridPublisher({
       timeScale: options.armTimeScale ?? 0.1,
@@ -246,6 +269,13 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       for (const subscription of controlPlaneEventSubscriptions(options.topology, webhook)) {
         await publisher.subscribe(subscription);
       }
+    }
+
+    eventGrid.webhook = eventGridWebhooks[0];
+    if (localStamps) {
+      const stamps = localStamps;
+      host.mount(LOCAL_STAMPS_PATH, stamps.routes);
+      host.addInfo('stamps', () => stamps.info());
     }
 
     const controlPlane = (): ControlPlaneSummary => controlPlaneSummary(env, topologyFromEmulator, options.topologySource, arm);
@@ -293,10 +323,10 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
  * poll is half the SDK's 2 s scaled: each serialized hub write is seen done that much sooner (bench: ratio 1.19 at
  * 20 ms vs 1.19-1.28 at 40 ms, for ~12 more status polls per spoke).
  */
-function applyControlPlaneDefaults(host: LocalHost, env: NodeJS.ProcessEnv, topology: Topology, timeScale: number): boolean {
+function applyControlPlaneDefaults(host: LocalHost, env: NodeJS.ProcessEnv, topology: Topology, timeScale: number, stamps?: Record<string, unknown>): boolean {
   const unset = (name: string): boolean => !host.settings.get(name);
   const fromEmulatorTopology = unset('CONTROL_PLANE_TOPOLOGY') && unset('CONTROL_PLANE_TOPOLOGY_FILE');
-  if (fromEmulatorTopology) env.CONTROL_PLANE_TOPOLOGY = JSON.stringify(controlPlaneTopology(topology));
+  if (fromEmulatorTopology) env.CONTROL_PLANE_TOPOLOGY = JSON.stringify({ ...controlPlaneTopology(topology), ...(stamps ? { stamps } : {}) });
   if (unset('AZURE_TENANT_ID')) env.AZURE_TENANT_ID = topology.tenantId;
   if (unset('CONTROL_PLANE_PRINCIPAL_IDS')) env.CONTROL_PLANE_PRINCIPAL_IDS = `${LOCAL_APP_ID},${LOCAL_OBJECT_ID}`;
   if (unset('ARM_LRO_POLL_INTERVAL_MS')) env.ARM_LRO_POLL_INTERVAL_MS = String(Math.max(5, Math.round(1000 * timeScale)));

@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     storage: storageSetting === 'memory' ? { kind: 'memory' } : { kind: 'disk', dir: dataDir },
     armTimeScale: numberSetting(values, 'LOCAL_ARM_TIME_SCALE', 0.1, (n) => n > 0 && n <= 10, 'a number above 0 and at most 10'),
     armThrottling: booleanSetting(values, 'LOCAL_ARM_THROTTLING', true),
+    demoStamps: booleanSetting(values, 'LOCAL_DEMO_STAMPS', true),
     taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
   });
 

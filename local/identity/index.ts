@@ -43,6 +43,11 @@ export const tokenRequestSchema = z
       .array(z.string().regex(ROLE, 'each role must be 1-120 characters without spaces'))
       .max(MAX_ROLES, `must hold at most ${MAX_ROLES} roles`),
     audience: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters').optional(),
+    /**
+     * The calling application (`azp`), for app-only callers such as Azure Monitor's secure webhook (its app ID is
+     * 461e8683-5575-4561-ac7f-899cc907d62a); default: the local CLI's.
+     */
+    appId: z.string().regex(GUID, 'must be a GUID (the calling application\'s ID)').optional(),
     expiresInSeconds: z
       .number()
       .int('must be a whole number of seconds')
@@ -60,7 +65,7 @@ export function parseTokenRequest(body: unknown): { ok: true; value: TokenReques
   if (parsed.success) return { ok: true, value: parsed.data };
   const message = parsed.error.issues
     .map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: oid, name, roles, audience, expiresInSeconds)`;
+      if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: oid, name, roles, audience, appId, expiresInSeconds)`;
       const field = issue.path.length ? issue.path.map(String).join('.') : 'body';
       return `${field}: ${issue.message}`;
     })
@@ -187,7 +192,7 @@ export function createLocalIdentity(options: LocalIdentityOptions): LocalIdentit
       name: request.name,
       roles: request.roles,
       ver: '2.0',
-      azp: LOCAL_CLI_APP_ID,
+      azp: request.appId ?? LOCAL_CLI_APP_ID,
       azpacr: '0',
     })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })

@@ -1,14 +1,16 @@
 /**
  * The flows' dependencies, built once per process from the configuration (app settings): the ARM ports (network
- * for peering, DNS for private endpoints) and the record store. Activities and triggers reach them here; nothing
+ * for peering, DNS for private endpoints, Front Door for stamps) and the record store. Activities and triggers reach them here; nothing
  * else constructs clients.
  */
 import { armClientOptions, armCredential, lroOptions } from '../../shared/azure/clients';
 import { createDnsAdapter } from '../../shared/azure/dns-adapter';
+import { createFrontDoorAdapter } from '../../shared/azure/frontdoor-adapter';
 import { createNetworkAdapter } from '../../shared/azure/network-adapter';
 import { currentConfig, type ControlPlaneConfig } from '../../shared/config';
 import type { DnsPort } from '../../shared/dns/ports';
 import type { NetworkPort } from '../../shared/peering/ports';
+import type { FrontDoorPort } from '../../shared/stamps/ports';
 import type { RecordStore } from '../../shared/store/records';
 import { createTablesRecordStore } from '../../shared/store/tables-store';
 import type { Timing } from './types';
@@ -17,6 +19,7 @@ export interface FlowDeps {
   config: ControlPlaneConfig;
   network: NetworkPort;
   dns: DnsPort;
+  frontDoor: FrontDoorPort;
   store: RecordStore;
 }
 
@@ -32,6 +35,7 @@ export function flowDeps(): FlowDeps {
     config,
     network: createNetworkAdapter(arm),
     dns: createDnsAdapter(arm),
+    frontDoor: createFrontDoorAdapter(arm),
     store: createTablesRecordStore('connectionString' in config.tables ? config.tables : { accountUrl: config.tables.accountUrl, credential }),
   };
   return deps;

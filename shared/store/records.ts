@@ -28,8 +28,11 @@ export interface TriggerInfo {
   eventTime?: string;
 }
 
-/** `dnsName`: the control plane's claim on one FQDN in the central zones (which endpoint it resolves to). */
-export type ManagedKind = 'spoke' | 'endpoint' | 'dnsName';
+/**
+ * `dnsName`: the control plane's claim on one FQDN in the central zones (which endpoint it resolves to). `stamp`: a
+ * Front Door stamp, keyed by its name (the stamp is a configuration entry, not one ARM resource).
+ */
+export type ManagedKind = 'spoke' | 'endpoint' | 'dnsName' | 'stamp';
 
 export interface ManagedRecord {
   kind: ManagedKind;
