@@ -52,6 +52,7 @@ const FILTERS: OptionSpec[] = [
   { name: 'status', kind: 'string', value: 'True|False|Unknown', help: 'Only records with this condition status.' },
   { name: 'reason', kind: 'string', value: '<reason>', help: 'Only records with this reason.' },
 ];
+const STAMP = { name: '<stamp>', help: 'The stamp\'s name, e.g. weu-1 (see stamp list).' };
 const SUBSCRIPTIONS: OptionSpec = { name: 'subscription', kind: 'string', multiple: true, value: '<guid>', help: 'A subscription (repeatable); default every watched one.' };
 
 export const COMMANDS: CommandSpec[] = [
@@ -112,11 +113,36 @@ export const COMMANDS: CommandSpec[] = [
   { id: 'reconcile endpoint', args: [RESOURCE('endpoint')], options: [WAIT, TIMEOUT], summary: 'Reconcile one private endpoint now.' },
   { id: 'reconcile spokes', args: [], options: [SUBSCRIPTIONS, { name: 'wait', kind: 'boolean', help: 'Wait until the sweep has finished.' }, TIMEOUT], summary: 'Sweep: reconcile every VNet of the watched (or given) subscriptions.' },
   { id: 'reconcile endpoints', args: [], options: [SUBSCRIPTIONS, { name: 'wait', kind: 'boolean', help: 'Wait until the sweep has finished.' }, TIMEOUT], summary: 'Sweep: reconcile every private endpoint of the watched (or given) subscriptions.' },
+  { id: 'stamp list', args: [], options: [], summary: 'List the Front Door stamps: state, Front Door enabledState, pin, why (GET /api/stamps).' },
+  { id: 'stamp show', args: [STAMP], options: [], summary: 'Show one stamp with its history and audit (GET /api/stamps/{name}).' },
+  {
+    id: 'stamp health',
+    args: [STAMP, { name: '<answer>', help: 'What its local health endpoint answers from now on: an HTTP status (200, 503, ...), timeout or refuse.' }],
+    options: [],
+    summary: 'Switch a demo stamp\'s local health endpoint (PUT /api/local/stamps/{name}/health).',
+  },
+  {
+    id: 'stamp pin',
+    args: [STAMP],
+    options: [
+      { name: 'mode', kind: 'string', value: 'out|in|auto', help: 'out: drain it; in: keep it in whatever the signals say; auto: back to the signals (required).' },
+      { name: 'reason', kind: 'string', value: '<text>', help: 'Why (required; audited).' },
+      { name: 'until', kind: 'string', value: '<ISO 8601>', help: 'When an out/in pin lapses, e.g. 2026-11-28T18:00:00Z.' },
+    ],
+    summary: 'Pin a stamp out or in, or back to automatic (POST /api/stamps/{name}/pin).',
+  },
+  {
+    id: 'stamp alert',
+    args: [STAMP, { name: '<signal>', help: 'Fired or Resolved: an Azure Monitor metric alert (secure webhook); Unavailable, Available, Degraded or Unknown: a Health Resources event.' }],
+    options: [],
+    summary: 'Send an Azure Monitor alert or a Health Resources event for a demo stamp.',
+  },
   {
     id: 'token',
     args: [],
     options: [
       { name: 'oid', kind: 'string', value: '<guid>', help: 'The object ID to act as (required).' },
+      { name: 'app-id', kind: 'string', value: '<guid>', help: 'The calling application (azp), e.g. Azure Monitor\'s 461e8683-5575-4561-ac7f-899cc907d62a (default the CLI\'s).' },
       { name: 'name', kind: 'string', value: '<name>', help: 'Display name (required).' },
       { name: 'role', kind: 'string', multiple: true, value: '<role>', help: 'An app role (repeatable, at most 50).' },
       { name: 'audience', kind: 'string', value: '<aud>', help: 'Audience (default the issuer\'s, AUTH_AUDIENCE).' },

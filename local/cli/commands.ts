@@ -574,8 +574,93 @@ export async function token(ctx: CommandContext): Promise<Output> {
   const { info, api } = await ctx.connect();
   if (!info.auth) throw new CliError('this control plane publishes no token issuer (no "auth" in /api/local/info).');
   // The issuer validates the rest of the body (a 400 naming the problem, shown as is).
-  const body = { oid, name, roles, ...(audience !== undefined ? { audience } : {}), ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}) };
+  const appId = stringOption(ctx.values, 'app-id');
+  if (appId !== undefined && !isGuid(appId)) throw new UsageError(`--app-id "${appId}" must be a GUID (the calling application's ID).`);
+  const body = { oid, name, roles, ...(audience !== undefined ? { audience } : {}), ...(appId !== undefined ? { appId } : {}), ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}) };
   const answer = (await api.post(new URL(info.auth.tokenUrl).pathname, body)).body as { access_token?: string };
   if (typeof answer.access_token !== 'string') throw new CliError('the token issuer answered without an access_token.');
   return { data: answer, text: answer.access_token };
+}
+
+// ---- stamps ------------------------------------------------------------------------------------------------------
+
+const STAMP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+function stampName(ctx: CommandContext): string {
+  const name = ctx.args[0] ?? '';
+  if (!STAMP_NAME.test(name)) throw new UsageError(`"${name}" is not a stamp name (1-63 letters, digits, ".", "_" or "-").`);
+  return name;
+}
+
+interface StampView {
+  name: string;
+  state: string;
+  why: string;
+  pin: { mode: string; reason: string } | null;
+  ejectionCount: number;
+  frontDoor: { enabledState: string | null; lastWrite?: { enabledState: string; acceptedAt?: string } | null };
+  originId?: string;
+  backendAddress?: string;
+  condition?: { reason: string };
+}
+
+export async function stampList(ctx: CommandContext): Promise<Output> {
+  const { api } = await ctx.connect();
+  const body = (await api.get('/api/stamps')).body as { stamps: StampView[] };
+  const rows = [['STAMP', 'STATE', 'FRONT DOOR', 'PIN', 'EJECTIONS', 'WHY']];
+  for (const s of body.stamps) rows.push([s.name, s.condition?.reason ?? s.state, s.frontDoor.enabledState ?? '-', s.pin ? s.pin.mode : '-', String(s.ejectionCount), s.why]);
+  return { data: body, text: table(rows) };
+}
+
+export async function stampShow(ctx: CommandContext): Promise<Output> {
+  const name = stampName(ctx);
+  const { api } = await ctx.connect();
+  const s = (await api.get(`/api/stamps/${encodeURIComponent(name)}`)).body as StampView & { history: Array<{ at: string; from: string; to: string; why: string }>; audit: Array<{ at: string; action: string; outcome: string; reason: string }> };
+  const lines = [
+    `stamp ${s.name}`,
+    `  ${s.condition?.reason ?? s.state}: ${s.why}`,
+    `  origin:        ${s.originId ?? '-'}${s.backendAddress ? ` (backend ${s.backendAddress})` : ''}`,
+    `  front door:    ${s.frontDoor.enabledState ?? '-'} as last read${s.frontDoor.lastWrite ? `; last write ${s.frontDoor.lastWrite.enabledState}${s.frontDoor.lastWrite.acceptedAt ? ` accepted ${s.frontDoor.lastWrite.acceptedAt} (Front Door propagates it over minutes)` : ''}` : ''}`,
+    `  pin:           ${s.pin ? `${s.pin.mode} (${s.pin.reason})` : 'none'}`,
+    `  ejections:     ${s.ejectionCount}`,
+    ...s.history.slice(-10).map((h) => `  history:       ${h.at} ${h.from} -> ${h.to}: ${h.why}`),
+    ...s.audit.slice(0, 10).map((a) => `  audit:         ${a.at} ${a.action} ${a.outcome}: ${a.reason}`),
+  ];
+  return { data: s, text: lines.join('\n') };
+}
+
+export async function stampHealth(ctx: CommandContext): Promise<Output> {
+  const name = stampName(ctx);
+  const raw = ctx.args[1] ?? '';
+  const status = raw === 'timeout' || raw === 'refuse' ? raw : /^[1-5][0-9][0-9]$/.test(raw) ? Number(raw) : undefined;
+  if (status === undefined) throw new UsageError(`"${raw}" is not an answer: give an HTTP status (200, 503, ...), timeout or refuse.`);
+  const { api } = await ctx.connect();
+  const answer = (await api.put(`/api/local/stamps/${encodeURIComponent(name)}/health`, { status })).body as { healthUrl: string };
+  return { data: answer, text: `Stamp ${name}: its health endpoint (${answer.healthUrl}) now answers ${status}` };
+}
+
+export async function stampPin(ctx: CommandContext): Promise<Output> {
+  const name = stampName(ctx);
+  const mode = requiredOption(ctx.values, 'mode', 'stamp pin');
+  if (!['out', 'in', 'auto'].includes(mode)) throw new UsageError(`--mode "${mode}" must be out, in or auto.`);
+  const reason = requiredOption(ctx.values, 'reason', 'stamp pin');
+  const until = stringOption(ctx.values, 'until');
+  const { api } = await ctx.connect();
+  const answer = (await api.post(`/api/stamps/${encodeURIComponent(name)}/pin`, { mode, reason, ...(until !== undefined ? { until } : {}) })).body;
+  return { data: answer, text: `Stamp ${name}: pinned ${mode} (${reason})${until ? ` until ${until}` : ''}; its monitor applies it now` };
+}
+
+export async function stampAlert(ctx: CommandContext): Promise<Output> {
+  const name = stampName(ctx);
+  const signal = ctx.args[1] ?? '';
+  const path = `/api/local/stamps/${encodeURIComponent(name)}`;
+  if (['Unavailable', 'Available', 'Degraded', 'Unknown'].includes(signal)) {
+    const { api } = await ctx.connect();
+    const answer = (await api.post(`${path}/health-event`, { availabilityState: signal })).body;
+    return { data: answer, text: `Stamp ${name}: Health Resources event ${signal} delivered` };
+  }
+  if (signal !== 'Fired' && signal !== 'Resolved') throw new UsageError(`"${signal}" is not a signal: Fired or Resolved (an alert), or Unavailable, Available, Degraded or Unknown (a Health Resources event).`);
+  const { api } = await ctx.connect();
+  const answer = (await api.post(`${path}/alert`, { condition: signal })).body as { delivered: number };
+  return { data: answer, text: `Stamp ${name}: alert ${signal} delivered (the webhook answered ${answer.delivered})` };
 }

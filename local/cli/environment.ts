@@ -62,7 +62,7 @@ export class ControlPlaneApi {
     private readonly keysEnforced: boolean,
   ) {}
 
-  async request(method: 'GET' | 'POST', path: string, body?: unknown, accept: number[] = []): Promise<ApiAnswer> {
+  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, accept: number[] = []): Promise<ApiAnswer> {
     const headers: Record<string, string> = {};
     if (this.key) headers['x-functions-key'] = this.key;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -98,6 +98,10 @@ export class ControlPlaneApi {
 
   async post(path: string, body?: unknown): Promise<ApiAnswer> {
     return this.request('POST', path, body);
+  }
+
+  async put(path: string, body?: unknown): Promise<ApiAnswer> {
+    return this.request('PUT', path, body);
   }
 }
 

@@ -34,6 +34,11 @@ const HANDLERS: Record<string, Handler> = {
   'reconcile endpoint': commands.reconcileEndpoint,
   'reconcile spokes': commands.reconcileSpokes,
   'reconcile endpoints': commands.reconcileEndpoints,
+  'stamp list': commands.stampList,
+  'stamp show': commands.stampShow,
+  'stamp health': commands.stampHealth,
+  'stamp pin': commands.stampPin,
+  'stamp alert': commands.stampAlert,
   token: commands.token,
 };
 

@@ -1,3 +1,4 @@
+import { runCli } from '../../../local/cli/main';
 import { startStampWorld, until, type StampWorld } from './support';
 
 /** These tests share one world: each leaves every demo stamp healthy and back in rotation. */
@@ -133,6 +134,34 @@ describe('stamp health on the embedded default (real app, local health endpoints
     await until('neu-1 out on Unavailable', async () => ((await world.origin('neu-1')) === 'Disabled' ? true : undefined));
     await world.local('neu-1', 'health-event', { availabilityState: 'Available' });
     await until('neu-1 back on Available', async () => ((await world.origin('neu-1')) === 'Enabled' ? true : undefined));
+  });
+
+  it('the CLI: stamp list, health, show, pin and alert, with usage errors for bad values', async () => {
+    const cli = async (...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli({ argv: [...argv, '--url', world.embedded.baseUrl], env: {}, cwd: process.cwd(), stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+      return { code, stdout, stderr };
+    };
+    const list = await cli('stamp', 'list');
+    expect(list.code).toBe(0);
+    expect(list.stdout.split('\n')[0]).toMatch(/^STAMP\s+STATE\s+FRONT DOOR\s+PIN\s+EJECTIONS\s+WHY$/);
+    expect(list.stdout).toMatch(/\nweu-1\s+Healthy\s+Enabled\s+-\s+\d+/);
+    expect(await cli('stamp', 'health', 'weu-1', 'sideways')).toMatchObject({ code: 2, stderr: expect.stringContaining('"sideways" is not an answer') });
+    expect(await cli('stamp', 'pin', 'weu-1', '--mode', 'out')).toMatchObject({ code: 2 });
+    expect(await cli('stamp', 'alert', 'weu-1', 'Maybe')).toMatchObject({ code: 2, stderr: expect.stringContaining('"Maybe" is not a signal') });
+    expect(await cli('stamp', 'show', 'nope')).toMatchObject({ code: 1, stderr: expect.stringContaining('StampNotFound') });
+    expect((await cli('stamp', 'health', 'weu-1', '503')).stdout).toMatch(/^Stamp weu-1: its health endpoint \(http:\/\/127\.0\.0\.1:\d+\/health\) now answers 503\n$/);
+    await until('weu-1 out', async () => ((await world.origin('weu-1')) === 'Disabled' ? true : undefined));
+    const shown = await until('stamp show says Ejected', async () => {
+      const r = await cli('stamp', 'show', 'weu-1');
+      return r.stdout.startsWith('stamp weu-1\n  Ejected: ') && r.stdout.includes('front door:    Disabled') ? r : undefined;
+    });
+    expect(shown.stdout).toContain('front door:    Disabled as last read; last write Disabled accepted');
+    expect((await cli('stamp', 'alert', 'neu-1', 'Unavailable')).stdout).toBe('Stamp neu-1: Health Resources event Unavailable delivered\n');
+    expect((await cli('stamp', 'alert', 'neu-1', 'Available')).code).toBe(0);
+    expect((await cli('stamp', 'pin', 'weu-2', '--mode', 'in', '--reason', 'keep it')).stdout).toContain('Stamp weu-2: pinned in (keep it)');
+    expect((await cli('stamp', 'pin', 'weu-2', '--mode', 'auto', '--reason', 'done')).code).toBe(0);
   });
 
   it('GET /api/stamps lists every stamp with its state, origin, Front Door state and pin', async () => {
