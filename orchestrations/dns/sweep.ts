@@ -1,6 +1,8 @@
 /**
- * The endpoint sweep: every private endpoint of the watched subscriptions, listed once per subscription (paged) and
- * handed to its orchestration as a snapshot, so a sweep costs one list per subscription instead of a GET each.
+ * The endpoint sweep: every private endpoint of the watched subscriptions, listed per subscription (two paged lists,
+ * endpoints and NICs, joined by the adapter) and handed to its orchestration as a snapshot, so a sweep costs two lists
+ * per subscription instead of GETs per endpoint. Endpoints recorded in a listed subscription that the listing no
+ * longer shows are reconciled too (without a snapshot), so those deleted while no event reached us are found gone.
  */
 import * as df from 'durable-functions';
 import type { ObservedEndpoint } from '../../shared/dns/model';

@@ -1,6 +1,8 @@
 /**
  * The sweep: every VNet of the watched subscriptions is reconciled, listed once per subscription (paged) and handed
  * to its spoke orchestration as a snapshot, so a sweep costs one list per subscription instead of a GET per spoke.
+ * Spokes recorded in a listed subscription that the listing no longer shows are reconciled too (without a snapshot),
+ * so those deleted while no event reached us are found gone.
  * Also the small orchestration that maps a hub-side peering event to its spoke.
  */
 import * as df from 'durable-functions';
