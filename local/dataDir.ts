@@ -40,8 +40,15 @@ export interface InstanceLock {
   release(): void;
 }
 
-/** True when a process with this PID exists (EPERM: it exists but belongs to someone else). */
+/** The data folder when LOCAL_DATA_DIR is unset, under the project root (npm start and the local CLI alike). */
+export const DEFAULT_DATA_DIR = '.local-data';
+
+/**
+ * True when a process with this PID exists: signal 0 checks without sending anything (EPERM: it exists but belongs to
+ * someone else). 0 and negative numbers name process groups, not a process: false.
+ */
 export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

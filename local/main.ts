@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { readLocalSettingsFile } from './host/settings';
 import { demoTopology, loadTopology, type Topology } from './demo';
 import { controlPlaneBanner, findProjectRoot, startEmbeddedDefault, taskHubNameFrom } from './embedded';
+import { DEFAULT_DATA_DIR } from './dataDir';
 
 /** A setting from the environment, else local.settings.json `Values`, as the host resolves them. */
 function settingFrom(values: Record<string, string>, name: string): string | undefined {
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   if (storageSetting !== 'disk' && storageSetting !== 'memory') {
     throw new Error(`LOCAL_STORAGE is "${storageSetting}"; it must be disk or memory.`);
   }
-  const dataDir = path.resolve(settingFrom(values, 'LOCAL_DATA_DIR') ?? path.join(root, '.local-data'));
+  const dataDir = path.resolve(settingFrom(values, 'LOCAL_DATA_DIR') ?? path.join(root, DEFAULT_DATA_DIR));
 
   const embedded = await startEmbeddedDefault({
     topology,

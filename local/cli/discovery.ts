@@ -1,15 +1,14 @@
 /**
  * Finding the running control plane, in order: `--url`, env `HUBSPOKE_URL`, the embedded default's
- * `${LOCAL_DATA_DIR:-<project>/.local-data}/instance.json` (`{ pid, startedAt, baseUrl }`, ignored when its process is
- * gone), then `http://127.0.0.1:${PORT:-7071}`. PORT and LOCAL_DATA_DIR are read like `npm start` reads them: the
- * environment, else local.settings.json `Values` in the current folder. Each candidate is confirmed with
- * `GET /api/local/info`.
+ * `${LOCAL_DATA_DIR:-<project>/.local-data}/instance.json` (the data folder's lock, local/dataDir.ts:
+ * `{ pid, startedAt, baseUrl }`, ignored when its process is gone), then `http://127.0.0.1:${PORT:-7071}`. PORT and
+ * LOCAL_DATA_DIR are read like `npm start` reads them: the environment, else local.settings.json `Values` in the
+ * current folder. Each candidate is confirmed with `GET /api/local/info`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-
-export const INSTANCE_FILE = 'instance.json';
+import { DEFAULT_DATA_DIR, LOCK_FILE } from '../dataDir';
 
 export interface Candidate {
   baseUrl: string;
@@ -33,17 +32,6 @@ const instanceSchema = z.object({
   startedAt: z.string(),
   baseUrl: z.url({ protocol: /^https?$/ }),
 });
-
-/** Whether a process exists: signal 0 checks without sending anything (EPERM = exists, owned by someone else). */
-export function processIsAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false; // 0 and negatives name process groups, not a process
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function readTextFile(file: string): string | undefined {
   try {
@@ -97,8 +85,8 @@ export function candidates(inputs: DiscoveryInputs): { candidates: Candidate[]; 
 
   const found: Candidate[] = [];
   const notes: string[] = [];
-  const dataDir = path.resolve(inputs.cwd, setting(inputs, 'LOCAL_DATA_DIR') ?? path.join(inputs.projectRoot, '.local-data'));
-  const instanceFile = path.join(dataDir, INSTANCE_FILE);
+  const dataDir = path.resolve(inputs.cwd, setting(inputs, 'LOCAL_DATA_DIR') ?? path.join(inputs.projectRoot, DEFAULT_DATA_DIR));
+  const instanceFile = path.join(dataDir, LOCK_FILE);
   const text = inputs.readFile(instanceFile);
   if (text !== undefined) {
     let parsed: z.infer<typeof instanceSchema> | undefined;

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { candidates, discover, DiscoveryError, processIsAlive, type DiscoveryInputs } from '../../../local/cli/discovery';
+import { candidates, discover, DiscoveryError, type DiscoveryInputs } from '../../../local/cli/discovery';
 
 const PROJECT = '/work/project';
 const CWD = '/home/me/somewhere';
@@ -101,15 +101,5 @@ describe('discover', () => {
     await expect(failing).rejects.toThrow(
       'no control plane running at http://127.0.0.1:7300; start it with npm start (or pass --url / set HUBSPOKE_URL).\n  tried http://127.0.0.1:7300 (from PORT 7300): nothing listens there',
     );
-  });
-});
-
-describe('processIsAlive', () => {
-  it('knows this process is alive and a finished one is not', async () => {
-    expect(processIsAlive(process.pid)).toBe(true);
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['-e', '0']);
-    await new Promise((resolve) => child.on('exit', resolve));
-    expect(processIsAlive(child.pid ?? 0)).toBe(false);
   });
 });
