@@ -12,11 +12,11 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import type { RouteHandler } from '../contract';
+import { writeFileAtomic } from '../files';
 import { sendError, sendJson } from '../host/http-codec';
 import { LOCAL_CLI_APP_ID } from './clients';
 
@@ -108,10 +108,7 @@ export function loadOrCreateSigningKey(file: string): SigningKey {
     }
   }
   const key = generateSigningKey();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, JSON.stringify(key.privateKey.export({ format: 'jwk' })), { mode: 0o600 });
-  fs.renameSync(temp, file);
+  writeFileAtomic(file, JSON.stringify(key.privateKey.export({ format: 'jwk' })), { mode: 0o600 });
   return key;
 }
 
