@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { demoTopology } from '../../../local/demo';
 import { startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../../../local/embedded';
+import { MAX_TOKEN_BODY_BYTES } from '../../../local/identity';
 
 const entry = path.resolve(__dirname, '../../fixtures/embedded-app/index.ts');
 const root = path.resolve(__dirname, '../../..');
@@ -155,6 +156,15 @@ describe('the local token issuer (memory storage)', () => {
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('InvalidJson');
     expect((await fetch(`${embedded.baseUrl}/api/local/token`)).status).toBe(405);
+  });
+
+  it('answers 413 naming the bound for a body past MAX_TOKEN_BODY_BYTES', async () => {
+    const body = JSON.stringify({ oid: ALICE, name: 'x'.repeat(MAX_TOKEN_BODY_BYTES), roles: [] });
+    const res = await fetch(`${embedded.baseUrl}/api/local/token`, { method: 'POST', body });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({
+      error: { code: 'PayloadTooLarge', message: `The request body exceeds ${MAX_TOKEN_BODY_BYTES} bytes, the most a token request may hold.` },
+    });
   });
 });
 
