@@ -68,6 +68,19 @@ describe('where the CLI looks for the control plane', () => {
     expect(found.candidates).toEqual([{ baseUrl: 'http://127.0.0.1:7200', source: 'PORT 7200' }]);
   });
 
+  it('takes the port from local.settings.json Host.LocalHttpPort when PORT is unset, as the host does', () => {
+    const settings = path.join(CWD, 'local.settings.json');
+    const found = candidates(inputs({ files: { [settings]: JSON.stringify({ Values: {}, Host: { LocalHttpPort: 7301 } }) } }));
+    expect(found.candidates).toEqual([{ baseUrl: 'http://127.0.0.1:7301', source: 'Host.LocalHttpPort 7301' }]);
+  });
+
+  it('notes a local.settings.json that npm start would refuse, and uses none of its settings', () => {
+    const settings = path.join(CWD, 'local.settings.json');
+    const found = candidates(inputs({ files: { [settings]: JSON.stringify({ Values: { PORT: 7200 } }) } }));
+    expect(found.candidates).toEqual([{ baseUrl: 'http://127.0.0.1:7071', source: 'PORT 7071' }]);
+    expect(found.notes).toEqual([`${settings}: field "Values.PORT" is invalid: Invalid input: expected string, received number (every value under "Values" must be a string, as in Azure app settings); its settings are not used.`]);
+  });
+
   it('has nothing to try for PORT=0 without an instance file, and explains why', () => {
     const found = candidates(inputs({ env: { PORT: '0' } }));
     expect(found.candidates).toEqual([]);
