@@ -6,6 +6,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import type { ControlPlaneConfig } from '../shared/config';
+import { unwatched } from '../shared/peering/selection';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { checkReconcileRequest, flowDeps, forgetGoneResource, timingFrom, type RecordTarget, type ReconcileRequestOutcome, type Timing } from '../orchestrations/common';
 
@@ -78,14 +79,6 @@ async function readJson(request: HttpRequest): Promise<Parsed<unknown>> {
 const sweepBody = z
   .object({ subscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1).max(MAX_SWEEP_SUBSCRIPTIONS).optional() })
   .strict();
-
-/** The refusal of subscriptions that are not watched (400 NotWatched naming them), or undefined when all are. */
-export function unwatched(config: ControlPlaneConfig, subscriptionIds: string[]): { reason: 'NotWatched'; message: string } | undefined {
-  const others = [...new Set(subscriptionIds.map((s) => s.toLowerCase()))].filter((s) => !config.watchedSubscriptions.includes(s));
-  if (others.length === 0) return undefined;
-  const what = others.length === 1 ? `subscription ${others[0]} is` : `subscriptions ${others.join(', ')} are`;
-  return { reason: 'NotWatched', message: `${what} not watched (watched: ${config.watchedSubscriptions.join(', ')})` };
-}
 
 /**
  * A sweep's subscriptions: the body's (`{"subscriptions": [...]}`: at most MAX_SWEEP_SUBSCRIPTIONS entries, each
