@@ -6,12 +6,10 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import type { ControlPlaneConfig } from '../shared/config';
+import { GUID, RESOURCE_GROUP } from '../shared/azure/resource-id';
 import { unwatched } from '../shared/peering/selection';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { checkReconcileRequest, flowDeps, forgetGoneResource, timingFrom, type RecordTarget, type ReconcileRequestOutcome, type Timing } from '../orchestrations/common';
-
-export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const RESOURCE_GROUP = /^[A-Za-z0-9][A-Za-z0-9._()-]{0,89}$/;
 
 export function problem(status: number, code: string, message: string): HttpResponseInit {
   return { status, jsonBody: { error: { code, message } } };

@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import type { RouteHandler } from '../contract';
+import { GUID } from '../../shared/azure/resource-id';
 import { writeFileAtomic } from '../files';
 import { readBody, sendError, sendJson } from '../host/http-codec';
 import { LOCAL_CLI_APP_ID } from './clients';
@@ -31,7 +32,6 @@ export const MAX_LIFETIME_SECONDS = 86_400;
 export const DEFAULT_LIFETIME_SECONDS = 3_600;
 export const MAX_TOKEN_BODY_BYTES = 16 * 1024;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // An app role's value: no spaces (Entra rejects them), at most 120 characters here.
 const ROLE = /^[^\s]{1,120}$/;
 
