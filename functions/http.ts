@@ -74,8 +74,9 @@ async function readJson(request: HttpRequest): Promise<Parsed<unknown>> {
   }
 }
 
+// The list's bound (MAX_SWEEP_SUBSCRIPTIONS) is checked before this schema looks at any entry (sweepSubscriptions).
 const sweepBody = z
-  .object({ subscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1).max(MAX_SWEEP_SUBSCRIPTIONS).optional() })
+  .object({ subscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1).optional() })
   .strict();
 
 /**
