@@ -352,6 +352,23 @@ export function controlPlaneBanner(summary: ControlPlaneSummary): Array<{ level:
   ];
 }
 
+/**
+ * The `controlPlane` section of `/api/local/info`: the mode as the app reads it (loadConfig, through the summary),
+ * or the problems that stop it; where the configuration comes from; and the topology (the file named, else the inline
+ * document, shown as text when it is not JSON: the problems say why).
+ */
+export function controlPlaneInfo(summary: ControlPlaneSummary, topologyFile: string | undefined, inlineTopology: string | undefined): Record<string, unknown> {
+  let topology: unknown = topologyFile ?? null;
+  if (!topologyFile && inlineTopology !== undefined) {
+    try {
+      topology = JSON.parse(inlineTopology);
+    } catch {
+      topology = inlineTopology;
+    }
+  }
+  return { ...(summary.ok ? { mode: summary.mode } : { problems: summary.problems }), configSource: summary.configSource, topology };
+}
+
 /** Whether a VNet (as GET answers it) has a gateway: its GatewaySubnet carries a gateway's IP configuration. */
 function vnetHasGateway(vnet: Record<string, unknown> | undefined): boolean {
   const subnets = (vnet?.['properties'] as { subnets?: Array<{ name?: string; properties?: { ipConfigurations?: unknown[] } }> } | undefined)?.subnets ?? [];
@@ -383,10 +400,7 @@ function addInfoSections(
     store: ctx.engine.storage.kind === 'memory' ? 'memory' : path.join(ctx.engine.storage.dir, 'durable'),
     managementApi: new URL(WEBHOOK_PREFIX, host.baseUrl()).toString(),
   }));
-  host.addInfo('controlPlane', () => ({
-    mode: host.settings.get('CONTROL_PLANE_MODE') ?? 'enforce',
-    topology: host.settings.get('CONTROL_PLANE_TOPOLOGY_FILE') ?? JSON.parse(host.settings.get('CONTROL_PLANE_TOPOLOGY') ?? 'null'),
-  }));
+  host.addInfo('controlPlane', () => controlPlaneInfo(ctx.controlPlane(), host.settings.get('CONTROL_PLANE_TOPOLOGY_FILE'), host.settings.get('CONTROL_PLANE_TOPOLOGY')));
   host.addInfo('subscriptions', () => ({ connectivity: topology.connectivity.subscriptionId, watched: watchedSubscriptions(topology) }));
   // The hubs the control plane is configured with (not necessarily the emulator topology's), as they are in ARM now.
   host.addInfo('hubs', () => {
