@@ -75,9 +75,12 @@ export interface EmbeddedDefault {
   stop(): Promise<void>;
 }
 
-/** The control plane's mode, where its configuration comes from, and its hubs with whether their VNet exists. */
+/**
+ * The control plane's mode, where its configuration comes from, the subscriptions it watches, and its hubs with
+ * whether their VNet exists.
+ */
 export type ControlPlaneSummary =
-  | { ok: true; mode: Mode; configSource: string; hubs: Array<HubConfig & { exists: boolean }> }
+  | { ok: true; mode: Mode; configSource: string; watchedSubscriptions: string[]; hubs: Array<HubConfig & { exists: boolean }> }
   | { ok: false; configSource: string; problems: string[] };
 
 /** Reads `extensions.durableTask.hubName` from a host.json, as the Functions host does. */
@@ -328,6 +331,7 @@ export function controlPlaneSummary(
       ok: true,
       mode: config.mode,
       configSource,
+      watchedSubscriptions: config.watchedSubscriptions,
       hubs: config.hubs.map((hub) => ({ ...hub, exists: arm.getResource(hub.vnetId) !== undefined })),
     };
   } catch (error) {
@@ -401,7 +405,11 @@ function addInfoSections(
     managementApi: new URL(WEBHOOK_PREFIX, host.baseUrl()).toString(),
   }));
   host.addInfo('controlPlane', () => controlPlaneInfo(ctx.controlPlane(), host.settings.get('CONTROL_PLANE_TOPOLOGY_FILE'), host.settings.get('CONTROL_PLANE_TOPOLOGY')));
-  host.addInfo('subscriptions', () => ({ connectivity: topology.connectivity.subscriptionId, watched: watchedSubscriptions(topology) }));
+  // The subscriptions the control plane watches (its configuration's; the emulator topology's while that is invalid).
+  host.addInfo('subscriptions', () => {
+    const summary = ctx.controlPlane();
+    return { connectivity: topology.connectivity.subscriptionId, watched: summary.ok ? summary.watchedSubscriptions : watchedSubscriptions(topology) };
+  });
   // The hubs the control plane is configured with (not necessarily the emulator topology's), as they are in ARM now.
   host.addInfo('hubs', () => {
     const summary = ctx.controlPlane();

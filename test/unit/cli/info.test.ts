@@ -13,7 +13,7 @@ describe('the controlPlane section of /api/local/info', () => {
   });
 
   it('shows the mode the app reads, and the topology file or document', () => {
-    const ok: ControlPlaneSummary = { ok: true, mode: 'observe', configSource: '/x/topology.json (CONTROL_PLANE_TOPOLOGY_FILE)', hubs: [] };
+    const ok: ControlPlaneSummary = { ok: true, mode: 'observe', configSource: '/x/topology.json (CONTROL_PLANE_TOPOLOGY_FILE)', watchedSubscriptions: [], hubs: [] };
     expect(controlPlaneInfo(ok, '/x/topology.json', undefined)).toEqual({ mode: 'observe', configSource: ok.configSource, topology: '/x/topology.json' });
     expect(controlPlaneInfo(ok, undefined, '{"a":1}')).toMatchObject({ topology: { a: 1 } });
   });
