@@ -72,7 +72,8 @@ var hubVnets = map(hubVnetIds, id => {
   name: split(id, '/')[8]
 })
 var hubSubscriptions = union(map(hubVnets, h => h.subscriptionId), [])
-var assignableScopes = map(union(watchedSubscriptions, hubSubscriptions), s => '/subscriptions/${s}')
+// The custom roles are defined in this subscription and assignable where the flows need them.
+var assignableScopes = map(union([toLower(subscription().subscriptionId)], watchedSubscriptions, hubSubscriptions), s => '/subscriptions/${s}')
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -200,12 +201,11 @@ module customRoles 'app/custom-role.bicep' = [
 ]
 
 // A role named in control-plane.json: a custom role defined above, else a built-in role by its control-plane.json name.
-var roleDefinitionIds = toObject(
+// The role definition's name (a GUID); each assignment module makes it an ID in its own subscription.
+var roleDefinitionNames = toObject(
   union(map(enabledAssignments, a => a.role), []),
   r => r,
-  r => contains(needs.customRoles, r)
-    ? '/subscriptions/${subscription().subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid(subscription().id, environmentName, r)}'
-    : subscriptionResourceId('Microsoft.Authorization/roleDefinitions', needs.builtInRoles[r])
+  r => contains(needs.customRoles, r) ? guid(subscription().id, environmentName, r) : needs.builtInRoles[r]
 )
 
 var watchedAssignments = flatten(map(
@@ -227,7 +227,7 @@ module watchedRoles 'app/subscription-role.bicep' = [
     scope: subscription(a.subscriptionId)
     params: {
       principalId: identity.outputs.principalId
-      roleDefinitionId: roleDefinitionIds[a.role]
+      roleDefinitionName: roleDefinitionNames[a.role]
     }
     dependsOn: [customRoles]
   }
@@ -240,7 +240,7 @@ module hubRoles 'app/vnet-role.bicep' = [
     params: {
       vnetName: a.name
       principalId: identity.outputs.principalId
-      roleDefinitionId: roleDefinitionIds[a.role]
+      roleDefinitionName: roleDefinitionNames[a.role]
     }
     dependsOn: [customRoles]
   }
@@ -252,7 +252,7 @@ module zonesRoles 'app/resource-group-role.bicep' = [
     scope: resourceGroup(a.subscriptionId, a.resourceGroup)
     params: {
       principalId: identity.outputs.principalId
-      roleDefinitionId: roleDefinitionIds[a.role]
+      roleDefinitionName: roleDefinitionNames[a.role]
     }
     dependsOn: [customRoles]
   }

@@ -48,18 +48,18 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
 // Blob Data Owner: AzureWebJobsStorage and the deployment container. Table Data Contributor: the records (and the
 // Durable history with the Azure Storage backend). Queue Data Contributor: the Azure Storage backend only.
 var roles = union(
-  ['Storage Blob Data Owner', 'Storage Table Data Contributor'],
-  durableOnStorage ? ['Storage Queue Data Contributor'] : []
+  [builtInRoles['Storage Blob Data Owner'], builtInRoles['Storage Table Data Contributor']],
+  durableOnStorage ? [builtInRoles['Storage Queue Data Contributor']] : []
 )
 
 resource assignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for role in roles: {
-    name: guid(storage.id, principalId, builtInRoles[role])
+    name: guid(storage.id, principalId, role)
     scope: storage
     properties: {
       principalId: principalId
       principalType: 'ServicePrincipal'
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles[role])
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
     }
   }
 ]

@@ -2,13 +2,14 @@
 targetScope = 'subscription'
 
 param principalId string
-param roleDefinitionId string
+@description('The role definition\'s name (a GUID): a built-in role\'s, or a custom role of control-plane.json.')
+param roleDefinitionName string
 
 resource assignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(subscription().id, principalId, roleDefinitionId)
+  name: guid(subscription().id, principalId, roleDefinitionName)
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: roleDefinitionId
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionName)
   }
 }

@@ -16,6 +16,7 @@ import needs from '../../../infra/control-plane.json';
 import { CONFIG_SETTINGS, loadConfig, topologyDocumentSchema, type ControlPlaneConfig } from '../../../shared/config';
 import { parseResourceEvent, type ResourceEvent } from '../../../shared/events/resource-event';
 import { loadFunctionApp } from '../../../local/host/app-loader';
+import { controlPlaneEventSubscriptions, demoTopology } from '../../../local/demo';
 import { blankStringsAndComments, objectVariableKeys, resourceBlocks } from './bicep';
 
 const root = path.resolve(__dirname, '../../..');
@@ -243,6 +244,18 @@ describe('infra/control-plane.json and the flow routers', () => {
     const fn = app.get(needs.eventGrid.functionName);
     expect(fn?.trigger.type).toBe('eventGridTrigger');
     expect(eventsBicep).toContain('/functions/${needs.eventGrid.functionName}');
+  });
+
+  it('is what the embedded default subscribes its local system topics with', () => {
+    const demo = demoTopology();
+    const subscriptions = controlPlaneEventSubscriptions(demo, 'http://127.0.0.1:1/runtime/webhooks/eventgrid');
+    const listed = (kind: 'watchedSubscriptions' | 'hubSubscriptions'): string[] => [...new Set(needs.flows.flatMap((f) => f.events[kind]))].sort();
+    for (const s of subscriptions) {
+      expect(s.filter?.includedEventTypes).toEqual(needs.eventGrid.includedEventTypes);
+      const kind = s.azureSubscriptionId === demo.connectivity.subscriptionId ? 'hubSubscriptions' : 'watchedSubscriptions';
+      expect({ subscription: s.azureSubscriptionId, values: [...(s.filter?.advancedFilters?.[0]?.values ?? [])].sort() }).toEqual({ subscription: s.azureSubscriptionId, values: listed(kind) });
+    }
+    expect(subscriptions.map((s) => s.azureSubscriptionId)).toContain(demo.connectivity.subscriptionId);
   });
 
   it('names only conditions main.bicep and events.bicep both define', () => {
