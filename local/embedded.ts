@@ -24,6 +24,8 @@ export { findProjectRoot };
 export interface EmbeddedOptions {
   /** The app's entry modules; default: package.json `main` (dist/functions/index.js). */
   entries?: string[];
+  /** The app's folder (host.json, package.json), as the host's function app directory; default the project root. */
+  appDirectory?: string;
   /** The Azure topology the ARM emulator starts with. */
   topology: Topology;
   /** The file `topology` was read from (LOCAL_TOPOLOGY_FILE); absent for the bundled demo topology. */
@@ -170,7 +172,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     const host = createLocalHost({
       entries: options.entries ?? [appEntryFrom(projectRoot)],
       env,
-      functionAppDirectory: projectRoot,
+      functionAppDirectory: options.appDirectory ?? projectRoot,
       // Timer schedule status beside the Durable journal, as the host keeps it in its storage account.
       timerStatus:
         options.storage.kind === 'memory'
