@@ -15,7 +15,8 @@ import { MASTER_KEY_SETTING } from './host/keys';
 import { findProjectRoot } from './project';
 import { AUDIENCE_SETTING, createLocalIdentity, DEFAULT_AUDIENCE, IDENTITY_PREFIX, TOKEN_PATH } from './identity';
 import { LOCAL_APP_ID, LOCAL_OBJECT_ID } from '../shared/azure/local-credential';
-import { controlPlaneEventSubscriptions, controlPlaneTopology, ids, seedTopology, watchedSubscriptions, type Topology } from './demo';
+import { controlPlaneEventSubscriptions, controlPlaneTopology, eventScopeOf, ids, seedTopology, watchedSubscriptions, type EventScope, type Topology } from './demo';
+import { parseResourceId } from '../shared/azure/resource-id';
 import { acquireDataDir, wipeDataDir, type InstanceLock } from './dataDir';
 import { ConfigError, loadConfig, type HubConfig, type Mode } from '../shared/config';
 
@@ -247,13 +248,19 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
         if (eventGridKey) url.searchParams.set('code', eventGridKey);
         return url.toString();
       });
+    const controlPlane = (): ControlPlaneSummary => controlPlaneSummary(env, topologyFromEmulator, options.topologySource, arm);
+    // Subscribe where the control plane is configured to listen (as infra/events.bicep does in Azure); the emulator
+    // topology's own lists only when the configuration does not load (the banner says why).
+    const summary = controlPlane();
+    const scope: EventScope = summary.ok
+      ? { watched: summary.watchedSubscriptions, hubSubscriptions: summary.hubs.map((hub) => parseResourceId(hub.vnetId).subscriptionId) }
+      : eventScopeOf(options.topology);
     for (const webhook of eventGridWebhooks) {
-      for (const subscription of controlPlaneEventSubscriptions(options.topology, webhook)) {
+      for (const subscription of controlPlaneEventSubscriptions(scope, webhook)) {
         await publisher.subscribe(subscription);
       }
     }
 
-    const controlPlane = (): ControlPlaneSummary => controlPlaneSummary(env, topologyFromEmulator, options.topologySource, arm);
     addInfoSections(host, options.topology, { armEndpoint, caCertFile, tables, eventGridWebhooks, engine: options, controlPlane, arm });
 
     const whenQuiet = async ({ quietMs = 150, timeoutMs = 60_000 }: { quietMs?: number; timeoutMs?: number } = {}): Promise<boolean> => {

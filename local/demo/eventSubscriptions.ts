@@ -1,6 +1,6 @@
 /**
- * The Event Grid event subscriptions the control plane has in Azure, derived from a topology: one per watched
- * subscription, on its Microsoft.Resources.Subscriptions system topic, filtered to the operations the flows' routers
+ * The Event Grid event subscriptions the control plane has in Azure, derived from where it listens: one per watched
+ * subscription and one per subscription holding hubs, on its Microsoft.Resources.Subscriptions system topic, filtered to the operations the flows' routers
  * act on, Event Grid schema, one event per delivery. The event types and operations come from the deployment's own
  * description (infra/control-plane.json, which infra/events.bicep deploys), so the local world and Azure subscribe to
  * the same events.
@@ -28,11 +28,21 @@ export const hubOperations: readonly string[] = unionOf(flows.map((f) => f.event
 /** The event types the subscriptions deliver. */
 export const controlPlaneEventTypes: readonly string[] = controlPlaneNeeds.eventGrid.includedEventTypes;
 
-export function controlPlaneEventSubscriptions(
-  topology: Topology,
-  endpointUrl: string,
-  name = 'hubspoke-control-plane',
-): EventSubscriptionOptions[] {
+/** Where the control plane listens: the subscriptions it watches and those that hold its hubs. */
+export interface EventScope {
+  watched: readonly string[];
+  hubSubscriptions: readonly string[];
+}
+
+/** The event scope of a demo topology: its watched workload subscriptions and its connectivity subscription. */
+export function eventScopeOf(topology: Topology): EventScope {
+  return {
+    watched: topology.workloads.filter((w) => w.watched).map((w) => w.subscriptionId),
+    hubSubscriptions: [topology.connectivity.subscriptionId],
+  };
+}
+
+export function controlPlaneEventSubscriptions(scope: EventScope, endpointUrl: string, name = 'hubspoke-control-plane'): EventSubscriptionOptions[] {
   const subscription = (azureSubscriptionId: string, operations: readonly string[]): EventSubscriptionOptions => ({
     azureSubscriptionId,
     name,
@@ -43,13 +53,14 @@ export function controlPlaneEventSubscriptions(
       advancedFilters: [{ operatorType: 'StringIn' as const, key: 'data.operationName', values: [...operations] }],
     },
   });
-  const watched = topology.workloads.filter((w) => w.watched).map((w) => w.subscriptionId);
-  const connectivity = topology.connectivity.subscriptionId;
-  const isConnectivity = (s: string): boolean => s.toLowerCase() === connectivity.toLowerCase();
-  // A watched subscription that also holds the hubs gets both lists, as infra/events.bicep gives it.
+  const key = (s: string): string => s.toLowerCase();
+  const watched = [...new Map(scope.watched.map((s) => [key(s), s])).values()];
+  const hubs = [...new Map(scope.hubSubscriptions.map((s) => [key(s), s])).values()];
+  const isHubSubscription = (s: string): boolean => hubs.some((h) => key(h) === key(s));
+  // A watched subscription that also holds hubs gets both lists, as infra/events.bicep gives it.
   return [
-    ...watched.map((s) => subscription(s, isConnectivity(s) ? unionOf([[...controlPlaneOperations], [...hubOperations]]) : controlPlaneOperations)),
-    ...(watched.some(isConnectivity) ? [] : [subscription(connectivity, hubOperations)]),
+    ...watched.map((s) => subscription(s, isHubSubscription(s) ? unionOf([[...controlPlaneOperations], [...hubOperations]]) : controlPlaneOperations)),
+    ...hubs.filter((h) => !watched.some((s) => key(s) === key(h))).map((h) => subscription(h, hubOperations)),
   ];
 }
 

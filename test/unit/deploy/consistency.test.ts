@@ -16,7 +16,7 @@ import needs from '../../../infra/control-plane.json';
 import { CONFIG_SETTINGS, loadConfig, topologyDocumentSchema, type ControlPlaneConfig } from '../../../shared/config';
 import { parseResourceEvent, type ResourceEvent } from '../../../shared/events/resource-event';
 import { loadFunctionApp } from '../../../local/host/app-loader';
-import { controlPlaneEventSubscriptions, demoTopology } from '../../../local/demo';
+import { controlPlaneEventSubscriptions, eventScopeOf, demoTopology } from '../../../local/demo';
 import { blankStringsAndComments, objectVariableKeys, resourceBlocks } from './bicep';
 
 const root = path.resolve(__dirname, '../../..');
@@ -248,7 +248,7 @@ describe('infra/control-plane.json and the flow routers', () => {
 
   it('is what the embedded default subscribes its local system topics with', () => {
     const demo = demoTopology();
-    const subscriptions = controlPlaneEventSubscriptions(demo, 'http://127.0.0.1:1/runtime/webhooks/eventgrid');
+    const subscriptions = controlPlaneEventSubscriptions(eventScopeOf(demo), 'http://127.0.0.1:1/runtime/webhooks/eventgrid');
     const listed = (kind: 'watchedSubscriptions' | 'hubSubscriptions'): string[] => [...new Set(needs.flows.flatMap((f) => f.events[kind]))].sort();
     for (const s of subscriptions) {
       expect(s.filter?.includedEventTypes).toEqual(needs.eventGrid.includedEventTypes);
