@@ -34,9 +34,9 @@ interface Dispatch {
  * One flow's reading of an event: `other` (not its resource type), `ignore` (its type, nothing to do, with why) or
  * an action that starts or signals its orchestration and says what it did.
  */
-type FlowRoute = { kind: 'other' } | { kind: 'ignore'; reason: string } | { kind: 'act'; run(dispatch: Dispatch): Promise<string> };
+export type FlowRoute = { kind: 'other' } | { kind: 'ignore'; reason: string } | { kind: 'act'; run(dispatch: Dispatch): Promise<string> };
 
-interface FlowRouter {
+export interface FlowRouter {
   flow: string;
   route(config: ControlPlaneConfig, event: ResourceEvent): FlowRoute;
 }
@@ -45,7 +45,7 @@ interface FlowRouter {
  * Every flow that reacts to resource events, each with its pure router (shared/<flow>/events.ts). An event goes to
  * every flow that claims it (a VNet deleted matters to peering and to the flows keyed on spokes), in this order.
  */
-const FLOW_ROUTERS: readonly FlowRouter[] = [
+export const FLOW_ROUTERS: readonly FlowRouter[] = [
   {
     flow: 'peering',
     route(config, event) {
