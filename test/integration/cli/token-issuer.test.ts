@@ -116,6 +116,13 @@ describe('the local token issuer (memory storage)', () => {
     await expect(validate(auth, token)).rejects.toThrow(/unexpected "aud" claim value/);
   });
 
+  it('mints an app-only caller\'s token: appId becomes azp (Azure Monitor\'s secure webhook is app 461e8683-...)', async () => {
+    const minted = await mint(embedded, { oid: ALICE, name: 'AzNS AAD Webhook', roles: ['ActionGroupsSecureWebhook'], appId: '461e8683-5575-4561-ac7f-899cc907d62a' });
+    expect(minted.status).toBe(200);
+    const { payload } = await validate(auth, String(minted.body.access_token));
+    expect(payload).toMatchObject({ azp: '461e8683-5575-4561-ac7f-899cc907d62a', roles: ['ActionGroupsSecureWebhook'] });
+  });
+
   it('rejects a tampered token: roles added to a valid token break the signature', async () => {
     const token = String((await mint(embedded, { oid: ALICE, name: 'Alice', roles: ['Reader'] })).body.access_token);
     const [header, payload, signature] = token.split('.') as [string, string, string];
@@ -136,6 +143,7 @@ describe('the local token issuer (memory storage)', () => {
     ['a lifetime over a day', { oid: ALICE, name: 'A', roles: [], expiresInSeconds: 86_401 }, 'expiresInSeconds: must be at most 86400 (one day)'],
     ['a fractional lifetime', { oid: ALICE, name: 'A', roles: [], expiresInSeconds: 90.5 }, 'expiresInSeconds: must be a whole number of seconds'],
     ['an unknown field', { oid: ALICE, name: 'A', roles: [], scp: 'all' }, 'unknown field(s) "scp"'],
+    ['an appId that is not a GUID', { oid: ALICE, name: 'A', roles: [], appId: 'monitor' }, 'appId: must be a GUID (the calling application\'s ID)'],
   ])('answers 400 naming the problem for %s', async (_case, body, message) => {
     const answer = await mint(embedded, body);
     expect(answer.status).toBe(400);
