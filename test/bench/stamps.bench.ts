@@ -7,12 +7,19 @@
  *  - readmission latency (first good probe after the outage to the readmit), in intervals and seconds;
  *  - writes per flap (enabledState changes per outage episode);
  *  - safety invariant violations (a group with no origin enabled, or more out than the fraction allows): must be 0;
- *  - decisions per second the pure core sustains (stamp-rounds per second of wall time), and peak RSS.
- * The Durable engine's own probe throughput is not measured here (see the closing note).
+ *  - decisions per second the pure core sustains (stamp-rounds per second of wall time), and peak RSS;
+ * then, on the embedded default running the real app: the same 20 x 5 stamps as monitors (one per origin group) with
+ * a probe every second against a local health server, and the probes per second the Durable engine sustains.
  *
  *   npm run bench:stamps            (builds, then runs dist/test/bench/stamps.bench.js)
  *   SEED=7 GROUPS=50 npm run bench:stamps
+ *   ENGINE_SECONDS=0 npm run bench:stamps      (skip the engine part)
  */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { controlPlaneTopology, demoTopology } from '../../local/demo';
+import { findProjectRoot, startEmbeddedDefault, taskHubNameFrom } from '../../local/embedded';
 import { DEFAULT_STAMP_POLICY } from '../../shared/stamps/config';
 import { decideRound, maxOut } from '../../shared/stamps/decide';
 import { newStampStatus, type ProbeResult, type StampStatus } from '../../shared/stamps/model';
@@ -24,6 +31,7 @@ const SEED = Number(process.env.SEED ?? 42);
 const policy = DEFAULT_STAMP_POLICY;
 const ROUNDS = Math.round((HOURS * 3600) / policy.probeIntervalSeconds);
 const T0 = Date.parse('2026-11-28T00:00:00Z');
+const ENGINE_SECONDS = Number(process.env.ENGINE_SECONDS ?? 30);
 
 /** mulberry32: a small seeded PRNG, so a run can be repeated. */
 function prng(seed: number): () => number {
@@ -133,4 +141,48 @@ function main(): void {
   console.log(`  peak RSS:                        ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
 }
 
+/** The monitors on the Durable engine: probes per second it sustains at a 1 s interval (target GROUPS x STAMPS). */
+async function engine(): Promise<void> {
+  let probes = 0;
+  const server = http.createServer((req, res) => {
+    probes += 1;
+    req.resume();
+    res.writeHead(200).end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const topology = demoTopology();
+  const sub = 'a0000000-0000-4000-8000-0000000000a1';
+  const stamps = Array.from({ length: GROUPS * STAMPS }, (_, n) => {
+    const g = Math.floor(n / STAMPS);
+    return { name: `g${g}-s${n % STAMPS}`, region: 'westeurope', origin: { frontDoor: 'afd', originGroup: `og-${g}`, origin: `s${n % STAMPS}` }, healthUrl: `http://127.0.0.1:${port}/g${g}/s${n % STAMPS}` };
+  });
+  process.env.CONTROL_PLANE_TOPOLOGY = JSON.stringify({
+    ...controlPlaneTopology(topology),
+    stamps: { frontDoors: [{ name: 'afd', id: `/subscriptions/${sub}/resourceGroups/rg-bench/providers/Microsoft.Cdn/profiles/afd-bench` }], stamps, policy: { probeIntervalSeconds: 1, probeTimeoutSeconds: 0.5 } },
+  });
+  process.env.LOCAL_LOG_LEVEL = 'warning';
+  const root = findProjectRoot(__dirname);
+  const embedded = await startEmbeddedDefault({ topology, port: 0, settingsFile: path.join(root, 'no-such-local.settings.json'), storage: { kind: 'memory' }, armTimeScale: 0.01, taskHubName: taskHubNameFrom(path.join(root, 'host.json')) });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  probes = 0;
+  const started = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, ENGINE_SECONDS * 1000));
+  const rate = probes / ((Date.now() - started) / 1000);
+  clearInterval(sampler);
+  await embedded.stop();
+  server.close();
+  console.log(`engine: ${GROUPS} monitors x ${STAMPS} stamps, 1 s interval, ${ENGINE_SECONDS} s measured (the Front Door profile does not exist: reads find no origins, nothing is written)`);
+  console.log(`  probes sustained:                ${rate.toFixed(1)} probes/s (target ${GROUPS * STAMPS}/s)`);
+  console.log(`  peak RSS (whole local runtime):  ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+}
+
 main();
+if (ENGINE_SECONDS > 0) {
+  engine().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
