@@ -11,7 +11,9 @@ export type LroKind =
   | 'privateDnsZoneGroups'
   | 'privateDnsZones'
   | 'virtualNetworkLinks'
-  | 'resourceGroups';
+  | 'resourceGroups'
+  | 'firewallPolicies'
+  | 'ruleCollectionGroups';
 
 /** Nominal durations (ms at time scale 1.0), in the range Azure takes for these operations. */
 export const DEFAULT_LRO_DURATIONS_MS: Record<LroKind, number> = {
@@ -23,6 +25,10 @@ export const DEFAULT_LRO_DURATIONS_MS: Record<LroKind, number> = {
   privateDnsZones: 30_000,
   virtualNetworkLinks: 30_000,
   resourceGroups: 15_000,
+  // Unverified nominal value: a policy write without rules is quick next to a group's.
+  firewallPolicies: 60_000,
+  // "Each update takes 3-5 minutes" (issue 11; Azure Firewall policy updates are documented as taking minutes).
+  ruleCollectionGroups: 180_000,
 };
 
 export interface BucketLimit {

@@ -2,6 +2,7 @@
  * Every resource type the generic handler serves (resourceTypes.ts), by provider and path. A new type is one entry
  * here and its declaration; the router finds it by the collections in the request path.
  */
+import { firewallPolicyDeclaration, ruleCollectionGroupDeclaration } from './handlers/firewallPolicies';
 import { gatewayDeclaration } from './handlers/gateways';
 import { networkInterfaceDeclaration } from './handlers/networkInterfaces';
 import { peeringDeclaration } from './handlers/peerings';
@@ -17,4 +18,6 @@ export const DECLARED_TYPES: readonly AnyResourceType[] = [
   privateEndpointDeclaration,
   zoneGroupDeclaration,
   networkInterfaceDeclaration,
+  firewallPolicyDeclaration,
+  ruleCollectionGroupDeclaration,
 ];
