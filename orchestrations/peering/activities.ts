@@ -16,8 +16,8 @@ import { arm } from '../common/arm-retry';
 import { recordOutcome, type RecordInput } from '../common/record';
 import { readOrAbsent } from '../common/requests';
 import { flowDeps, timingFrom } from '../common/deps';
-import { isActive, runtimeStatus, type ReconcileRequestOutcome } from '../common/start';
-import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_ORCHESTRATOR, spokeRecordTarget } from './names';
+import type { ReconcileRequestOutcome } from '../common/start';
+import { ACTIVITY, HUB_WORK_DONE_EVENT, spokeRecordTarget } from './names';
 import { requestSpokeReconcile } from './start';
 import type { AppliedChange, ArmResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeObservation } from './types';
 
@@ -148,7 +148,7 @@ export async function applyHubWork(request: HubWorkRequest, context: InvocationC
   const recorded = store.appendAudit(audit).catch((e: unknown) => {
     context.error(`Could not record ${audit.length} audit entries for ${request.spokeVnetId}: ${String(e)}; entries: ${JSON.stringify(audit)}`);
   });
-  await Promise.all([recorded, notify(context, request.spokeInstanceId, reply)]);
+  await Promise.all([recorded, notify(context, request.requesterInstanceId, reply)]);
   return reply;
 }
 
@@ -156,23 +156,9 @@ async function notify(context: InvocationContext, spokeInstanceId: string, reply
   await df.getClient(context).raiseEvent(spokeInstanceId, HUB_WORK_DONE_EVENT, reply);
 }
 
-export async function notifySpoke(input: { spokeInstanceId: string; reply: HubWorkReply }, context: InvocationContext): Promise<void> {
-  await notify(context, input.spokeInstanceId, input.reply);
-}
-
-export async function startHubWriter(input: { instanceId: string; hubVnetId: string; queueKey: string }, context: InvocationContext): Promise<void> {
-  const client = df.getClient(context);
-  try {
-    await client.startNew(HUB_WRITER_ORCHESTRATOR, { instanceId: input.instanceId, input: { hubVnetId: input.hubVnetId, queueKey: input.queueKey, processed: 0 } });
-  } catch (e) {
-    // Started already (an activity retried after its first try got through): that is the goal.
-    if ((await runtimeStatus(client, input.instanceId)) === undefined) throw e;
-  }
-}
-
-/** Whether the hub writer instance can still answer (Pending, Running, ...). */
-export async function hubWriterActive(input: { instanceId: string }, context: InvocationContext): Promise<boolean> {
-  return isActive(await runtimeStatus(df.getClient(context), input.instanceId));
+/** Answers the spokes of requests whose apply activity broke (the writer queue's fail activity). */
+export async function notifySpoke(input: { requests: HubWorkRequest[]; error: ClassifiedError }, context: InvocationContext): Promise<void> {
+  for (const request of input.requests) await notify(context, request.requesterInstanceId, { requestId: request.requestId, ok: false, applied: [], error: input.error });
 }
 
 export type RecordSpokeInput = RecordInput & { vnetId: string };
@@ -224,8 +210,6 @@ df.app.activity(ACTIVITY.observeSpoke, { handler: observeSpoke });
 df.app.activity(ACTIVITY.observeRemoval, { handler: observeRemoval });
 df.app.activity(ACTIVITY.applyHubWork, { ...withClient, handler: applyHubWork });
 df.app.activity(ACTIVITY.notifySpoke, { ...withClient, handler: notifySpoke });
-df.app.activity(ACTIVITY.startHubWriter, { ...withClient, handler: startHubWriter });
-df.app.activity(ACTIVITY.hubWriterActive, { ...withClient, handler: hubWriterActive });
 df.app.activity(ACTIVITY.recordSpoke, { handler: recordSpoke });
 df.app.activity(ACTIVITY.spokesOfHubEvent, { handler: spokesOfHubEvent });
 df.app.activity(ACTIVITY.requestReconcile, { ...withClient, handler: requestReconcile });

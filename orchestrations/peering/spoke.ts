@@ -13,53 +13,32 @@ import type { TriggerInfo } from '../../shared/store/records';
 import { backoffMs, callArm, timerIn } from '../common/arm-retry';
 import { armFailure, reconcilingOrchestrator, type FlowOutcome, type NoRecord } from '../common/orchestration';
 import type { ReconcileStart } from '../common/record';
-import { ACTIVITY, HUB_QUEUE_ENTITY, HUB_WORK_DONE_EVENT, SPOKE_ORCHESTRATOR, hubQueueKey, spokeRecordTarget } from './names';
-import type { EnqueueResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeInput, SpokeObservation, Timing } from './types';
+import { submitToWriter } from '../common/writer-queue';
+import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_QUEUE, SPOKE_ORCHESTRATOR, hubQueueKey, spokeRecordTarget } from './names';
+import type { HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeInput, SpokeObservation, Timing } from './types';
 
 type Ctx = df.OrchestrationContext;
 type Outcome = FlowOutcome;
 
-/** Sends the changes to the hub's writer and waits for its answer; checks on the writer when it is slow. */
+/** Sends the changes to the hub's writer (one writer per hub) and waits for its answer. */
 function* submitToHub(context: Ctx, input: SpokeInput, trigger: TriggerInfo, hubVnetId: string, changes: HubChange[]): Generator<df.Task, HubWorkReply, unknown> {
-  const queueKey = hubQueueKey(hubVnetId);
-  const queue = new df.EntityId(HUB_QUEUE_ENTITY, queueKey);
   const request: HubWorkRequest = {
     requestId: context.df.newGuid(`${context.df.instanceId}|${hubVnetId}|${context.df.currentUtcDateTime.toISOString()}`),
-    spokeInstanceId: context.df.instanceId,
+    requesterInstanceId: context.df.instanceId,
     spokeVnetId: input.vnetId,
     hubVnetId,
     changes,
     trigger,
   };
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const enqueued = (yield context.df.callEntity(queue, 'enqueue', request)) as EnqueueResult;
-    if (enqueued.startWriter) yield context.df.callActivity(ACTIVITY.startHubWriter, { instanceId: enqueued.startWriter, hubVnetId, queueKey });
-    for (;;) {
-      const timer = timerIn(context, input.timing.hubReplyTimeoutMs);
-      const answer = context.df.waitForExternalEvent(HUB_WORK_DONE_EVENT);
-      const winner = yield context.df.Task.any([answer, timer]);
-      if (winner !== answer) break;
-      timer.cancel();
-      const reply = answer.result as HubWorkReply;
-      if (reply.requestId === request.requestId) return reply;
-      // An answer to an earlier request of this spoke (one that timed out): keep waiting for ours.
+  const reply = yield* submitToWriter<HubWorkRequest, HubWorkReply>(context, HUB_WRITER_QUEUE, hubVnetId, hubQueueKey(hubVnetId), request, HUB_WORK_DONE_EVENT, input.timing.hubReplyTimeoutMs);
+  return (
+    reply ?? {
+      requestId: request.requestId,
+      ok: false,
+      applied: [],
+      error: { class: 'retryable', code: 'HubWriterTimeout', message: `the writer of hub ${hubVnetId} did not answer within ${input.timing.hubReplyTimeoutMs} ms, three times` },
     }
-    // No answer in time: if the writer died, hand the queue to a new one; then ask again (the request replaces itself).
-    const status = (yield context.df.callEntity(queue, 'status')) as { active: boolean; writerInstanceId: string | null };
-    if (status.active && status.writerInstanceId) {
-      const alive = (yield context.df.callActivity(ACTIVITY.hubWriterActive, { instanceId: status.writerInstanceId })) as boolean;
-      if (!alive) {
-        const next = (yield context.df.callEntity(queue, 'writerGone', status.writerInstanceId)) as EnqueueResult;
-        if (next.startWriter) yield context.df.callActivity(ACTIVITY.startHubWriter, { instanceId: next.startWriter, hubVnetId, queueKey });
-      }
-    }
-  }
-  return {
-    requestId: request.requestId,
-    ok: false,
-    applied: [],
-    error: { class: 'retryable', code: 'HubWriterTimeout', message: `the writer of hub ${hubVnetId} did not answer within ${input.timing.hubReplyTimeoutMs} ms, three times` },
-  };
+  );
 }
 
 /**
