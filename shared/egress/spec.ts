@@ -5,7 +5,7 @@
  * Layout (direct mode): one rule collection group owned by the control plane (name and priority from config), one
  * Allow rule collection per spoke, one application rule per request named by the request ID. An application rule
  * allows every listed name on every listed protocol, so a request whose destinations have different port sets gets
- * one rule per port set (`{id}`, `{id}-2`, ...), and its FQDN tags their own rule (Azure rules take target FQDNs or
+ * one rule per port set (`{id}`, `{id}.2`, ...: request IDs hold no dot), and its FQDN tags their own rule (Azure rules take target FQDNs or
  * FQDN tags). A group is replaced whole by PUT, so the writer computes the whole desired content and PUTs each group
  * that differs: one PUT per changed group per wave, whatever the number of requests in the wave.
  *
@@ -82,7 +82,7 @@ export function rulesOf(rule: EgressRule): ApplicationRuleWire[] {
       (a, b) => a.protocolType.localeCompare(b.protocolType) || a.port - b.port,
     );
   const out: ApplicationRuleWire[] = [];
-  const name = () => (out.length === 0 ? rule.requestId : `${rule.requestId}-${out.length + 1}`);
+  const name = () => (out.length === 0 ? rule.requestId : `${rule.requestId}.${out.length + 1}`);
   for (const key of [...byPorts.keys()].sort()) {
     const entry = byPorts.get(key);
     if (!entry) continue;
@@ -112,11 +112,39 @@ export function isOwnGroup(base: string, name: string): boolean {
  * The desired groups for these rules: stable order (spoke collection, then request), filled up to `maxBytes` each.
  * No rules -> no groups.
  */
-export function desiredGroups(rules: readonly EgressRule[], options: { name: string; priority: number; maxBytes?: number }): GroupContent[] {
+export function desiredGroups(rules: readonly EgressRule[], options: GroupOptions): GroupContent[] {
+  return packGroups(
+    rules.flatMap((r) => rulesOf(r).map((wire) => ({ collection: ruleCollectionName(r.spokeVnetId), wire }))),
+    options,
+  );
+}
+
+export interface GroupOptions {
+  name: string;
+  priority: number;
+  maxBytes?: number;
+}
+
+/** A rule and the collection it belongs in. */
+export interface PlacedRule {
+  collection: string;
+  wire: ApplicationRuleWire;
+}
+
+/** Every rule of these groups, with its collection. */
+export function placedRules(groups: readonly GroupContent[]): PlacedRule[] {
+  return groups.flatMap((g) => g.ruleCollections.flatMap((c) => c.rules.map((wire) => ({ collection: c.name, wire }))));
+}
+
+/** The request a rule belongs to (its name without the `.N` of a request's further rules). */
+export function requestOfRule(name: string): string {
+  return name.replace(/\.[0-9]+$/, '');
+}
+
+/** Packs rules into groups: stable order (collection, then rule name), each group filled up to `maxBytes`. */
+export function packGroups(placed: readonly PlacedRule[], options: GroupOptions): GroupContent[] {
   const maxBytes = options.maxBytes ?? DEFAULT_SHARD_BYTES;
-  const items = rules
-    .flatMap((r) => rulesOf(r).map((wire) => ({ collection: ruleCollectionName(r.spokeVnetId), wire })))
-    .sort((a, b) => a.collection.localeCompare(b.collection) || a.wire.name.localeCompare(b.wire.name));
+  const items = [...placed].sort((a, b) => a.collection.localeCompare(b.collection) || a.wire.name.localeCompare(b.wire.name));
   const groups: GroupContent[] = [];
   let current: GroupContent | undefined;
   let bytes = 0;
@@ -175,7 +203,7 @@ export function planWrites(current: readonly GroupContent[], desired: readonly G
 export interface RuleLocation {
   ruleCollectionGroup: string;
   ruleCollection: string;
-  /** The rule names (the request ID, and `-2`... when it needed more than one rule). */
+  /** The rule names (the request ID, and `.2`... when it needed more than one rule). */
   names: string[];
 }
 
@@ -187,7 +215,7 @@ export function verifyRule(groups: readonly GroupContent[], rule: EgressRule): {
   const expected = rulesOf(rule);
   const collection = ruleCollectionName(rule.spokeVnetId);
   const found = new Map<string, { group: string; wire: ApplicationRuleWire }>();
-  const ownName = new RegExp(`^${rule.requestId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(-[0-9]+)?$`, 'i');
+  const ownName = new RegExp(`^${rule.requestId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.[0-9]+)?$`, 'i');
   for (const g of groups) {
     for (const c of g.ruleCollections) {
       for (const r of c.rules) {
@@ -212,7 +240,7 @@ export function verifyRule(groups: readonly GroupContent[], rule: EgressRule): {
 
 /** True when no rule of the request is left in the groups (what a revoke verifies). */
 export function ruleGone(groups: readonly GroupContent[], requestId: string): boolean {
-  const ownName = new RegExp(`^${requestId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(-[0-9]+)?$`, 'i');
+  const ownName = new RegExp(`^${requestId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.[0-9]+)?$`, 'i');
   return groups.every((g) => g.ruleCollections.every((c) => c.rules.every((r) => !ownName.test(r.name))));
 }
 

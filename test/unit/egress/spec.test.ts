@@ -29,8 +29,8 @@ describe('rulesOf', () => {
     const rules = rulesOf(rule('egr-2', 'spoke-a', [fqdn('a.contoso.com'), fqdn('db.contoso.com', [{ protocol: 'Mssql', port: 1433 }]), tag('WindowsUpdate')]));
     expect(rules.map((r) => [r.name, r.protocols.map((p) => `${p.protocolType}:${p.port}`), r.targetFqdns ?? r.fqdnTags])).toEqual([
       ['egr-2', ['Https:443'], ['a.contoso.com']],
-      ['egr-2-2', ['Mssql:1433'], ['db.contoso.com']],
-      ['egr-2-3', ['Https:443'], ['WindowsUpdate']],
+      ['egr-2.2', ['Mssql:1433'], ['db.contoso.com']],
+      ['egr-2.3', ['Https:443'], ['WindowsUpdate']],
     ]);
   });
 });
@@ -116,16 +116,16 @@ describe('verifyRule and ruleGone', () => {
   const groups = desiredGroups([r, rule('egr-8', 'spoke-b', [fqdn('x.org')])], OPTIONS);
 
   it('finds exactly the approved rules and says where', () => {
-    expect(verifyRule(groups, r)).toEqual({ ok: true, location: { ruleCollectionGroup: 'rcg-egress', ruleCollection: ruleCollectionName(spoke('spoke-a')), names: ['egr-7', 'egr-7-2'] } });
+    expect(verifyRule(groups, r)).toEqual({ ok: true, location: { ruleCollectionGroup: 'rcg-egress', ruleCollection: ruleCollectionName(spoke('spoke-a')), names: ['egr-7', 'egr-7.2'] } });
   });
 
   it.each<[string, (g: ReturnType<typeof desiredGroups>) => void, RegExp]>([
     ['a missing rule', (g) => g[0]?.ruleCollections[0]?.rules.splice(0, 2), /no rule named egr-7/],
-    ['a missing second rule', (g) => g[0]?.ruleCollections[0]?.rules.splice(1, 1), /rule egr-7-2 is missing/],
+    ['a missing second rule', (g) => g[0]?.ruleCollections[0]?.rules.splice(1, 1), /rule egr-7\.2 is missing/],
     ['another FQDN', (g) => { const x = g[0]?.ruleCollections[0]?.rules[0]; if (x) x.targetFqdns = ['evil.example.net']; }, /rule egr-7 differs/],
     ['another port', (g) => { const x = g[0]?.ruleCollections[0]?.rules[0]; if (x) x.protocols = [{ protocolType: 'Http', port: 80 }]; }, /rule egr-7 differs/],
     ['another source', (g) => { const x = g[0]?.ruleCollections[0]?.rules[0]; if (x) x.sourceAddresses = ['0.0.0.0/0']; }, /rule egr-7 differs/],
-    ['an extra rule', (g) => { const c = g[0]?.ruleCollections[0]; const x = c?.rules[0]; if (c && x) c.rules.push({ ...x, name: 'egr-7-3' }); }, /has 3 rules for egr-7, the request needs 2/],
+    ['an extra rule', (g) => { const c = g[0]?.ruleCollections[0]; const x = c?.rules[0]; if (c && x) c.rules.push({ ...x, name: 'egr-7.3' }); }, /has 3 rules for egr-7, the request needs 2/],
     ['the wrong collection', (g) => { const c = g[0]?.ruleCollections[1]; const x = g[0]?.ruleCollections[0]?.rules[0]; if (c && x) c.rules.push({ ...x }); }, /not in the spoke's collection/],
   ])('reports %s', (_label, mutate, reason) => {
     const copy = JSON.parse(JSON.stringify(groups)) as ReturnType<typeof desiredGroups>;
