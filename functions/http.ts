@@ -64,7 +64,7 @@ async function readBody(request: HttpRequest): Promise<Parsed<string>> {
   return { ok: true, value: Buffer.concat(chunks).toString('utf8') };
 }
 
-async function readJson(request: HttpRequest): Promise<Parsed<unknown>> {
+export async function readJson(request: HttpRequest): Promise<Parsed<unknown>> {
   const text = await readBody(request);
   if (!text.ok) return text;
   if (text.value.trim() === '') return { ok: true, value: {} };

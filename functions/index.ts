@@ -6,9 +6,11 @@ import { app } from '@azure/functions';
 import { currentConfig } from '../shared/config';
 import '../orchestrations/peering';
 import '../orchestrations/dns';
+import '../orchestrations/egress';
 import './resourceEvents';
 import './spokes';
 import './endpoints';
+import './egress';
 
 // A bad configuration fails the start, with one line per problem naming the setting or field.
 app.hook.appStart(() => {

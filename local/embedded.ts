@@ -223,6 +223,10 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     lock?.setBaseUrl(baseUrl);
     // durable-functions builds management links from WEBSITE_HOSTNAME, as in Azure.
     env.WEBSITE_HOSTNAME = new URL(baseUrl).host;
+    // The egress API trusts the local token issuer unless settings name other issuers (known once the host has a URL).
+    const auth = identity.info();
+    if (!host.settings.get('AUTH_ISSUERS')) env.AUTH_ISSUERS = auth.issuer;
+    if (!host.settings.get('AUTH_JWKS_URL')) env.AUTH_JWKS_URL = auth.jwksUri;
 
     const publisher = createEventGridPublisher({
       timeScale: options.armTimeScale ?? 0.1,

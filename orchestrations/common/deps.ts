@@ -5,9 +5,11 @@
  */
 import { armClientOptions, armCredential, lroOptions } from '../../shared/azure/clients';
 import { createDnsAdapter } from '../../shared/azure/dns-adapter';
+import { createFirewallAdapter } from '../../shared/azure/firewall-adapter';
 import { createNetworkAdapter } from '../../shared/azure/network-adapter';
 import { currentConfig, type ControlPlaneConfig } from '../../shared/config';
 import type { DnsPort } from '../../shared/dns/ports';
+import type { FirewallPort } from '../../shared/egress/ports';
 import type { NetworkPort } from '../../shared/peering/ports';
 import type { RecordStore } from '../../shared/store/records';
 import { createTablesRecordStore } from '../../shared/store/tables-store';
@@ -17,6 +19,7 @@ export interface FlowDeps {
   config: ControlPlaneConfig;
   network: NetworkPort;
   dns: DnsPort;
+  firewall: FirewallPort;
   store: RecordStore;
 }
 
@@ -32,6 +35,7 @@ export function flowDeps(): FlowDeps {
     config,
     network: createNetworkAdapter(arm),
     dns: createDnsAdapter(arm),
+    firewall: createFirewallAdapter(arm),
     store: createTablesRecordStore('connectionString' in config.tables ? config.tables : { accountUrl: config.tables.accountUrl, credential }),
   };
   return deps;

@@ -144,8 +144,8 @@ export class TokenValidator {
   }
 }
 
-/** 403 unless the caller holds the app role. */
-export function requireRole(caller: Caller, role: Role): { ok: true } | { ok: false; status: 403; message: string } {
-  if (caller.roles.includes(role)) return { ok: true };
-  return { ok: false, status: 403, message: `the caller ${caller.oid} lacks the app role ${role}` };
+/** 403 unless the caller holds one of the app roles. */
+export function requireRole(caller: Caller, ...roles: Role[]): { ok: true } | { ok: false; status: 403; message: string } {
+  if (roles.some((role) => caller.roles.includes(role))) return { ok: true };
+  return { ok: false, status: 403, message: `the caller ${caller.oid} lacks the app role ${roles.join(' or ')}` };
 }

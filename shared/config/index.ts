@@ -366,7 +366,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, baseDir: string = process.cwd
     if (parsed.success) doc = parsed.data;
     else problems.push(...formatIssues('topology', parsed.error));
   }
-  if (doc?.egress && auth.issuers.length === 0) {
+  // Locally the embedded default sets the local token issuer once its host has a URL (after the app started).
+  if (doc?.egress && auth.issuers.length === 0 && !local) {
     problems.push('AUTH_TENANT_ID (the Entra tenant) or AUTH_ISSUERS must be set: the egress API validates bearer tokens against them');
   }
   if (problems.length || !doc || !mode || !tables) throw new ConfigError(problems);

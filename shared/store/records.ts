@@ -29,7 +29,7 @@ export interface TriggerInfo {
 }
 
 /** `dnsName`: the control plane's claim on one FQDN in the central zones (which endpoint it resolves to). */
-export type ManagedKind = 'spoke' | 'endpoint' | 'dnsName';
+export type ManagedKind = 'spoke' | 'endpoint' | 'dnsName' | 'egressRequest';
 
 export interface ManagedRecord {
   kind: ManagedKind;
