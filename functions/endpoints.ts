@@ -12,7 +12,8 @@ import { parseResourceId } from '../shared/azure/resource-id';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { flowDeps, timingFrom } from '../orchestrations/common';
 import { ENDPOINT_SWEEP_ORCHESTRATOR, endpointInstanceId, endpointRecordTarget, requestEndpointDns, type EndpointSweepInput } from '../orchestrations/dns';
-import { filterRecords, forgetManaged, getManaged, problem, reconcileManaged, resourceIdFrom, sweepSubscriptions, unwatched, type ManagedResourceRoutes } from './http';
+import { filterRecords, forgetManaged, getManaged, problem, reconcileManaged, resourceIdFrom, sweepSubscriptions, type ManagedResourceRoutes } from './http';
+import { unwatched } from '../shared/peering/selection';
 
 /** Private endpoint names: 2-64 letters, digits, `._-`, starting with a letter or digit, ending with one or `_`. */
 const ENDPOINT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9_])?$/;

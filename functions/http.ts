@@ -6,11 +6,10 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import type { ControlPlaneConfig } from '../shared/config';
+import { GUID, RESOURCE_GROUP } from '../shared/azure/resource-id';
+import { unwatched } from '../shared/peering/selection';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { checkReconcileRequest, flowDeps, forgetGoneResource, timingFrom, type RecordTarget, type ReconcileRequestOutcome, type Timing } from '../orchestrations/common';
-
-export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const RESOURCE_GROUP = /^[A-Za-z0-9][A-Za-z0-9._()-]{0,89}$/;
 
 export function problem(status: number, code: string, message: string): HttpResponseInit {
   return { status, jsonBody: { error: { code, message } } };
@@ -75,17 +74,10 @@ export async function readJson(request: HttpRequest): Promise<Parsed<unknown>> {
   }
 }
 
+// The list's bound (MAX_SWEEP_SUBSCRIPTIONS) is checked before this schema looks at any entry (sweepSubscriptions).
 const sweepBody = z
-  .object({ subscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1).max(MAX_SWEEP_SUBSCRIPTIONS).optional() })
+  .object({ subscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1).optional() })
   .strict();
-
-/** The refusal of subscriptions that are not watched (400 NotWatched naming them), or undefined when all are. */
-export function unwatched(config: ControlPlaneConfig, subscriptionIds: string[]): { reason: 'NotWatched'; message: string } | undefined {
-  const others = [...new Set(subscriptionIds.map((s) => s.toLowerCase()))].filter((s) => !config.watchedSubscriptions.includes(s));
-  if (others.length === 0) return undefined;
-  const what = others.length === 1 ? `subscription ${others[0]} is` : `subscriptions ${others.join(', ')} are`;
-  return { reason: 'NotWatched', message: `${what} not watched (watched: ${config.watchedSubscriptions.join(', ')})` };
-}
 
 /**
  * A sweep's subscriptions: the body's (`{"subscriptions": [...]}`: at most MAX_SWEEP_SUBSCRIPTIONS entries, each

@@ -1,6 +1,7 @@
 /**
  * The Event Grid trigger for Azure subscription events (Event Grid schema and CloudEvents 1.0). Thin: validate the
- * event, decide where to look (shared/peering/events.ts, shared/dns/events.ts), and start or signal the orchestration that reconciles it.
+ * event, let each flow router (one table, FLOW_ROUTERS) decide where to look, and start or signal the orchestrations
+ * that reconcile it.
  * A malformed event is logged and audited as a rejection and not retried (it cannot get better); an event the
  * control plane has no business with is logged at debug level and dropped.
  */
@@ -9,13 +10,84 @@ import * as df from 'durable-functions';
 import { parseResourceEvent, type ResourceEvent } from '../shared/events/resource-event';
 import { routeEndpointEvent } from '../shared/dns/events';
 import { routePeeringEvent } from '../shared/peering/events';
+import type { ControlPlaneConfig } from '../shared/config';
 import type { TriggerInfo } from '../shared/store/records';
-import { flowDeps, runtimeStatus, timingFrom } from '../orchestrations/common';
+import { flowDeps, runtimeStatus, timingFrom, type Timing } from '../orchestrations/common';
 import { requestEndpointDns } from '../orchestrations/dns';
 import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, requestSpokeReconcile, type HubEventInput } from '../orchestrations/peering';
 
 /** Rejected events are kept together (GET /api/events/rejected), whatever their subject. */
 export const REJECTED_EVENTS = 'rejected-events';
+
+/** What a flow router's action gets: the Durable client and what the event says about itself. */
+interface Dispatch {
+  client: df.DurableClient;
+  trigger: TriggerInfo;
+  timing: Timing;
+  event: ResourceEvent;
+}
+
+/**
+ * One flow's reading of an event: `other` (not its resource type), `ignore` (its type, nothing to do, with why) or
+ * an action that starts or signals its orchestration and says what it did.
+ */
+export type FlowRoute = { kind: 'other' } | { kind: 'ignore'; reason: string } | { kind: 'act'; run(dispatch: Dispatch): Promise<string> };
+
+export interface FlowRouter {
+  flow: string;
+  route(config: ControlPlaneConfig, event: ResourceEvent): FlowRoute;
+}
+
+/**
+ * Every flow that reacts to resource events, each with its pure router (shared/<flow>/events.ts). An event goes to
+ * every flow that claims it (a VNet deleted matters to peering and to the flows keyed on spokes), in this order.
+ */
+export const FLOW_ROUTERS: readonly FlowRouter[] = [
+  {
+    flow: 'peering',
+    route(config, event) {
+      const route = routePeeringEvent(config, event);
+      if (route.kind === 'spoke') {
+        return act(async ({ client, trigger, timing }) => {
+          const { instanceId, outcome } = await requestSpokeReconcile(client, { vnetId: route.vnetId, trigger, timing });
+          return `${outcome} ${instanceId} for ${route.vnetId}`;
+        });
+      }
+      if (route.kind === 'hub') return act((dispatch) => startHubEvent(dispatch, route.hubVnetId, route.peeringId));
+      return route;
+    },
+  },
+  {
+    flow: 'dns',
+    route(config, event) {
+      const route = routeEndpointEvent(config, event);
+      if (route.kind !== 'endpoint') return route;
+      return act(async ({ client, trigger, timing }) => {
+        const { instanceId, outcome } = await requestEndpointDns(client, { endpointId: route.endpointId, trigger, timing });
+        return `${outcome} ${instanceId} for ${route.endpointId}`;
+      });
+    },
+  },
+];
+
+function act(run: (dispatch: Dispatch) => Promise<string>): FlowRoute {
+  return { kind: 'act', run };
+}
+
+/** One orchestration per hub event (keyed by the event ID), so a redelivered event finds its instance and stops. */
+async function startHubEvent({ client, event, trigger, timing }: Dispatch, hubVnetId: string, peeringId: string | undefined): Promise<string> {
+  const instanceId = hubEventInstanceId(event.resourceId, event.eventId);
+  const input: HubEventInput = { hubVnetId, ...(peeringId ? { peeringId } : {}), trigger, timing };
+  try {
+    await client.startNew(HUB_EVENT_ORCHESTRATOR, { instanceId, input });
+    return `started ${instanceId} for hub ${hubVnetId}`;
+  } catch (e) {
+    // The same event delivered again (at-least-once): its instance exists already. Anything else is retried.
+    const existing = await runtimeStatus(client, instanceId);
+    if (existing === undefined) throw e;
+    return `handled before (${instanceId}, ${existing})`;
+  }
+}
 
 function triggerOf(event: ResourceEvent): TriggerInfo {
   return {
@@ -56,44 +128,19 @@ export async function resourceEvents(raw: unknown, context: InvocationContext): 
     return;
   }
   const event = parsed.event;
-  const trigger = triggerOf(event);
-  const timing = timingFrom(config);
-  const client = df.getClient(context);
-  const endpointRoute = routeEndpointEvent(config, event);
-  if (endpointRoute.kind === 'endpoint') {
-    const { instanceId, outcome } = await requestEndpointDns(client, { endpointId: endpointRoute.endpointId, trigger, timing });
-    context.log(`Event ${event.eventId} (${event.operationName}): ${outcome} ${instanceId} for ${endpointRoute.endpointId}`);
-    return;
-  }
-  if (endpointRoute.kind === 'ignore') {
-    context.debug(`Event ${event.eventId} (${event.operationName} on ${event.resourceId}) ignored: ${endpointRoute.reason}`);
-    return;
-  }
-  const route = routePeeringEvent(config, event);
-  switch (route.kind) {
-    case 'ignore':
-      context.debug(`Event ${event.eventId} (${event.operationName} on ${event.resourceId}) ignored: ${route.reason}`);
-      return;
-    case 'spoke': {
-      const { instanceId, outcome } = await requestSpokeReconcile(client, { vnetId: route.vnetId, trigger, timing });
-      context.log(`Event ${event.eventId} (${event.operationName}): ${outcome} ${instanceId} for ${route.vnetId}`);
-      return;
+  const dispatch: Dispatch = { client: df.getClient(context), trigger: triggerOf(event), timing: timingFrom(config), event };
+  let claimed = false;
+  for (const router of FLOW_ROUTERS) {
+    const route = router.route(config, event);
+    if (route.kind === 'other') continue;
+    claimed = true;
+    if (route.kind === 'ignore') {
+      context.debug(`Event ${event.eventId} (${event.operationName} on ${event.resourceId}) ignored by ${router.flow}: ${route.reason}`);
+      continue;
     }
-    case 'hub': {
-      const instanceId = hubEventInstanceId(event.resourceId, event.eventId);
-      const input: HubEventInput = { hubVnetId: route.hubVnetId, ...(route.peeringId ? { peeringId: route.peeringId } : {}), trigger, timing };
-      try {
-        await client.startNew(HUB_EVENT_ORCHESTRATOR, { instanceId, input });
-        context.log(`Event ${event.eventId} (${event.operationName}): started ${instanceId} for hub ${route.hubVnetId}`);
-      } catch (e) {
-        // The same event delivered again (at-least-once): its instance exists already. Anything else is retried.
-        const existing = await runtimeStatus(client, instanceId);
-        if (existing === undefined) throw e;
-        context.log(`Event ${event.eventId} was handled before (${instanceId}, ${existing})`);
-      }
-      return;
-    }
+    context.log(`Event ${event.eventId} (${event.operationName}) for ${router.flow}: ${await route.run(dispatch)}`);
   }
+  if (!claimed) context.debug(`Event ${event.eventId} (${event.operationName} on ${event.resourceId}) ignored: no flow manages this resource type`);
 }
 
 app.eventGrid('resourceEvents', { extraInputs: [df.input.durableClient()], handler: resourceEvents });

@@ -12,6 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from './files';
 
 export const LOCK_FILE = 'instance.json';
 
@@ -40,8 +41,15 @@ export interface InstanceLock {
   release(): void;
 }
 
-/** True when a process with this PID exists (EPERM: it exists but belongs to someone else). */
+/** The data folder when LOCAL_DATA_DIR is unset, under the project root (npm start and the local CLI alike). */
+export const DEFAULT_DATA_DIR = '.local-data';
+
+/**
+ * True when a process with this PID exists: signal 0 checks without sending anything (EPERM: it exists but belongs to
+ * someone else). 0 and negative numbers name process groups, not a process: false.
+ */
 export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -62,14 +70,16 @@ function readLock(file: string): InstanceLockInfo | undefined {
   }
 }
 
-function writeAtomically(file: string, info: InstanceLockInfo, mode: 'link' | 'rename'): void {
+const lockText = (info: InstanceLockInfo): string => `${JSON.stringify(info, null, 2)}\n`;
+
+/** Creates the lock whole, or fails with EEXIST when it exists: a temp file linked into place (link(2) never replaces). */
+function createLock(file: string, info: InstanceLockInfo): void {
   const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, `${JSON.stringify(info, null, 2)}\n`);
+  fs.writeFileSync(temp, lockText(info));
   try {
-    if (mode === 'link') fs.linkSync(temp, file);
-    else fs.renameSync(temp, file);
+    fs.linkSync(temp, file);
   } finally {
-    if (mode === 'link') fs.rmSync(temp, { force: true });
+    fs.rmSync(temp, { force: true });
   }
 }
 
@@ -84,7 +94,7 @@ export function acquireDataDir(dir: string, now: () => Date = () => new Date()):
   const info: InstanceLockInfo = { pid: process.pid, startedAt: now().toISOString(), baseUrl: null };
   for (let attempt = 0; ; attempt++) {
     try {
-      writeAtomically(file, info, 'link');
+      createLock(file, info);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw error;
@@ -99,7 +109,7 @@ export function acquireDataDir(dir: string, now: () => Date = () => new Date()):
     dir: absolute,
     file,
     setBaseUrl(baseUrl) {
-      if (ours()) writeAtomically(file, { ...info, baseUrl }, 'rename');
+      if (ours()) writeFileAtomic(file, lockText({ ...info, baseUrl }));
     },
     release() {
       if (ours()) fs.rmSync(file, { force: true });

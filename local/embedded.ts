@@ -15,7 +15,8 @@ import { MASTER_KEY_SETTING } from './host/keys';
 import { findProjectRoot } from './project';
 import { AUDIENCE_SETTING, createLocalIdentity, DEFAULT_AUDIENCE, IDENTITY_PREFIX, TOKEN_PATH } from './identity';
 import { LOCAL_APP_ID, LOCAL_OBJECT_ID } from '../shared/azure/local-credential';
-import { controlPlaneEventSubscriptions, controlPlaneTopology, ids, seedTopology, watchedSubscriptions, type Topology } from './demo';
+import { controlPlaneEventSubscriptions, controlPlaneTopology, eventScopeOf, ids, seedTopology, watchedSubscriptions, type EventScope, type Topology } from './demo';
+import { parseResourceId } from '../shared/azure/resource-id';
 import { acquireDataDir, wipeDataDir, type InstanceLock } from './dataDir';
 import { ConfigError, loadConfig, type HubConfig, type Mode } from '../shared/config';
 
@@ -24,6 +25,8 @@ export { findProjectRoot };
 export interface EmbeddedOptions {
   /** The app's entry modules; default: package.json `main` (dist/functions/index.js). */
   entries?: string[];
+  /** The app's folder (host.json, package.json), as the host's function app directory; default the project root. */
+  appDirectory?: string;
   /** The Azure topology the ARM emulator starts with. */
   topology: Topology;
   /** The file `topology` was read from (LOCAL_TOPOLOGY_FILE); absent for the bundled demo topology. */
@@ -75,9 +78,12 @@ export interface EmbeddedDefault {
   stop(): Promise<void>;
 }
 
-/** The control plane's mode, where its configuration comes from, and its hubs with whether their VNet exists. */
+/**
+ * The control plane's mode, where its configuration comes from, the subscriptions it watches, and its hubs with
+ * whether their VNet exists.
+ */
 export type ControlPlaneSummary =
-  | { ok: true; mode: Mode; configSource: string; hubs: Array<HubConfig & { exists: boolean }> }
+  | { ok: true; mode: Mode; configSource: string; watchedSubscriptions: string[]; hubs: Array<HubConfig & { exists: boolean }> }
   | { ok: false; configSource: string; problems: string[] };
 
 /** Reads `extensions.durableTask.hubName` from a host.json, as the Functions host does. */
@@ -167,7 +173,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     const host = createLocalHost({
       entries: options.entries ?? [appEntryFrom(projectRoot)],
       env,
-      functionAppDirectory: projectRoot,
+      functionAppDirectory: options.appDirectory ?? projectRoot,
       // Timer schedule status beside the Durable journal, as the host keeps it in its storage account.
       timerStatus:
         options.storage.kind === 'memory'
@@ -246,13 +252,19 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
         if (eventGridKey) url.searchParams.set('code', eventGridKey);
         return url.toString();
       });
+    const controlPlane = (): ControlPlaneSummary => controlPlaneSummary(env, topologyFromEmulator, options.topologySource, arm);
+    // Subscribe where the control plane is configured to listen (as infra/events.bicep does in Azure); the emulator
+    // topology's own lists only when the configuration does not load (the banner says why).
+    const summary = controlPlane();
+    const scope: EventScope = summary.ok
+      ? { watched: summary.watchedSubscriptions, hubSubscriptions: summary.hubs.map((hub) => parseResourceId(hub.vnetId).subscriptionId) }
+      : eventScopeOf(options.topology);
     for (const webhook of eventGridWebhooks) {
-      for (const subscription of controlPlaneEventSubscriptions(options.topology, webhook)) {
+      for (const subscription of controlPlaneEventSubscriptions(scope, webhook)) {
         await publisher.subscribe(subscription);
       }
     }
 
-    const controlPlane = (): ControlPlaneSummary => controlPlaneSummary(env, topologyFromEmulator, options.topologySource, arm);
     addInfoSections(host, options.topology, { armEndpoint, caCertFile, tables, eventGridWebhooks, engine: options, controlPlane, arm });
 
     const whenQuiet = async ({ quietMs = 150, timeoutMs = 60_000 }: { quietMs?: number; timeoutMs?: number } = {}): Promise<boolean> => {
@@ -332,6 +344,7 @@ export function controlPlaneSummary(
       ok: true,
       mode: config.mode,
       configSource,
+      watchedSubscriptions: config.watchedSubscriptions,
       hubs: config.hubs.map((hub) => ({ ...hub, exists: arm.getResource(hub.vnetId) !== undefined })),
     };
   } catch (error) {
@@ -354,6 +367,23 @@ export function controlPlaneBanner(summary: ControlPlaneSummary): Array<{ level:
       .filter((hub) => !hub.exists)
       .map((hub) => ({ level: 'warning' as const, line: `Warning: hub "${hub.name}" (${hub.region}): its VNet ${hub.vnetId} does not exist in ARM; spokes in ${hub.region} cannot be peered.` })),
   ];
+}
+
+/**
+ * The `controlPlane` section of `/api/local/info`: the mode as the app reads it (loadConfig, through the summary),
+ * or the problems that stop it; where the configuration comes from; and the topology (the file named, else the inline
+ * document, shown as text when it is not JSON: the problems say why).
+ */
+export function controlPlaneInfo(summary: ControlPlaneSummary, topologyFile: string | undefined, inlineTopology: string | undefined): Record<string, unknown> {
+  let topology: unknown = topologyFile ?? null;
+  if (!topologyFile && inlineTopology !== undefined) {
+    try {
+      topology = JSON.parse(inlineTopology);
+    } catch {
+      topology = inlineTopology;
+    }
+  }
+  return { ...(summary.ok ? { mode: summary.mode } : { problems: summary.problems }), configSource: summary.configSource, topology };
 }
 
 /** Whether a VNet (as GET answers it) has a gateway: its GatewaySubnet carries a gateway's IP configuration. */
@@ -387,11 +417,12 @@ function addInfoSections(
     store: ctx.engine.storage.kind === 'memory' ? 'memory' : path.join(ctx.engine.storage.dir, 'durable'),
     managementApi: new URL(WEBHOOK_PREFIX, host.baseUrl()).toString(),
   }));
-  host.addInfo('controlPlane', () => ({
-    mode: host.settings.get('CONTROL_PLANE_MODE') ?? 'enforce',
-    topology: host.settings.get('CONTROL_PLANE_TOPOLOGY_FILE') ?? JSON.parse(host.settings.get('CONTROL_PLANE_TOPOLOGY') ?? 'null'),
-  }));
-  host.addInfo('subscriptions', () => ({ connectivity: topology.connectivity.subscriptionId, watched: watchedSubscriptions(topology) }));
+  host.addInfo('controlPlane', () => controlPlaneInfo(ctx.controlPlane(), host.settings.get('CONTROL_PLANE_TOPOLOGY_FILE'), host.settings.get('CONTROL_PLANE_TOPOLOGY')));
+  // The subscriptions the control plane watches (its configuration's; the emulator topology's while that is invalid).
+  host.addInfo('subscriptions', () => {
+    const summary = ctx.controlPlane();
+    return { connectivity: topology.connectivity.subscriptionId, watched: summary.ok ? summary.watchedSubscriptions : watchedSubscriptions(topology) };
+  });
   // The hubs the control plane is configured with (not necessarily the emulator topology's), as they are in ARM now.
   host.addInfo('hubs', () => {
     const summary = ctx.controlPlane();

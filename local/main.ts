@@ -4,15 +4,12 @@
  * environment and local.settings.json; see README.md "Local environment".
  */
 import * as path from 'node:path';
-import { readLocalSettingsFile } from './host/settings';
+import { readLocalSettingsFile, settingOf } from './host/settings';
 import { demoTopology, loadTopology, type Topology } from './demo';
 import { controlPlaneBanner, findProjectRoot, startEmbeddedDefault, taskHubNameFrom } from './embedded';
+import { DEFAULT_DATA_DIR } from './dataDir';
 
-/** A setting from the environment, else local.settings.json `Values`, as the host resolves them. */
-function settingFrom(values: Record<string, string>, name: string): string | undefined {
-  const value = process.env[name] ?? values[name];
-  return value === undefined || value === '' ? undefined : value;
-}
+const settingFrom = (values: Record<string, string>, name: string): string | undefined => settingOf(process.env, values, name);
 
 function numberSetting(values: Record<string, string>, name: string, fallback: number, check: (n: number) => boolean, rule: string): number {
   const raw = settingFrom(values, name);
@@ -62,7 +59,7 @@ async function main(): Promise<void> {
   if (storageSetting !== 'disk' && storageSetting !== 'memory') {
     throw new Error(`LOCAL_STORAGE is "${storageSetting}"; it must be disk or memory.`);
   }
-  const dataDir = path.resolve(settingFrom(values, 'LOCAL_DATA_DIR') ?? path.join(root, '.local-data'));
+  const dataDir = path.resolve(settingFrom(values, 'LOCAL_DATA_DIR') ?? path.join(root, DEFAULT_DATA_DIR));
 
   const embedded = await startEmbeddedDefault({
     topology,

@@ -15,7 +15,7 @@
  * poll is gone with the crash, deletes it again). See {@link settleInFlight}.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { writeFileAtomic } from '../files';
 import type { ArmState } from './state';
 
 export const STATE_FILE_VERSION = 1;
@@ -102,11 +102,7 @@ export function settleInFlight(value: unknown, seen = new Set<unknown>()): numbe
 
 /** Writes the state atomically: a temp file beside it, renamed over it. */
 export function writeStateFile(file: string, state: ArmState): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const body = `{"version":${STATE_FILE_VERSION},"savedAt":${JSON.stringify(new Date().toISOString())},"state":${serializeState(state)}}\n`;
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, body);
-  fs.renameSync(temp, file);
+  writeFileAtomic(file, `{"version":${STATE_FILE_VERSION},"savedAt":${JSON.stringify(new Date().toISOString())},"state":${serializeState(state)}}\n`);
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parsePrefix } from '../../shared/peering/address-space';
-import { parseResourceId } from '../../shared/azure/resource-id';
+import { GUID, parseResourceId, RESOURCE_GROUP } from '../../shared/azure/resource-id';
 
 export const PROGRAM = 'hubspoke-local';
 
@@ -228,8 +228,6 @@ export function helpText(target: { command?: CommandSpec; group?: string } = {})
 
 // ---- Values ----------------------------------------------------------------------------------------------------
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const RESOURCE_GROUP = /^[A-Za-z0-9][A-Za-z0-9._()-]{0,89}$/;
 const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 const REGION = /^[a-z][a-z0-9]{1,39}$/;
 /** Every list an argument can carry is bounded. */

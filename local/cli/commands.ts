@@ -89,11 +89,13 @@ const endpointRef = (ctx: CommandContext): ResourceRef => parseResourceRef(ctx.a
 export async function info(ctx: CommandContext): Promise<Output> {
   const { info: i, api } = await ctx.connect();
   const lines = [
-    `Control plane:          ${api.baseUrl} (mode ${i.controlPlane?.mode ?? 'enforce'})`,
+    `Control plane:          ${api.baseUrl} (${i.controlPlane?.problems ? 'configuration invalid' : `mode ${i.controlPlane?.mode ?? 'enforce'}`})`,
     `ARM emulator:           ${i.arm.endpoint} (CA certificate ${i.arm.caCertFile}, time scale ${i.arm.timeScale})`,
     `Watched subscriptions:  ${i.subscriptions.watched.join(', ')}`,
     `Connectivity:           ${i.subscriptions.connectivity}`,
-    ...i.hubs.map((h) => `Hub ${h.region.padEnd(19)} ${short(h.vnetId)} ${h.addressPrefixes.join(', ')}${h.hasGateway ? ' (gateway)' : ''}`),
+    ...(Array.isArray(i.hubs)
+      ? i.hubs.map((h) => `Hub ${h.region.padEnd(19)} ${short(h.vnetId)} ${h.addressPrefixes.join(', ')}${h.hasGateway ? ' (gateway)' : ''}`)
+      : [`Hubs:                   unknown: ${i.hubs.error}:`, ...i.hubs.problems.map((p) => `  - ${p}`)]),
     `Private DNS zones:      ${short(i.privateDns.resourceGroupId)}: ${i.privateDns.zones.join(', ')}`,
     ...(i.auth ? [`Token issuer:           ${i.auth.issuer} (audience ${i.auth.audience}; tokens from ${i.auth.tokenUrl})`] : []),
   ];

@@ -1,15 +1,15 @@
 /**
  * Finding the running control plane, in order: `--url`, env `HUBSPOKE_URL`, the embedded default's
- * `${LOCAL_DATA_DIR:-<project>/.local-data}/instance.json` (`{ pid, startedAt, baseUrl }`, ignored when its process is
- * gone), then `http://127.0.0.1:${PORT:-7071}`. PORT and LOCAL_DATA_DIR are read like `npm start` reads them: the
- * environment, else local.settings.json `Values` in the current folder. Each candidate is confirmed with
- * `GET /api/local/info`.
+ * `${LOCAL_DATA_DIR:-<project>/.local-data}/instance.json` (the data folder's lock, local/dataDir.ts:
+ * `{ pid, startedAt, baseUrl }`, ignored when its process is gone), then the host's port (`PORT`, else local.settings.json
+ * `Host.LocalHttpPort`, else 7071). PORT and LOCAL_DATA_DIR are read like `npm start` reads them: the environment,
+ * else local.settings.json `Values` in the current folder. Each candidate is confirmed with `GET /api/local/info`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-
-export const INSTANCE_FILE = 'instance.json';
+import { DEFAULT_DATA_DIR, LOCK_FILE } from '../dataDir';
+import { parseLocalSettings, settingOf, type LocalSettingsFile } from '../host/settings';
 
 export interface Candidate {
   baseUrl: string;
@@ -33,17 +33,6 @@ const instanceSchema = z.object({
   startedAt: z.string(),
   baseUrl: z.url({ protocol: /^https?$/ }),
 });
-
-/** Whether a process exists: signal 0 checks without sending anything (EPERM = exists, owned by someone else). */
-export function processIsAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false; // 0 and negatives name process groups, not a process
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function readTextFile(file: string): string | undefined {
   try {
@@ -72,17 +61,19 @@ function normalizeUrl(text: string, source: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-/** A setting as `npm start` reads it: the environment, else local.settings.json `Values` in the current folder. */
-function setting(inputs: DiscoveryInputs, name: string): string | undefined {
-  const fromEnv = inputs.env[name];
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  const text = inputs.readFile(path.join(inputs.cwd, 'local.settings.json'));
+/**
+ * local.settings.json in the current folder, read as npm start reads it (host/settings.ts); a file npm start would
+ * refuse only means "no settings" here, with a note.
+ */
+function localSettings(inputs: DiscoveryInputs, notes: string[]): LocalSettingsFile | undefined {
+  const file = path.join(inputs.cwd, 'local.settings.json');
+  const text = inputs.readFile(file);
   if (text === undefined) return undefined;
   try {
-    const value = (JSON.parse(text) as { Values?: Record<string, unknown> }).Values?.[name];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  } catch {
-    return undefined; // npm start reports a broken local.settings.json; here it only means "no setting"
+    return parseLocalSettings(text, file);
+  } catch (e) {
+    notes.push(`${(e as Error).message}; its settings are not used.`);
+    return undefined;
   }
 }
 
@@ -97,8 +88,10 @@ export function candidates(inputs: DiscoveryInputs): { candidates: Candidate[]; 
 
   const found: Candidate[] = [];
   const notes: string[] = [];
-  const dataDir = path.resolve(inputs.cwd, setting(inputs, 'LOCAL_DATA_DIR') ?? path.join(inputs.projectRoot, '.local-data'));
-  const instanceFile = path.join(dataDir, INSTANCE_FILE);
+  const settings = localSettings(inputs, notes);
+  const setting = (name: string): string | undefined => settingOf(inputs.env, settings?.Values ?? {}, name);
+  const dataDir = path.resolve(inputs.cwd, setting('LOCAL_DATA_DIR') ?? path.join(inputs.projectRoot, DEFAULT_DATA_DIR));
+  const instanceFile = path.join(dataDir, LOCK_FILE);
   const text = inputs.readFile(instanceFile);
   if (text !== undefined) {
     let parsed: z.infer<typeof instanceSchema> | undefined;
@@ -113,11 +106,13 @@ export function candidates(inputs: DiscoveryInputs): { candidates: Candidate[]; 
     else if (parsed) found.push({ baseUrl: normalizeUrl(parsed.baseUrl, instanceFile), source: `${instanceFile} (pid ${parsed.pid})` });
   }
 
-  const portText = setting(inputs, 'PORT') ?? '7071';
+  // The host's port: PORT, else local.settings.json Host.LocalHttpPort, else 7071.
+  const localHttpPort = setting('PORT') === undefined ? settings?.Host?.LocalHttpPort : undefined;
+  const portText = setting('PORT') ?? String(localHttpPort ?? 7071);
   const port = Number(portText);
   if (Number.isInteger(port) && port > 0 && port <= 65535) {
     const baseUrl = `http://127.0.0.1:${port}`;
-    if (!found.some((c) => c.baseUrl === baseUrl)) found.push({ baseUrl, source: `PORT ${port}` });
+    if (!found.some((c) => c.baseUrl === baseUrl)) found.push({ baseUrl, source: `${localHttpPort !== undefined ? 'Host.LocalHttpPort' : 'PORT'} ${port}` });
   } else {
     // PORT=0 means "any free port": only the instance file can say which one was taken.
     notes.push(`PORT is "${portText}", which names no port to try${portText === '0' ? ' (0 = any free port; the instance file tells which one was taken)' : ''}.`);

@@ -17,9 +17,13 @@ export const infoSchema = z.object({
   host: z.object({ baseUrl: z.string(), keys: z.object({ function: z.boolean() }).loose() }).loose(),
   arm: z.object({ endpoint: z.string(), caCertFile: z.string(), timeScale: z.number() }).loose(),
   subscriptions: z.object({ connectivity: z.string(), watched: z.array(z.string()) }).loose(),
-  hubs: z.array(z.object({ region: z.string(), vnetId: z.string(), addressPrefixes: z.array(z.string()), hasGateway: z.boolean() }).loose()),
+  // The configured hubs, or why the control plane's configuration cannot be read (the ARM emulator still works).
+  hubs: z.union([
+    z.array(z.object({ region: z.string(), vnetId: z.string(), addressPrefixes: z.array(z.string()), hasGateway: z.boolean() }).loose()),
+    z.object({ error: z.string(), problems: z.array(z.string()) }).loose(),
+  ]),
   privateDns: z.object({ resourceGroupId: z.string(), zones: z.array(z.string()) }).loose(),
-  controlPlane: z.object({ mode: z.string() }).loose().optional(),
+  controlPlane: z.object({ mode: z.string().optional(), problems: z.array(z.string()).optional() }).loose().optional(),
   auth: z.object({ issuer: z.string(), audience: z.string(), tokenUrl: z.string(), tenantId: z.string().optional() }).loose().optional(),
 });
 

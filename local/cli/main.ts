@@ -7,7 +7,8 @@
  */
 import { COMMANDS, helpText, parseCommandLine, PROGRAM, UsageError, type CommandSpec } from './args';
 import * as commands from './commands';
-import { discover, DiscoveryError, processIsAlive, readTextFile } from './discovery';
+import { processAlive } from '../dataDir';
+import { discover, DiscoveryError, readTextFile } from './discovery';
 import { findProjectRoot } from '../project';
 import { ArmClients, CliError, ControlPlaneApi, fetchInfo } from './environment';
 
@@ -65,7 +66,7 @@ export async function runCli(io: CliIo): Promise<number> {
           env: io.env,
           cwd: io.cwd,
           projectRoot: findProjectRoot(__dirname),
-          isAlive: processIsAlive,
+          isAlive: processAlive,
           readFile: readTextFile,
         },
         fetchInfo,

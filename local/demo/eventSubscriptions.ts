@@ -1,48 +1,66 @@
 /**
- * The Event Grid event subscriptions the control plane has in Azure, derived from a topology: one per watched
- * subscription, on its Microsoft.Resources.Subscriptions system topic, filtered to the operations the control plane
- * reacts to (VNet and private endpoint writes and deletes), Event Grid schema, one event per delivery.
+ * The Event Grid event subscriptions the control plane has in Azure, derived from where it listens: one per watched
+ * subscription and one per subscription holding hubs, on its Microsoft.Resources.Subscriptions system topic, filtered to the operations the flows' routers
+ * act on, Event Grid schema, one event per delivery. The event types and operations come from the deployment's own
+ * description (infra/control-plane.json, which infra/events.bicep deploys), so the local world and Azure subscribe to
+ * the same events.
  */
+import controlPlaneNeeds from '../../infra/control-plane.json';
 import type { EventSubscriptionOptions } from '../eventgrid';
 import type { Topology } from './topology';
 
-/** Peering operations: hub-side peerings live in the connectivity subscription, spoke-side ones in workloads. */
-const peeringOperations = ['Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write', 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete'];
+/** infra/control-plane.json: per flow, the operations its router acts on in each kind of subscription. */
+export interface FlowEvents {
+  name: string;
+  events: { watchedSubscriptions: string[]; hubSubscriptions: string[] };
+}
 
-/** Operations whose events start a reconcile (ARCHITECTURE.md: spoke peering and private endpoint DNS flows). */
-export const controlPlaneOperations: readonly string[] = [
-  'Microsoft.Network/virtualNetworks/write',
-  'Microsoft.Network/virtualNetworks/delete',
-  ...peeringOperations,
-  'Microsoft.Network/privateEndpoints/write',
-  'Microsoft.Network/privateEndpoints/delete',
-  // Zone groups changed by anyone else (a policy, a person) bring the endpoint back to its desired registration.
-  'Microsoft.Network/privateEndpoints/privateDnsZoneGroups/write',
-  'Microsoft.Network/privateEndpoints/privateDnsZoneGroups/delete',
-];
+const flows: readonly FlowEvents[] = controlPlaneNeeds.flows;
 
-export function controlPlaneEventSubscriptions(
-  topology: Topology,
-  endpointUrl: string,
-  name = 'hubspoke-control-plane',
-): EventSubscriptionOptions[] {
+const unionOf = (lists: readonly string[][]): string[] => [...new Set(lists.flat())];
+
+/** Operations whose events start a reconcile in a watched subscription (every flow's). */
+export const controlPlaneOperations: readonly string[] = unionOf(flows.map((f) => f.events.watchedSubscriptions));
+
+/** Operations in the hubs' subscription: hub VNet changes (address space) and hand-made hub-side peering changes. */
+export const hubOperations: readonly string[] = unionOf(flows.map((f) => f.events.hubSubscriptions));
+
+/** The event types the subscriptions deliver. */
+export const controlPlaneEventTypes: readonly string[] = controlPlaneNeeds.eventGrid.includedEventTypes;
+
+/** Where the control plane listens: the subscriptions it watches and those that hold its hubs. */
+export interface EventScope {
+  watched: readonly string[];
+  hubSubscriptions: readonly string[];
+}
+
+/** The event scope of a demo topology: its watched workload subscriptions and its connectivity subscription. */
+export function eventScopeOf(topology: Topology): EventScope {
+  return {
+    watched: topology.workloads.filter((w) => w.watched).map((w) => w.subscriptionId),
+    hubSubscriptions: [topology.connectivity.subscriptionId],
+  };
+}
+
+export function controlPlaneEventSubscriptions(scope: EventScope, endpointUrl: string, name = 'hubspoke-control-plane'): EventSubscriptionOptions[] {
   const subscription = (azureSubscriptionId: string, operations: readonly string[]): EventSubscriptionOptions => ({
     azureSubscriptionId,
     name,
     endpointUrl,
     schema: 'EventGridSchema' as const,
     filter: {
-      includedEventTypes: ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess'],
+      includedEventTypes: [...controlPlaneEventTypes],
       advancedFilters: [{ operatorType: 'StringIn' as const, key: 'data.operationName', values: [...operations] }],
     },
   });
-  const watched = topology.workloads.filter((w) => w.watched).map((w) => w.subscriptionId);
-  const connectivity = topology.connectivity.subscriptionId;
-  // The hubs' own subscription: hub VNet changes (address space) and hand-made hub-side peering changes.
-  const hubOperations = ['Microsoft.Network/virtualNetworks/write', ...peeringOperations];
+  const key = (s: string): string => s.toLowerCase();
+  const watched = [...new Map(scope.watched.map((s) => [key(s), s])).values()];
+  const hubs = [...new Map(scope.hubSubscriptions.map((s) => [key(s), s])).values()];
+  const isHubSubscription = (s: string): boolean => hubs.some((h) => key(h) === key(s));
+  // A watched subscription that also holds hubs gets both lists, as infra/events.bicep gives it.
   return [
-    ...watched.map((s) => subscription(s, controlPlaneOperations)),
-    ...(watched.some((s) => s.toLowerCase() === connectivity.toLowerCase()) ? [] : [subscription(connectivity, hubOperations)]),
+    ...watched.map((s) => subscription(s, isHubSubscription(s) ? unionOf([[...controlPlaneOperations], [...hubOperations]]) : controlPlaneOperations)),
+    ...hubs.filter((h) => !watched.some((s) => key(s) === key(h))).map((h) => subscription(h, hubOperations)),
   ];
 }
 

@@ -26,4 +26,4 @@ export {
 export { createSdkSeedingPort, SeedingWriteError, type ArmConnection, type TopologySeedingPort } from './seedingPort';
 export { staticTokenCredential, type StaticCredentialOptions } from '../../shared/azure/local-credential';
 export { privateLinkZoneFor } from './privateLinkZones';
-export { controlPlaneEventSubscriptions, controlPlaneOperations, controlPlaneTopology } from './eventSubscriptions';
+export { controlPlaneEventSubscriptions, controlPlaneOperations, controlPlaneTopology, eventScopeOf, type EventScope } from './eventSubscriptions';

@@ -652,8 +652,10 @@ export class DurableEngineCore {
       return;
     }
     const result = await this.invokeOrchestrator(rec, fn.name, newEvents);
-    // Only this loop runs episodes of this instance, and only finished instances can be purged or replaced.
-    if (this.store.getOrchestration(instanceId) !== rec || rec.executionId !== execution) return;
+    // Only this loop runs episodes of this instance, and only finished instances can be purged or replaced: after each
+    // invocation, an instance purged or replaced meanwhile ends the episode.
+    const replaced = (): boolean => this.store.getOrchestration(instanceId) !== rec || rec.executionId !== execution;
+    if (replaced()) return;
 
     const outcome = readOrchestratorOutcome(result);
     const failed = (message: string, customStatus?: unknown): Promise<void> =>
@@ -707,7 +709,7 @@ export class DurableEngineCore {
       let appended = newEvents;
       if (continueAsNew && !rec.history.some((e) => e.ContinueAsNewAfter)) {
         const trigger = await this.continueAsNewTrigger(rec, fn.name, newEvents);
-        if (this.store.getOrchestration(instanceId) !== rec || rec.executionId !== execution) return;
+        if (replaced()) return;
         appended = newEvents.map((e, i) => (i === trigger ? { ...e, ContinueAsNewAfter: true } : e));
       }
       await this.continueRunning(rec, taken, appended, decision.scheduled, decision.work, now, customStatus);
@@ -719,7 +721,7 @@ export class DurableEngineCore {
       await this.finish(rec, taken, newEvents, decision.scheduled, now, { status: 'Failed', message: `Orchestrator function '${rec.name}' failed: ${outcome.message}`, work, customStatus });
     } else if (continueAsNew) {
       const carried = await this.carriedOverEvents(rec, fn.name, newEvents);
-      if (this.store.getOrchestration(instanceId) !== rec || rec.executionId !== execution) return;
+      if (replaced()) return;
       await this.finish(rec, taken, newEvents, decision.scheduled, now, {
         status: 'ContinuedAsNew',
         inputJson: processedInputJson(continueAsNew.input),

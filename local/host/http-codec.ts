@@ -8,9 +8,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** The largest request body the host accepts (Azure Functions limits HTTP requests to 100 MB). */
 export const MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024;
 
+/** A body past the limit its reader set; the host answers 413 PayloadTooLarge with this message. */
 export class RequestTooLargeError extends Error {
-  constructor() {
-    super(`The request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes, the Functions host's limit.`);
+  constructor(limit: number, what: string) {
+    super(`The request body exceeds ${limit} bytes, ${what}.`);
     this.name = 'RequestTooLargeError';
   }
 }
@@ -49,13 +50,17 @@ export interface RpcHttpResponse {
   body?: { bytes?: Uint8Array | null; string?: string | null } | null;
 }
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * The request body, read no further than `limit` bytes (default the host's): past it, RequestTooLargeError (`what`
+ * names the limit in its message), which the host answers with 413.
+ */
+export async function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES, what = "the Functions host's limit"): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     size += buffer.length;
-    if (size > MAX_REQUEST_BODY_BYTES) throw new RequestTooLargeError();
+    if (size > limit) throw new RequestTooLargeError(limit, what);
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);

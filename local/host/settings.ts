@@ -53,6 +53,11 @@ export function readLocalSettingsFile(file: string): LocalSettingsFile | undefin
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new LocalSettingsError(file, `cannot be read (${(e as Error).message})`);
   }
+  return parseLocalSettings(text, file);
+}
+
+/** Validates local.settings.json's text (`file` names it in a LocalSettingsError). */
+export function parseLocalSettings(text: string, file: string): LocalSettingsFile {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -73,6 +78,15 @@ export function readLocalSettingsFile(file: string): LocalSettingsFile | undefin
     throw new LocalSettingsError(file, 'field "IsEncrypted" is true, but the local host reads plain-text settings only; decrypt the file or set it to false');
   }
   return parsed.data;
+}
+
+/**
+ * A setting as npm start and the local CLI resolve it before the host runs: the environment, else local.settings.json
+ * `Values`; an empty value counts as unset.
+ */
+export function settingOf(env: NodeJS.ProcessEnv, values: Readonly<Record<string, string>>, name: string): string | undefined {
+  const value = env[name] ?? values[name];
+  return value === undefined || value === '' ? undefined : value;
 }
 
 /**

@@ -18,6 +18,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RegisteredFunction } from '../contract';
+import { writeFileAtomic } from '../files';
 import type { HostContext } from './host-context';
 import { parseTimerSchedule, resolveSettingTokens, ScheduleError, type TimerSchedule } from './ncrontab';
 
@@ -96,11 +97,7 @@ export class FileTimerStatusStore implements TimerStatusStore {
   }
 
   write(functionName: string, status: ScheduleStatus): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    const file = this.file(functionName);
-    const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(status));
-    fs.renameSync(temp, file);
+    writeFileAtomic(this.file(functionName), JSON.stringify(status));
   }
 }
 

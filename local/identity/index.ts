@@ -12,12 +12,13 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import type { RouteHandler } from '../contract';
-import { sendError, sendJson } from '../host/http-codec';
+import { GUID } from '../../shared/azure/resource-id';
+import { writeFileAtomic } from '../files';
+import { readBody, sendError, sendJson } from '../host/http-codec';
 import { LOCAL_CLI_APP_ID } from './clients';
 
 export const DEFAULT_AUDIENCE = 'api://hubspoke-control-plane';
@@ -29,9 +30,8 @@ export const MIN_LIFETIME_SECONDS = 60;
 /** Entra's configurable token lifetime ends at one day. */
 export const MAX_LIFETIME_SECONDS = 86_400;
 export const DEFAULT_LIFETIME_SECONDS = 3_600;
-const MAX_TOKEN_BODY_BYTES = 16 * 1024;
+export const MAX_TOKEN_BODY_BYTES = 16 * 1024;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // An app role's value: no spaces (Entra rejects them), at most 120 characters here.
 const ROLE = /^[^\s]{1,120}$/;
 
@@ -108,24 +108,8 @@ export function loadOrCreateSigningKey(file: string): SigningKey {
     }
   }
   const key = generateSigningKey();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, JSON.stringify(key.privateKey.export({ format: 'jwk' })), { mode: 0o600 });
-  fs.renameSync(temp, file);
+  writeFileAtomic(file, JSON.stringify(key.privateKey.export({ format: 'jwk' })), { mode: 0o600 });
   return key;
-}
-
-/** The body, or undefined once it passes `limit` bytes (the rest is not read). */
-async function readBoundedBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += buffer.length;
-    if (size > limit) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 export interface LocalIdentityOptions {
@@ -226,11 +210,8 @@ export function createLocalIdentity(options: LocalIdentityOptions): LocalIdentit
       sendError(res, 405, 'MethodNotAllowed', `${TOKEN_PATH} accepts POST with {"oid", "name", "roles": [...], "audience"?, "expiresInSeconds"?}.`, { Allow: 'POST' });
       return true;
     }
-    const body = await readBoundedBody(req, MAX_TOKEN_BODY_BYTES);
-    if (body === undefined) {
-      sendError(res, 413, 'PayloadTooLarge', `A token request is at most ${MAX_TOKEN_BODY_BYTES} bytes.`, { connection: 'close' });
-      return true;
-    }
+    // Past the bound, the host answers 413 PayloadTooLarge (RequestTooLargeError) and reads no further.
+    const body = await readBody(req, MAX_TOKEN_BODY_BYTES, 'the most a token request may hold');
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));

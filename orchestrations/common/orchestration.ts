@@ -3,9 +3,10 @@ import type * as df from 'durable-functions';
 import type { ClassifiedError } from '../../shared/azure/errors';
 import { resourceKey } from '../../shared/azure/resource-id';
 import type { AuditEntry, Condition, TriggerInfo } from '../../shared/store/records';
-import { timerIn } from './arm-retry';
+import { callArm, timerIn } from './arm-retry';
 import { COMMON_ACTIVITY, RECONCILE_EVENT } from './names';
 import { RECONCILING, type ReconcileStart, type RecordTarget } from './record';
+import type { ReconcileRequestOutcome } from './start';
 import type { Timing } from './types';
 
 /** Takes one pending `reconcile` request, if any was raised while this execution ran. */
@@ -143,4 +144,67 @@ export function* goneSinceRecorded(context: df.OrchestrationContext, kind: 'spok
   const recorded = (yield context.df.callActivity(COMMON_ACTIVITY.recordedResources, { kind, subscriptions: listedSubscriptions })) as string[];
   const listed = new Set(listedIds.map(resourceKey));
   return recorded.filter((id) => !listed.has(resourceKey(id)));
+}
+
+export interface SweepInput {
+  subscriptions: string[];
+  trigger: TriggerInfo;
+  timing: Timing;
+}
+
+/** What a sweep returns; `C` names each subscription's count (`vnets`, `endpoints`). */
+export type SweepResult<C extends string> = {
+  subscriptions: Array<{ subscriptionId: string; error?: string } & Record<C, number>>;
+  started: number;
+  signalled: number;
+  /** Recorded resources the listing no longer shows, reconciled to find them gone (Deleted). */
+  gone: number;
+};
+
+/** What a flow's sweep lists and requests; everything else is the same for every flow. */
+export interface SweepSpec<C extends string, T extends { id: string }> {
+  kind: 'spoke' | 'endpoint';
+  /** The activity listing one subscription's resources (`{ subscriptionId }` -> ArmResult<T[]>). */
+  listActivity: string;
+  /** The activity taking a chunk of reconcile requests (`{ requests }` -> ReconcileRequestOutcome[]). */
+  requestActivity: string;
+  countField: C;
+  /** The reconcile request for a listed resource (with its snapshot) or for one found gone (without). */
+  request(id: string, trigger: TriggerInfo, snapshot?: T): unknown;
+}
+
+/**
+ * A flow's sweep: each subscription listed (one activity, retried as ARM answers), its resources handed to their
+ * orchestrations as snapshots in chunks, and the resources recorded in a listed subscription that the listing no
+ * longer shows reconciled too (without a snapshot), so those deleted while no event reached us are found gone. The
+ * custom status is bounded progress (sweepProgress), whatever the number of subscriptions.
+ */
+export function sweepOrchestrator<C extends string, T extends { id: string }>(spec: SweepSpec<C, T>): df.OrchestrationHandler {
+  return function* (context) {
+    const input = context.df.getInput<SweepInput>();
+    const result: SweepResult<C> = { subscriptions: [], started: 0, signalled: 0, gone: 0 };
+    const found: T[] = [];
+    const count = (n: number): Record<C, number> => ({ [spec.countField]: n }) as Record<C, number>;
+    for (const subscriptionId of input.subscriptions) {
+      const listed = yield* callArm<T[]>(context, spec.listActivity, { subscriptionId }, input.timing);
+      if (listed.ok) {
+        found.push(...listed.value);
+        result.subscriptions.push({ subscriptionId, ...count(listed.value.length) });
+      } else {
+        result.subscriptions.push({ subscriptionId, ...count(0), error: `${listed.error.code}: ${listed.error.message}` });
+      }
+      context.df.setCustomStatus(sweepProgress('listing', input.subscriptions.length, result.subscriptions, found.length));
+    }
+    const listedSubscriptions = result.subscriptions.filter((s) => s.error === undefined).map((s) => s.subscriptionId);
+    const gone = yield* goneSinceRecorded(context, spec.kind, listedSubscriptions, found.map((r) => r.id));
+    result.gone = gone.length;
+    context.df.setCustomStatus(sweepProgress('requesting', input.subscriptions.length, result.subscriptions, found.length));
+    const requests = [...found.map((snapshot) => spec.request(snapshot.id, input.trigger, snapshot)), ...gone.map((id) => spec.request(id, input.trigger))];
+    const calls = requestInChunks(context, spec.requestActivity, requests);
+    if (calls.length) {
+      const outcomes = (yield context.df.Task.all(calls)) as ReconcileRequestOutcome[][];
+      for (const o of outcomes.flat()) result[o.outcome] += 1;
+    }
+    return result;
+  };
 }

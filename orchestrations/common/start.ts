@@ -44,7 +44,8 @@ export async function startOrSignal(
       await client.startNew(request.orchestrator, { instanceId, input: request.input });
       return { instanceId, outcome: 'started' };
     } catch (e) {
-      // Another trigger started it first (409 with NonRunningStates): signal that one instead.
+      // Another trigger started it first (the extension answers 500 with OrchestrationAlreadyExistsException, as the
+      // local engine does): read its status again and signal that one instead.
       lastError = e;
     }
   }

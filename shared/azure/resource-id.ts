@@ -23,7 +23,10 @@ export class InvalidResourceIdError extends Error {
   }
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A GUID as ARM writes subscription, tenant and object IDs (any case). */
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A resource group name: 1-90 letters, digits, `._()-`, not starting with a punctuation mark. */
+export const RESOURCE_GROUP = /^[A-Za-z0-9][A-Za-z0-9._()-]{0,89}$/;
 
 /** Parses `/subscriptions/{s}[/resourceGroups/{rg}[/providers/{ns}/{type}/{name}[/{type}/{name}...]]]`. */
 export function parseResourceId(id: string): ResourceId {

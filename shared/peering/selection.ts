@@ -38,20 +38,25 @@ export function isWatched(config: Pick<ControlPlaneConfig, 'watchedSubscriptions
 }
 
 /**
+ * The refusal of subscriptions that are not watched (NotWatched, naming them and the watched ones), or undefined when
+ * all are: one wording for every route and flow that asks.
+ */
+export function unwatched(config: Pick<ControlPlaneConfig, 'watchedSubscriptions'>, subscriptionIds: readonly string[]): { reason: 'NotWatched'; message: string } | undefined {
+  const others = [...new Set(subscriptionIds.map((s) => s.toLowerCase()))].filter((s) => !config.watchedSubscriptions.includes(s));
+  if (others.length === 0) return undefined;
+  const what = others.length === 1 ? `subscription ${others[0]} is` : `subscriptions ${others.join(', ')} are`;
+  return { reason: 'NotWatched', message: `${what} not watched (watched: ${config.watchedSubscriptions.join(', ')})` };
+}
+
+/**
  * What the VNet's ID alone decides: a configured hub is never a spoke, and a VNet outside the watched subscriptions
  * is none of the control plane's business. Undefined when the VNet's tags and region decide (selectSpoke).
  */
 export function selectById(config: Pick<ControlPlaneConfig, 'hubs' | 'watchedSubscriptions'>, vnetId: string): Extract<SpokeSelection, { kind: 'unmanaged' }> | undefined {
   const ownHub = hubOf(config, vnetId);
   if (ownHub) return { kind: 'unmanaged', reason: 'IsHub', message: `${vnetId} is the configured hub "${ownHub.name}": a hub is never a spoke` };
-  if (!isWatched(config, vnetId)) {
-    return {
-      kind: 'unmanaged',
-      reason: 'NotWatched',
-      message: `subscription ${parseResourceId(vnetId).subscriptionId.toLowerCase()} is not watched (watched: ${config.watchedSubscriptions.join(', ')})`,
-    };
-  }
-  return undefined;
+  const notWatched = unwatched(config, [parseResourceId(vnetId).subscriptionId]);
+  return notWatched ? { kind: 'unmanaged', ...notWatched } : undefined;
 }
 
 export function selectSpoke(config: SelectionConfig, vnet: { id: string; location: string; tags: Record<string, string> }): SpokeSelection {

@@ -1,9 +1,9 @@
 // The CLI's answers on the paths the README does not walk: errors with their exit codes and messages, --json,
 // writes that keep what they do not change, and function keys. The embedded default runs the real app in process
 // (with LOCAL_FUNCTION_KEY set); the CLI runs through runCli exactly as its bin does.
-import * as net from 'node:net';
 import { runCli } from '../../../local/cli/main';
 import { startWorld, type PeeringWorld } from '../peering/support';
+import { freePort } from './free-port';
 
 const A = 'a0000000-0000-4000-8000-0000000000a1';
 const B = 'b0000000-0000-4000-8000-0000000000b1';
@@ -40,10 +40,7 @@ describe('hubspoke-local against the embedded default', () => {
   });
 
   it('says where it looked and how to start the control plane when nothing answers', async () => {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await freePort();
     let stderr = '';
     const code = await runCli({ argv: ['spokes'], env: { HUBSPOKE_URL: `http://127.0.0.1:${port}` }, cwd: process.cwd(), stdout: () => undefined, stderr: (t) => (stderr += t) });
     expect(code).toBe(1);

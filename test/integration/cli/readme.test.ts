@@ -4,10 +4,10 @@
 // A README line that breaks, or a step whose key output is gone, fails this test.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { freePort } from './free-port';
 
 const root = path.resolve(__dirname, '../../..');
 const README = path.join(root, 'README.md');
@@ -46,14 +46,6 @@ function runLine(line: string, env: NodeJS.ProcessEnv): Promise<Ran> {
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('README quick start and "try it", verbatim', () => {

@@ -1,12 +1,13 @@
 // The local token issuer in the embedded default, validated the way the app will validate Entra's tokens: jose's
 // createRemoteJWKSet + jwtVerify against the discovery document, over loopback.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { demoTopology } from '../../../local/demo';
 import { startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../../../local/embedded';
+import { MAX_TOKEN_BODY_BYTES } from '../../../local/identity';
+import { freePort } from './free-port';
 
 const entry = path.resolve(__dirname, '../../fixtures/embedded-app/index.ts');
 const root = path.resolve(__dirname, '../../..');
@@ -19,14 +20,6 @@ interface AuthInfo {
   tokenUrl: string;
   openIdConfiguration: string;
   keyId: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function start(options: { dir?: string; port?: number; env?: Record<string, string> }): Promise<EmbeddedDefault> {
@@ -155,6 +148,15 @@ describe('the local token issuer (memory storage)', () => {
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('InvalidJson');
     expect((await fetch(`${embedded.baseUrl}/api/local/token`)).status).toBe(405);
+  });
+
+  it('answers 413 naming the bound for a body past MAX_TOKEN_BODY_BYTES', async () => {
+    const body = JSON.stringify({ oid: ALICE, name: 'x'.repeat(MAX_TOKEN_BODY_BYTES), roles: [] });
+    const res = await fetch(`${embedded.baseUrl}/api/local/token`, { method: 'POST', body });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({
+      error: { code: 'PayloadTooLarge', message: `The request body exceeds ${MAX_TOKEN_BODY_BYTES} bytes, the most a token request may hold.` },
+    });
   });
 });
 

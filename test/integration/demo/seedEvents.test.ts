@@ -1,5 +1,5 @@
 import { createArmEmulator, type ArmEmulator } from '../../../local/arm';
-import { controlPlaneEventSubscriptions, demoTopology, seedTopology } from '../../../local/demo';
+import { controlPlaneEventSubscriptions, eventScopeOf, demoTopology, seedTopology } from '../../../local/demo';
 import { createEventGridPublisher, publishResourceEvents, type EventGridPublisher } from '../../../local/eventgrid';
 import { startWebhookReceiver, type WebhookReceiver } from '../eventgrid/webhookReceiver';
 
@@ -23,7 +23,7 @@ describe('seeding the demo raises the events the control plane subscribes to', (
 
   it('delivers one ResourceWriteSuccess per VNet, peering, private endpoint and zone group write of the watched and hub subscriptions, nothing else', async () => {
     const topology = demoTopology();
-    const subscriptions = controlPlaneEventSubscriptions(topology, receiver.url);
+    const subscriptions = controlPlaneEventSubscriptions(eventScopeOf(topology), receiver.url);
     // Every watched workload subscription, plus the hubs' subscription (hub VNet and hub-side peering changes).
     expect(subscriptions.map((s) => s.azureSubscriptionId)).toEqual([...topology.workloads.map((w) => w.subscriptionId), topology.connectivity.subscriptionId]);
     for (const s of subscriptions) await publisher.subscribe(s);

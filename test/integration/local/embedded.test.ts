@@ -117,3 +117,37 @@ describe('the embedded default (host + Durable engine + ARM emulator + Event Gri
     await expect(table.getEntity<{ value: number }>('p', 'r')).resolves.toMatchObject({ value: 42 });
   });
 });
+
+describe('the embedded default subscribes where the control plane is configured to listen', () => {
+  const topology = demoTopology();
+  const [first, second] = watchedSubscriptions(topology);
+  let embedded: EmbeddedDefault | undefined;
+
+  afterEach(async () => {
+    await embedded?.stop();
+    embedded = undefined;
+  });
+
+  it('takes the watched and hub subscriptions from CONTROL_PLANE_TOPOLOGY, not from the emulator topology', async () => {
+    if (!first || !second) throw new Error('the demo topology watches fewer than two subscriptions');
+    const hub = topology.connectivity.hubs[0];
+    if (!hub) throw new Error('the demo topology has no hub');
+    const configured = {
+      watchedSubscriptions: [second],
+      hubs: [{ name: hub.region, region: hub.region, vnetId: `/subscriptions/${topology.connectivity.subscriptionId}/resourceGroups/${hub.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${hub.vnet.name}` }],
+    };
+    embedded = await startEmbeddedDefault({
+      entries: [entry],
+      topology,
+      port: 0,
+      env: { LOCAL_LOG_LEVEL: 'warning', CONTROL_PLANE_TOPOLOGY: JSON.stringify(configured) },
+      settingsFile: path.join(root, 'no-such-local.settings.json'),
+      storage: { kind: 'memory' },
+      armTimeScale: 0.001,
+      taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
+    });
+    const subscribed = embedded.publisher.subscriptions().map((s) => s.azureSubscriptionId.toLowerCase());
+    expect(subscribed.sort()).toEqual([second, topology.connectivity.subscriptionId].map((s) => s.toLowerCase()).sort());
+    expect(subscribed).not.toContain(first.toLowerCase());
+  });
+});

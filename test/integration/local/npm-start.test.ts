@@ -37,6 +37,8 @@ async function waitFor(run: Run, pattern: RegExp, timeoutMs = 45_000): Promise<R
 interface LocalInfo {
   arm: { endpoint: string; caCertFile: string };
   hubs: Array<Record<string, unknown>>;
+  subscriptions: { watched: string[] };
+  controlPlane: { mode?: string };
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -215,6 +217,9 @@ describe('npm start (dist/local/main.js)', () => {
         { name: 'main', region: hub.region, vnetId: hubId, exists: true, addressPrefixes: hub.vnet.addressPrefixes, hasGateway: hub.gateway !== undefined },
         { name: 'ghost', region: 'swedencentral', vnetId: missingId, exists: false, addressPrefixes: [], hasGateway: false },
       ]);
+      // The configured subscriptions and mode too, not the emulator topology's.
+      expect(info.subscriptions.watched).toEqual(configured.watchedSubscriptions);
+      expect(info.controlPlane.mode).toBe('observe');
       await stopped(run);
     } finally {
       run.child.kill('SIGKILL');

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { candidates, discover, DiscoveryError, processIsAlive, type DiscoveryInputs } from '../../../local/cli/discovery';
+import { candidates, discover, DiscoveryError, type DiscoveryInputs } from '../../../local/cli/discovery';
 
 const PROJECT = '/work/project';
 const CWD = '/home/me/somewhere';
@@ -68,6 +68,19 @@ describe('where the CLI looks for the control plane', () => {
     expect(found.candidates).toEqual([{ baseUrl: 'http://127.0.0.1:7200', source: 'PORT 7200' }]);
   });
 
+  it('takes the port from local.settings.json Host.LocalHttpPort when PORT is unset, as the host does', () => {
+    const settings = path.join(CWD, 'local.settings.json');
+    const found = candidates(inputs({ files: { [settings]: JSON.stringify({ Values: {}, Host: { LocalHttpPort: 7301 } }) } }));
+    expect(found.candidates).toEqual([{ baseUrl: 'http://127.0.0.1:7301', source: 'Host.LocalHttpPort 7301' }]);
+  });
+
+  it('notes a local.settings.json that npm start would refuse, and uses none of its settings', () => {
+    const settings = path.join(CWD, 'local.settings.json');
+    const found = candidates(inputs({ files: { [settings]: JSON.stringify({ Values: { PORT: 7200 } }) } }));
+    expect(found.candidates).toEqual([{ baseUrl: 'http://127.0.0.1:7071', source: 'PORT 7071' }]);
+    expect(found.notes).toEqual([`${settings}: field "Values.PORT" is invalid: Invalid input: expected string, received number (every value under "Values" must be a string, as in Azure app settings); its settings are not used.`]);
+  });
+
   it('has nothing to try for PORT=0 without an instance file, and explains why', () => {
     const found = candidates(inputs({ env: { PORT: '0' } }));
     expect(found.candidates).toEqual([]);
@@ -101,15 +114,5 @@ describe('discover', () => {
     await expect(failing).rejects.toThrow(
       'no control plane running at http://127.0.0.1:7300; start it with npm start (or pass --url / set HUBSPOKE_URL).\n  tried http://127.0.0.1:7300 (from PORT 7300): nothing listens there',
     );
-  });
-});
-
-describe('processIsAlive', () => {
-  it('knows this process is alive and a finished one is not', async () => {
-    expect(processIsAlive(process.pid)).toBe(true);
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['-e', '0']);
-    await new Promise((resolve) => child.on('exit', resolve));
-    expect(processIsAlive(child.pid ?? 0)).toBe(false);
   });
 });

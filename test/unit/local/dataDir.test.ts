@@ -79,3 +79,14 @@ describe('the data folder lock', () => {
     lock.release();
   });
 });
+
+describe('processAlive', () => {
+  it('knows this process is alive and a finished one is not', () => {
+    expect(processAlive(process.pid)).toBe(true);
+    expect(processAlive(deadPid())).toBe(false);
+  });
+
+  it('never takes 0 or a negative number (process groups) or a non-integer for a process', () => {
+    for (const pid of [0, -1, -process.pid, 1.5, Number.NaN]) expect(processAlive(pid)).toBe(false);
+  });
+});

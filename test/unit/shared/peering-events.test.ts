@@ -64,14 +64,19 @@ describe('routePeeringEvent', () => {
     ['a failed peering delete on the hub', event(`${HUB_ID}/virtualNetworkPeerings/p`, 'Delete', 'Failure'), 'the operation ended Failure: nothing changed'],
     ['a VNet action', event(SPOKE_ID, 'Action', 'Success', 'Microsoft.Network/virtualNetworks/CheckIPAddressAvailability/action'), 'actions do not change VNets or peerings'],
     ['a hub VNet action', event(HUB_ID, 'Action', 'Success', 'Microsoft.Network/virtualNetworks/join/action'), 'actions do not change VNets or peerings'],
-    ['a subnet write', event(`${SPOKE_ID}/subnets/default`, 'Write', 'Success', 'Microsoft.Network/virtualNetworks/subnets/write'), 'not a virtual network or peering event'],
-    ['a subnet write on the hub', event(`${HUB_ID}/subnets/GatewaySubnet`), 'not a virtual network or peering event'],
-    ['a resource group write', event(`/subscriptions/${WL}/resourceGroups/rg-app`), 'not a virtual network or peering event'],
-    ['another provider\'s virtualNetworks', event(`/subscriptions/${WL}/resourceGroups/rg/providers/Microsoft.ClassicNetwork/virtualNetworks/v`), 'not a virtual network or peering event'],
     ['a VNet write in an unwatched subscription', event(UNWATCHED_ID), `subscription ${OTHER} is not watched`],
     ['a peering write in an unwatched subscription', event(`${UNWATCHED_ID}/virtualNetworkPeerings/p`), `subscription ${OTHER} is not watched`],
   ])('ignores %s', (_label, input, reason) => {
     expect(routePeeringEvent(config, input)).toEqual({ kind: 'ignore', reason });
+  });
+  it.each<[string, ResourceEvent]>([
+    ['a subnet write', event(`${SPOKE_ID}/subnets/default`, 'Write', 'Success', 'Microsoft.Network/virtualNetworks/subnets/write')],
+    ['a subnet write on the hub', event(`${HUB_ID}/subnets/GatewaySubnet`)],
+    ['a resource group write', event(`/subscriptions/${WL}/resourceGroups/rg-app`)],
+    ['another provider\'s virtualNetworks', event(`/subscriptions/${WL}/resourceGroups/rg/providers/Microsoft.ClassicNetwork/virtualNetworks/v`)],
+    ['a failed private endpoint write', event(`/subscriptions/${WL}/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe`, 'Write', 'Failure')],
+  ])('leaves %s to other flows', (_label, input) => {
+    expect(routePeeringEvent(config, input)).toEqual({ kind: 'other' });
   });
 });
 

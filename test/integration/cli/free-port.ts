@@ -1,0 +1,10 @@
+// A loopback port nothing listens on (taken from the OS, then released): for a host to start on, or to find closed.
+import * as net from 'node:net';
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
