@@ -17,7 +17,7 @@ import { bodyFingerprint, checkDecision, checkIdempotencyKey, FINAL_STATES, pars
 import type { ManagedRecord } from '../shared/store/records';
 import { flowDeps } from '../orchestrations/common';
 import { isActive, runtimeStatus } from '../orchestrations/common/start';
-import { DECISION_EVENT, detailsOf, EGRESS_CONDITION, EGRESS_REQUEST_ORCHESTRATOR, REVOKE_EVENT, type DecisionEvent, type EgressDetails, type EgressInput } from '../orchestrations/egress';
+import { DECISION_EVENT, detailsOf, REVOKE_EVENT, submitRequest, type DecisionEvent, type EgressDetails, type EgressRequestSpec } from '../orchestrations/egress';
 import { readJson } from './http';
 
 const MAX_PAGE = 100;
@@ -93,28 +93,16 @@ export async function createRequest(request: HttpRequest, context: InvocationCon
     }
     return accepted(id, d.status);
   }
-  const now = new Date().toISOString();
-  const details: EgressDetails = {
-    request: { id, ...parsed.value, requestedBy: auth.caller.oid, ...(auth.caller.name ? { requestedByName: auth.caller.name } : {}), requestedAt: now, fingerprint },
-    status: 'PendingApproval',
-    decisions: [],
-    history: [{ at: now, status: 'PendingApproval', message: `requested by ${auth.caller.name ?? auth.caller.oid}` }],
+  const spec: EgressRequestSpec = {
+    id,
+    ...parsed.value,
+    requestedBy: auth.caller.oid,
+    ...(auth.caller.name ? { requestedByName: auth.caller.name } : {}),
+    requestedAt: new Date().toISOString(),
+    fingerprint,
+    source: 'http',
   };
-  const created = await store.putRecordIf(
-    {
-      kind: 'egressRequest',
-      resourceId: id,
-      condition: { type: EGRESS_CONDITION, status: 'Unknown', reason: 'PendingApproval', message: 'requested', lastTransitionTime: now },
-      details: details as unknown as Record<string, unknown>,
-      lastTrigger: { source: 'http', correlationId: context.invocationId, principal: auth.caller.oid },
-      updatedAt: now,
-    },
-    null,
-  );
-  if (!created) return accepted(id, 'PendingApproval');
-  await store.appendAudit([{ at: now, resourceId: id, kind: 'egressRequest', action: 'request', outcome: 'succeeded', reason: `requested by ${auth.caller.oid}`, after: { spokeVnetId: parsed.value.spokeVnetId, fingerprint }, mode: auth.config.mode }]);
-  const input: EgressInput = { requestId: id, approval: egress.approval, replyTimeoutMs: 30 * 60_000 };
-  await df.getClient(context).startNew(EGRESS_REQUEST_ORCHESTRATOR, { instanceId: id, input });
+  await submitRequest(store, df.getClient(context), auth.config, spec, { source: 'http', correlationId: context.invocationId, principal: auth.caller.oid });
   context.log(`egressRequest ${id}: requested by ${auth.caller.oid} for ${parsed.value.spokeVnetId} (${parsed.value.destinations.length} destination(s))`);
   return accepted(id, 'PendingApproval');
 }

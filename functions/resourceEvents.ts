@@ -9,11 +9,13 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { parseResourceEvent, type ResourceEvent } from '../shared/events/resource-event';
 import { routeEndpointEvent } from '../shared/dns/events';
+import { routeEgressEvent } from '../shared/egress/events';
 import { routePeeringEvent } from '../shared/peering/events';
 import type { ControlPlaneConfig } from '../shared/config';
 import type { TriggerInfo } from '../shared/store/records';
 import { flowDeps, runtimeStatus, timingFrom, type Timing } from '../orchestrations/common';
 import { requestEndpointDns } from '../orchestrations/dns';
+import { requestSpokeTagReconcile } from '../orchestrations/egress';
 import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, requestSpokeReconcile, type HubEventInput } from '../orchestrations/peering';
 
 /** Rejected events are kept together (GET /api/events/rejected), whatever their subject. */
@@ -65,6 +67,17 @@ export const FLOW_ROUTERS: readonly FlowRouter[] = [
       return act(async ({ client, trigger, timing }) => {
         const { instanceId, outcome } = await requestEndpointDns(client, { endpointId: route.endpointId, trigger, timing });
         return `${outcome} ${instanceId} for ${route.endpointId}`;
+      });
+    },
+  },
+  {
+    flow: 'egress',
+    route(config, event) {
+      const route = routeEgressEvent(config, event);
+      if (route.kind !== 'spoke') return route;
+      return act(async ({ client, trigger }) => {
+        const { instanceId, outcome } = await requestSpokeTagReconcile(client, { vnetId: route.vnetId, trigger });
+        return `${outcome} ${instanceId} for the egress tag of ${route.vnetId}`;
       });
     },
   },

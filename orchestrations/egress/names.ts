@@ -19,6 +19,7 @@ export const EGRESS_ACTIVITY = {
   failPolicyWork: 'egressFailPolicyWork',
   startPolicyWriter: 'egressStartPolicyWriter',
   policyWriterActive: 'egressPolicyWriterActive',
+  reconcileSpokeTag: 'egressReconcileSpokeTag',
 } as const;
 
 /** Each firewall policy's writer queue: every change waiting for the policy goes into one write (batch mode). */

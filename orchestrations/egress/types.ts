@@ -19,6 +19,8 @@ export interface EgressRequestSpec {
   requestedByName?: string;
   requestedAt: string;
   fingerprint: string;
+  /** `tag`: made from the spoke's egress tag (revoked when the tag changes or goes). */
+  source?: 'http' | 'tag';
 }
 
 export interface HistoryEntry {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ids } from '../../../local/demo';
-import { quiesce, startWorld, until, type PeeringWorld } from '../peering/support';
+import { createVnet, quiesce, startWorld, until, type PeeringWorld } from '../peering/support';
 
 const REQUESTER = 'aaaaaaaa-0000-4000-8000-000000000001';
 const APPROVER = 'bbbbbbbb-0000-4000-8000-000000000002';
@@ -157,5 +157,40 @@ describe('egress requests over HTTP (direct mode)', () => {
     // Nine approvals: far fewer writes than requests (the writer batches whatever waits for the policy).
     expect(puts).toBeLessThan(9);
     expect(world.embedded.arm.requestLog.count('PUT ruleCollectionGroups', 409)).toBe(0);
+  });
+
+  it('the tag path: a tagged spoke gets a request by the event\'s principal; a changed tag replaces it, a removed tag revokes it, a deleted spoke loses its rules', async () => {
+    const payments = world.topology.workloads.find((w) => w.name === 'payments');
+    if (!payments) throw new Error('no payments workload');
+    const tagged = ids.vnet(payments.subscriptionId, 'rg-payments-weu', 'vnet-egress-tagged');
+    const byTag = async () =>
+      ((await call('GET', `/api/egress-requests?spoke=${encodeURIComponent(tagged)}&top=100`, { token: await approver() })).body['value'] as Array<RequestView & { requestedBy: string; destinations: unknown[] }>) ?? [];
+    await createVnet(world, tagged, { location: 'westeurope', prefixes: ['10.40.0.0/24'], tags: { 'hubspoke-egress': 'tagged.contoso.com,WindowsUpdate' } });
+    const first = await until('a request from the tag', async () => (await byTag()).find((r) => r.status === 'PendingApproval'), 60_000);
+    expect(first.requestedBy).not.toBe('unknown');
+    expect(first.destinations).toHaveLength(2);
+    await call('POST', `/api/egress-requests/${first.id}/decision`, { token: await approver(), body: { verdict: 'approve' } });
+    await settled(first.id, 'Active');
+    expect(groupRules().filter((r) => r.name.startsWith(first.id)).map((r) => r.sourceAddresses)).toEqual([['10.40.0.0/24'], ['10.40.0.0/24']]);
+
+    // The tag changes: the old request is revoked (its rule removed), a new one waits for approval.
+    await createVnet(world, tagged, { location: 'westeurope', prefixes: ['10.40.0.0/24'], tags: { 'hubspoke-egress': 'changed.contoso.com' } });
+    await settled(first.id, 'Revoked');
+    expect(groupRules().some((r) => r.name.startsWith(first.id))).toBe(false);
+    const second = await until('a request for the changed tag', async () => (await byTag()).find((r) => r.status === 'PendingApproval'), 60_000);
+    expect(second.id).not.toBe(first.id);
+
+    // The tag goes: the pending request is withdrawn.
+    await createVnet(world, tagged, { location: 'westeurope', prefixes: ['10.40.0.0/24'] });
+    await settled(second.id, 'Revoked');
+
+    // Tagged again and approved, then the spoke is deleted: its rule is revoked and removed.
+    await createVnet(world, tagged, { location: 'westeurope', prefixes: ['10.40.0.0/24'], tags: { 'hubspoke-egress': 'again.contoso.com' } });
+    const third = await until('a request for the new tag', async () => (await byTag()).find((r) => r.status === 'PendingApproval'), 60_000);
+    await call('POST', `/api/egress-requests/${third.id}/decision`, { token: await approver(), body: { verdict: 'approve' } });
+    await settled(third.id, 'Active');
+    await world.network(payments.subscriptionId).virtualNetworks.beginDeleteAndWait('rg-payments-weu', 'vnet-egress-tagged', { updateIntervalInMs: 5 });
+    await settled(third.id, 'Revoked');
+    expect(groupRules().some((r) => r.name.startsWith(third.id))).toBe(false);
   });
 });
