@@ -65,7 +65,7 @@ export interface SetStatusInput {
   requestId: string;
   status: EgressState;
   message: string;
-  patch?: Partial<Pick<EgressDetails, 'decisionDeadline' | 'expiresAt' | 'rule'>>;
+  patch?: Partial<Pick<EgressDetails, 'decisionDeadline' | 'expiresAt' | 'rule' | 'sourceAddresses'>>;
 }
 
 /** Moves the request to `status` (only along the allowed moves), with a history line and the record's condition. */

@@ -9,6 +9,8 @@ export const POLICY_QUEUE_ENTITY = 'egressPolicyQueue';
 /** Raised by the HTTP API on a request's orchestration. */
 export const DECISION_EVENT = 'decision';
 export const REVOKE_EVENT = 'revoke';
+/** Raised by the tag path when the spoke's address space no longer matches an Active rule's source. */
+export const SOURCE_CHANGED_EVENT = 'sourceChanged';
 /** Raised by the policy writer on the request orchestration that asked for the work. */
 export const POLICY_WORK_DONE_EVENT = 'policyWorkDone';
 

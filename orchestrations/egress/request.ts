@@ -12,7 +12,7 @@ import { verdictOf, type Decision, type EgressState } from '../../shared/egress/
 import type { EgressRule } from '../../shared/egress/spec';
 import { timerIn } from '../common/arm-retry';
 import { submitToWriter } from '../common/writer-queue';
-import { DECISION_EVENT, EGRESS_ACTIVITY, EGRESS_REQUEST_ORCHESTRATOR, POLICY_WORK_DONE_EVENT, POLICY_WRITER_QUEUE, REVOKE_EVENT, policyQueueKey } from './names';
+import { DECISION_EVENT, EGRESS_ACTIVITY, EGRESS_REQUEST_ORCHESTRATOR, POLICY_WORK_DONE_EVENT, POLICY_WRITER_QUEUE, REVOKE_EVENT, SOURCE_CHANGED_EVENT, policyQueueKey } from './names';
 import type { EgressDetails, EgressInput, PolicyWorkReply, PolicyWorkRequest, Prepared } from './types';
 
 type Ctx = df.OrchestrationContext;
@@ -26,7 +26,7 @@ export interface DecisionEvent {
   decisions: Decision[];
 }
 
-function* setStatus(context: Ctx, requestId: string, status: EgressState, message: string, patch?: Partial<Pick<EgressDetails, 'decisionDeadline' | 'expiresAt' | 'rule'>>): Generator<df.Task, void, unknown> {
+function* setStatus(context: Ctx, requestId: string, status: EgressState, message: string, patch?: Partial<Pick<EgressDetails, 'decisionDeadline' | 'expiresAt' | 'rule' | 'sourceAddresses'>>): Generator<df.Task, void, unknown> {
   context.df.setCustomStatus({ status });
   yield context.df.callActivity(EGRESS_ACTIVITY.setStatus, { requestId, status, message, ...(patch ? { patch } : {}) });
 }
@@ -126,23 +126,39 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
     return 'Failed';
   }
   const expiresAt = context.df.currentUtcDateTime.getTime() + request.ttlDays * 24 * HOUR;
-  const location = applied.location;
-  yield* setStatus(context, id, 'Active', `rule ${location.names.join(', ')} verified in ${location.ruleCollectionGroup}/${location.ruleCollection} of ${location.firewallPolicyId}`, {
-    expiresAt: new Date(expiresAt).toISOString(),
-    rule: { firewallPolicyId: location.firewallPolicyId, ruleCollectionGroup: location.ruleCollectionGroup, ruleCollection: location.ruleCollection, name: location.names[0] ?? id },
-  });
+  const activate = function* (location: NonNullable<PolicyWorkReply['location']>, sourceAddresses: string[], why: string): Generator<df.Task, void, unknown> {
+    yield* setStatus(context, id, 'Active', `${why}rule ${location.names.join(', ')} verified in ${location.ruleCollectionGroup}/${location.ruleCollection} of ${location.firewallPolicyId}`, {
+      expiresAt: new Date(expiresAt).toISOString(),
+      rule: { firewallPolicyId: location.firewallPolicyId, ruleCollectionGroup: location.ruleCollectionGroup, ruleCollection: location.ruleCollection, name: location.names[0] ?? id },
+      sourceAddresses,
+    });
+  };
+  yield* activate(applied.location, rule.sourceAddresses, '');
 
+  // Active until the TTL ends or a revoke comes; a changed spoke address space rewrites the rule's source.
   let revoked = false;
+  let sourceChanged = context.df.waitForExternalEvent(SOURCE_CHANGED_EVENT);
   for (;;) {
     const now = context.df.currentUtcDateTime.getTime();
     if (now >= expiresAt) break;
     const timer = context.df.createTimer(new Date(Math.min(expiresAt, now + MAX_TIMER_MS)));
-    const winner = yield context.df.Task.any([revoke, timer]);
+    const winner = yield context.df.Task.any([revoke, sourceChanged, timer]);
+    if (winner === timer) continue;
+    timer.cancel();
     if (winner === revoke) {
-      timer.cancel();
       revoked = true;
       break;
     }
+    const sourceAddresses = (sourceChanged.result as { sourceAddresses: string[] }).sourceAddresses;
+    sourceChanged = context.df.waitForExternalEvent(SOURCE_CHANGED_EVENT);
+    yield* setStatus(context, id, 'Applying', `the spoke's address space is now ${sourceAddresses.join(', ')}: rewriting the rule's source`);
+    const rewritten = yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses } });
+    if (!rewritten.ok || !rewritten.location) {
+      yield* setStatus(context, id, 'Failed', `rewriting the rule's source failed: ${rewritten.error?.code ?? 'Unknown'}: ${rewritten.error?.message ?? 'no location'} (the rule keeps its previous source)`);
+      return 'Failed';
+    }
+    rule.sourceAddresses = sourceAddresses;
+    yield* activate(rewritten.location, sourceAddresses, 'source updated: ');
   }
   yield* setStatus(context, id, 'Revoking', revoked ? 'revoked: removing the rule' : `the rule's TTL of ${request.ttlDays} days ended: removing it`);
   const removed = yield* changePolicy(context, input, prepared.policyId, { kind: 'remove', requestId: id });

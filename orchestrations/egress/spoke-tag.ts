@@ -1,7 +1,8 @@
 /**
  * The tag path: a spoke VNet whose egress tag (`egress.spokeTag`, e.g. `api.github.com,*.contoso.com:443,
  * WindowsUpdate`) appears or changes gets a request, with the event's principal as requester; when the tag is
- * removed its tag requests are revoked, and when the spoke is deleted every request of it is. One orchestration per
+ * removed its tag requests are revoked, and when the spoke is deleted every request of it is. A change of the spoke's
+ * address space rewrites the source of its Active rules (any request's). One orchestration per
  * spoke (events during a pass get exactly one more pass); its one activity reads the VNet and acts.
  */
 import type { InvocationContext } from '@azure/functions';
@@ -18,7 +19,7 @@ import { pendingReconcile } from '../common/orchestration';
 import { RECONCILE_EVENT } from '../common/names';
 import { isActive, runtimeStatus, startOrSignal, type ReconcileRequestOutcome } from '../common/start';
 import { detailsOf } from './activities';
-import { EGRESS_ACTIVITY, REVOKE_EVENT } from './names';
+import { EGRESS_ACTIVITY, REVOKE_EVENT, SOURCE_CHANGED_EVENT } from './names';
 import { submitRequest } from './submit';
 import type { EgressDetails } from './types';
 
@@ -71,6 +72,14 @@ export async function reconcileSpokeTag(input: SpokeTagInput, context: Invocatio
     let revoked = 0;
     for (const d of mine) if (await revoke(client, d, 'the spoke was deleted', context)) revoked++;
     return `spoke gone: ${revoked} request(s) revoked`;
+  }
+  // Active rules allow from the spoke's own address space: a change of it rewrites their source.
+  const space = [...vnet.addressPrefixes].sort().join(',');
+  for (const d of mine) {
+    if (d.status !== 'Active' || !d.sourceAddresses || [...d.sourceAddresses].sort().join(',') === space || vnet.addressPrefixes.length === 0) continue;
+    if (!isActive(await runtimeStatus(client, d.request.id))) continue;
+    await client.raiseEvent(d.request.id, SOURCE_CHANGED_EVENT, { sourceAddresses: vnet.addressPrefixes });
+    context.log(`egressRequest ${d.request.id}: the spoke's address space changed to ${vnet.addressPrefixes.join(', ')}`);
   }
   const tagged = mine.filter((d) => d.request.source === 'tag' && !FINAL_STATES.has(d.status) && d.status !== 'Revoking');
   const value = Object.entries(vnet.tags).find(([k]) => k.toLowerCase() === egress.spokeTag.toLowerCase())?.[1];

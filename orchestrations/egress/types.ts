@@ -40,6 +40,8 @@ export interface EgressDetails {
   /** When the rule's TTL ends (Active). */
   expiresAt?: string;
   rule?: { firewallPolicyId: string; ruleCollectionGroup: string; ruleCollection: string; name: string };
+  /** The spoke address space the Active rule allows from. */
+  sourceAddresses?: string[];
 }
 
 export interface EgressInput {

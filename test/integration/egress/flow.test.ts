@@ -193,4 +193,62 @@ describe('egress requests over HTTP (direct mode)', () => {
     await settled(third.id, 'Revoked');
     expect(groupRules().some((r) => r.name.startsWith(third.id))).toBe(false);
   });
+
+  it('rewrites an Active rule\'s source when the spoke\'s address space changes', async () => {
+    const payments = world.topology.workloads.find((w) => w.name === 'payments');
+    if (!payments) throw new Error('no payments workload');
+    const vnet = ids.vnet(payments.subscriptionId, 'rg-payments-weu', 'vnet-egress-space');
+    await createVnet(world, vnet, { location: 'westeurope', prefixes: ['10.41.0.0/24'] });
+    const created = await call('POST', '/api/egress-requests', { token: await requester(), key: randomUUID(), body: { spokeVnetId: vnet, destinations: [{ fqdn: 'space.contoso.com' }], justification: 'j' } });
+    const id = String(created.body['id']);
+    await settled(id, 'PendingApproval');
+    await call('POST', `/api/egress-requests/${id}/decision`, { token: await approver(), body: { verdict: 'approve' } });
+    await settled(id, 'Active');
+    expect(groupRules().find((r) => r.name === id)?.sourceAddresses).toEqual(['10.41.0.0/24']);
+    await createVnet(world, vnet, { location: 'westeurope', prefixes: ['10.41.0.0/24', '10.42.0.0/24'] });
+    await until('the rule to allow the new space', async () => {
+      const v = await view(id);
+      return v.status === 'Active' && groupRules().find((r) => r.name === id)?.sourceAddresses.length === 2 ? v : undefined;
+    }, 60_000);
+    expect(groupRules().find((r) => r.name === id)?.sourceAddresses).toEqual(['10.41.0.0/24', '10.42.0.0/24']);
+    expect((await view(id)).history.some((h) => /source updated/.test(h.message))).toBe(true);
+  });
+});
+
+describe('egress requests in observe mode', () => {
+  let world: PeeringWorld;
+  beforeAll(async () => {
+    world = await startWorld({ CONTROL_PLANE_MODE: 'observe' });
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('records the decision but submits and writes nothing', async () => {
+    const url = (path: string) => `${world.embedded.baseUrl}${path}`;
+    const token = async (oid: string, roles: string[]) =>
+      ((await (await fetch(url('/api/local/token'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ oid, name: 'n', roles }) })).json()) as { access_token: string }).access_token;
+    const payments = world.topology.workloads.find((w) => w.name === 'payments');
+    const weu = payments?.spokes.find((s) => s.region === 'westeurope' && s.peering === 'connected');
+    if (!payments || !weu) throw new Error('no spoke');
+    const spoke = ids.vnet(payments.subscriptionId, weu.resourceGroup, weu.vnet.name);
+    const before = world.embedded.arm.requestLog.count('PUT ruleCollectionGroups');
+    const created = await fetch(url('/api/egress-requests'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token(REQUESTER, ['Egress.Requester'])}`, 'idempotency-key': randomUUID(), 'content-type': 'application/json' },
+      body: JSON.stringify({ spokeVnetId: spoke, destinations: [{ fqdn: 'observe.contoso.com' }], justification: 'j' }),
+    });
+    const id = ((await created.json()) as { id: string }).id;
+    const approverToken = await token(APPROVER, ['Egress.Approver']);
+    const get = async () => (await (await fetch(url(`/api/egress-requests/${id}`), { headers: { authorization: `Bearer ${approverToken}` } })).json()) as RequestView;
+    await until('pending', async () => ((await get()).status === 'PendingApproval' ? true : undefined));
+    await fetch(url(`/api/egress-requests/${id}/decision`), { method: 'POST', headers: { authorization: `Bearer ${approverToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ verdict: 'approve' }) });
+    const v = await until('observed', async () => {
+      const x = await get();
+      return x.history.some((h) => /observe mode/.test(h.message)) ? x : undefined;
+    }, 60_000);
+    expect(v.status).toBe('Approved');
+    expect(v.rule).toBeUndefined();
+    expect(world.embedded.arm.requestLog.count('PUT ruleCollectionGroups') - before).toBe(0);
+  });
 });
