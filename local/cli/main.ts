@@ -35,6 +35,11 @@ const HANDLERS: Record<string, Handler> = {
   'reconcile endpoint': commands.reconcileEndpoint,
   'reconcile spokes': commands.reconcileSpokes,
   'reconcile endpoints': commands.reconcileEndpoints,
+  'egress request': commands.egressRequest,
+  'egress list': commands.egressList,
+  'egress show': commands.egressShow,
+  'egress decide': commands.egressDecide,
+  'egress revoke': commands.egressRevoke,
   token: commands.token,
 };
 
