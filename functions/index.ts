@@ -11,6 +11,11 @@ import './resourceEvents';
 import './spokes';
 import './endpoints';
 import './stamps';
+import '../orchestrations/egress';
+import './resourceEvents';
+import './spokes';
+import './endpoints';
+import './egress';
 
 // A bad configuration fails the start, with one line per problem naming the setting or field.
 app.hook.appStart(() => {

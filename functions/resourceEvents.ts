@@ -9,6 +9,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { parseResourceEvent, type ResourceEvent } from '../shared/events/resource-event';
 import { routeEndpointEvent } from '../shared/dns/events';
+import { routeEgressEvent } from '../shared/egress/events';
 import { routePeeringEvent } from '../shared/peering/events';
 import { isAvailabilityStatusChanged, parseHealthEvent } from '../shared/stamps/events';
 import { routeStampEvent, stampsOwning } from '../shared/stamps/routing';
@@ -16,6 +17,7 @@ import type { ControlPlaneConfig } from '../shared/config';
 import type { TriggerInfo } from '../shared/store/records';
 import { flowDeps, runtimeStatus, timingFrom, type Timing } from '../orchestrations/common';
 import { requestEndpointDns } from '../orchestrations/dns';
+import { requestSpokeTagReconcile } from '../orchestrations/egress';
 import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, requestSpokeReconcile, type HubEventInput } from '../orchestrations/peering';
 import { signalStamp } from '../orchestrations/stamps';
 
@@ -80,6 +82,17 @@ export const FLOW_ROUTERS: readonly FlowRouter[] = [
         const at = event.eventTime ?? new Date().toISOString();
         for (const owner of route.stamps) await signalStamp(client, config, owner.stamp, { kind: route.signal, resourceId: owner.resourceId, at }, trigger);
         return `${route.signal} signalled to stamps ${route.stamps.map((o) => o.stamp).join(', ')}`;
+      });
+    },
+  },
+  {
+    flow: 'egress',
+    route(config, event) {
+      const route = routeEgressEvent(config, event);
+      if (route.kind !== 'spoke') return route;
+      return act(async ({ client, trigger }) => {
+        const { instanceId, outcome } = await requestSpokeTagReconcile(client, { vnetId: route.vnetId, trigger });
+        return `${outcome} ${instanceId} for the egress tag of ${route.vnetId}`;
       });
     },
   },

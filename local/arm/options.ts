@@ -14,7 +14,9 @@ export type LroKind =
   | 'resourceGroups'
   | 'cdnProfiles'
   | 'afdOrigins'
-  | 'frontDoors';
+  | 'frontDoors'
+  | 'firewallPolicies'
+  | 'ruleCollectionGroups';
 
 /** Nominal durations (ms at time scale 1.0), in the range Azure takes for these operations. */
 export const DEFAULT_LRO_DURATIONS_MS: Record<LroKind, number> = {
@@ -30,6 +32,10 @@ export const DEFAULT_LRO_DURATIONS_MS: Record<LroKind, number> = {
   cdnProfiles: 30_000,
   afdOrigins: 20_000,
   frontDoors: 30_000,
+  // Unverified nominal value: a policy write without rules is quick next to a group's.
+  firewallPolicies: 60_000,
+  // "Each update takes 3-5 minutes" (issue 11; Azure Firewall policy updates are documented as taking minutes).
+  ruleCollectionGroups: 180_000,
 };
 
 export interface BucketLimit {

@@ -3,6 +3,7 @@
  * here and its declaration; the router finds it by the collections in the request path.
  */
 import { cdnOriginDeclaration, cdnOriginGroupDeclaration, cdnProfileDeclaration, classicFrontDoorDeclaration } from './handlers/frontDoors';
+import { firewallPolicyDeclaration, ruleCollectionGroupDeclaration } from './handlers/firewallPolicies';
 import { gatewayDeclaration } from './handlers/gateways';
 import { networkInterfaceDeclaration } from './handlers/networkInterfaces';
 import { peeringDeclaration } from './handlers/peerings';
@@ -22,4 +23,6 @@ export const DECLARED_TYPES: readonly AnyResourceType[] = [
   cdnOriginGroupDeclaration,
   cdnOriginDeclaration,
   classicFrontDoorDeclaration,
+  firewallPolicyDeclaration,
+  ruleCollectionGroupDeclaration,
 ];

@@ -14,6 +14,7 @@ import {
   missingApiVersion,
   unsupportedApiVersion,
 } from './errors';
+import * as firewall from './handlers/firewallPolicies';
 import { getOperationResult, getOperationStatus } from './handlers/operationStatus';
 import * as dns from './handlers/privateDns';
 import * as groups from './handlers/resourceGroups';
@@ -241,6 +242,7 @@ export class ArmRouter {
       if (rest.length === 1 && method === 'GET') {
         const declared = findType(DECLARED_TYPES, [s[4] ?? '']);
         if (declared?.listBySubscription) return this.declaredRoute(ctx, declared, undefined, [], true);
+        if (rest[0] === 'azurefirewallfqdntags') return { label: 'azureFirewallFqdnTags', family: 'network', typeName: 'azureFirewallFqdnTags', network: true, handle: () => firewall.listFqdnTags(core, ctx) };
         if (rest[0] === 'privatednszones') return { label: 'privateDnsZones', family: 'privateDns', typeName: 'privateDnsZones', network: false, handle: () => dns.listZones(core, ctx, undefined) };
       }
       return notEmulated('network', s.slice(4).join('/'));

@@ -53,6 +53,8 @@ const FILTERS: OptionSpec[] = [
   { name: 'reason', kind: 'string', value: '<reason>', help: 'Only records with this reason.' },
 ];
 const STAMP = { name: '<stamp>', help: 'The stamp\'s name, e.g. weu-1 (see stamp list).' };
+/** The local user an egress command acts as (a token from the local issuer); default a fixed demo user per role. */
+const AS_USER = (who: string): OptionSpec => ({ name: 'as', kind: 'string', value: '<oid>', help: `The object ID of ${who} (a GUID; default a demo user).` });
 const SUBSCRIPTIONS: OptionSpec = { name: 'subscription', kind: 'string', multiple: true, value: '<guid>', help: 'A subscription (repeatable); default every watched one.' };
 
 export const COMMANDS: CommandSpec[] = [
@@ -137,6 +139,33 @@ export const COMMANDS: CommandSpec[] = [
     options: [],
     summary: 'Send an Azure Monitor alert or a Health Resources event for a demo stamp.',
   },
+  {
+    id: 'egress request',
+    args: [RESOURCE('vnet')],
+    options: [
+      { name: 'fqdn', kind: 'string', multiple: true, value: '<name>', help: 'A destination FQDN (repeatable), e.g. api.github.com or *.contoso.com.' },
+      { name: 'port', kind: 'string', multiple: true, value: '<Protocol:port>', help: 'Ports of the FQDNs (repeatable; default Https:443), e.g. Http:80.' },
+      { name: 'fqdn-tag', kind: 'string', multiple: true, value: '<tag>', help: 'An Azure Firewall FQDN tag (repeatable), e.g. WindowsUpdate.' },
+      { name: 'justification', kind: 'string', value: '<text>', help: 'Why the spoke needs it (required).' },
+      { name: 'ttl-days', kind: 'string', value: '<days>', help: 'Lifetime of the rule, 1-365 (default from config).' },
+      { name: 'idempotency-key', kind: 'string', value: '<key>', help: 'Idempotency-Key (default a new UUID: a new request).' },
+      AS_USER('the requester'),
+    ],
+    summary: 'Request egress for a spoke (POST /api/egress-requests) as a local user with Egress.Requester.',
+  },
+  { id: 'egress list', args: [], options: [{ name: 'status', kind: 'string', value: '<state>', help: 'Only requests in this state, e.g. PendingApproval.' }, { name: 'spoke', kind: 'string', value: '<vnet>', help: 'Only requests of this spoke (<sub>/<rg>/<name> or its ID).' }, AS_USER('the reader')], summary: 'List egress requests (GET /api/egress-requests).' },
+  { id: 'egress show', args: [{ name: '<id>', help: 'The request ID (egr-...).' }], options: [AS_USER('the reader')], summary: 'Show an egress request: status, destinations, decisions, history, rule.' },
+  {
+    id: 'egress decide',
+    args: [{ name: '<id>', help: 'The request ID (egr-...).' }],
+    options: [
+      { name: 'verdict', kind: 'string', value: 'approve|reject', help: 'The decision (required).' },
+      { name: 'comment', kind: 'string', value: '<text>', help: 'Why.' },
+      AS_USER('the approver'),
+    ],
+    summary: 'Approve or reject an egress request as a local user with Egress.Approver.',
+  },
+  { id: 'egress revoke', args: [{ name: '<id>', help: 'The request ID (egr-...).' }], options: [AS_USER('the requester or an approver')], summary: 'Revoke an egress request (its rule is removed).' },
   {
     id: 'token',
     args: [],

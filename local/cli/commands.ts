@@ -2,6 +2,7 @@
  * The CLI's commands. Each returns what it found as data (printed with --json) and as text for a person.
  * ARM reads and writes go to the emulator through the real SDK clients; status comes from the control plane's API.
  */
+import { randomUUID } from 'node:crypto';
 import type { PrivateEndpoint, Subnet, VirtualNetwork, VirtualNetworkPeering } from '@azure/arm-network';
 import { parseResourceId, resourceKey } from '../../shared/azure/resource-id';
 import {
@@ -665,4 +666,118 @@ export async function stampAlert(ctx: CommandContext): Promise<Output> {
   const { api } = await ctx.connect();
   const answer = (await api.post(`${path}/alert`, { condition: signal })).body as { delivered: number };
   return { data: answer, text: `Stamp ${name}: alert ${signal} delivered (the webhook answered ${answer.delivered})` };
+}
+
+// --- Egress requests, as a local user with a token from the local issuer -------------------------------------------
+
+const DEMO_REQUESTER = 'e9e55000-0000-4000-8000-00000000e001';
+const DEMO_APPROVER = 'e9e55000-0000-4000-8000-00000000e002';
+
+/** Bearer header for a local user with these roles (the --as object ID, else the demo user). */
+async function actAs(ctx: CommandContext, connection: Connection, fallback: string, roles: string[]): Promise<Record<string, string>> {
+  const oid = stringOption(ctx.values, 'as') ?? fallback;
+  if (!isGuid(oid)) throw new UsageError(`--as "${oid}" must be a GUID (the object ID to act as).`);
+  if (!connection.info.auth) throw new CliError('this control plane publishes no token issuer (no "auth" in /api/local/info).');
+  const answer = (await connection.api.post(new URL(connection.info.auth.tokenUrl).pathname, { oid, name: `local user ${oid.slice(0, 8)}`, roles })).body as { access_token?: string };
+  if (typeof answer.access_token !== 'string') throw new CliError('the token issuer answered without an access_token.');
+  return { authorization: `Bearer ${answer.access_token}` };
+}
+
+interface EgressView {
+  id: string;
+  status: string;
+  spokeVnetId: string;
+  destinations: Array<{ kind: string; fqdn?: string; tag?: string; ports: Array<{ protocol: string; port: number }> }>;
+  decisions?: Array<{ verdict: string; by: string; comment: string }>;
+  history?: Array<{ at: string; status: string; message: string }>;
+  rule?: { firewallPolicyId: string; ruleCollectionGroup: string; ruleCollection: string; name: string };
+  expiresAt?: string;
+}
+
+const destinationText = (d: EgressView['destinations'][number]): string => `${d.fqdn ?? `tag:${d.tag ?? ''}`} (${d.ports.map((p) => `${p.protocol}:${p.port}`).join(', ')})`;
+
+function egressText(v: EgressView): string {
+  const lines = [`${v.id}: ${v.status}`, `  spoke: ${v.spokeVnetId}`, `  destinations: ${v.destinations.map(destinationText).join('; ')}`];
+  for (const d of v.decisions ?? []) lines.push(`  decision: ${d.verdict} by ${d.by}${d.comment ? ` (${d.comment})` : ''}`);
+  if (v.rule) lines.push(`  rule: ${v.rule.name} in ${v.rule.ruleCollectionGroup}/${v.rule.ruleCollection} of ${v.rule.firewallPolicyId}`);
+  if (v.expiresAt) lines.push(`  expires: ${v.expiresAt}`);
+  const last = v.history?.[v.history.length - 1];
+  if (last) lines.push(`  last: ${last.at} ${last.message}`);
+  return lines.join('\n');
+}
+
+const REQUEST_ID = /^egr-[0-9a-f]{24}$/;
+
+function requestIdArg(ctx: CommandContext, command: string): string {
+  const id = ctx.args[0] ?? '';
+  if (!REQUEST_ID.test(id)) throw new UsageError(`"${command}" needs a request ID such as egr-0123456789abcdef01234567 (got "${id}").`);
+  return id;
+}
+
+export async function egressRequest(ctx: CommandContext): Promise<Output> {
+  const vnetId = resourceIdOf(parseResourceRef(ctx.args[0] ?? '', VNET_TYPE, 'vnet'), VNET_TYPE);
+  const fqdns = stringsOption(ctx.values, 'fqdn');
+  const tags = stringsOption(ctx.values, 'fqdn-tag');
+  const ports = stringsOption(ctx.values, 'port');
+  const justification = requiredOption(ctx.values, 'justification', 'egress request');
+  if (fqdns.length + tags.length === 0) throw new UsageError('"egress request" needs at least one --fqdn or --fqdn-tag.');
+  const ttl = stringOption(ctx.values, 'ttl-days');
+  const ttlDays = ttl === undefined ? undefined : Number(ttl);
+  if (ttlDays !== undefined && (!Number.isInteger(ttlDays) || ttlDays < 1 || ttlDays > 365)) throw new UsageError(`--ttl-days "${ttl}" must be a whole number from 1 to 365.`);
+  const connection = await ctx.connect();
+  const auth = await actAs(ctx, connection, DEMO_REQUESTER, ['Egress.Requester']);
+  // The API validates destinations and ports (a 400 naming each bad one, shown as is).
+  const body = {
+    spokeVnetId: vnetId,
+    destinations: [...fqdns.map((fqdn) => ({ fqdn, ...(ports.length ? { ports } : {}) })), ...tags.map((fqdnTag) => ({ fqdnTag }))],
+    justification,
+    ...(ttlDays !== undefined ? { ttlDays } : {}),
+  };
+  const key = stringOption(ctx.values, 'idempotency-key') ?? randomUUID();
+  const answer = (await connection.api.request('POST', '/api/egress-requests', body, [], { ...auth, 'idempotency-key': key })).body as { id: string; status: string };
+  return { data: answer, text: `${answer.id}: ${answer.status}` };
+}
+
+export async function egressList(ctx: CommandContext): Promise<Output> {
+  const status = stringOption(ctx.values, 'status');
+  const spoke = stringOption(ctx.values, 'spoke');
+  const spokeId = spoke === undefined ? undefined : resourceIdOf(parseResourceRef(spoke, VNET_TYPE, 'vnet'), VNET_TYPE);
+  const connection = await ctx.connect();
+  const auth = await actAs(ctx, connection, DEMO_APPROVER, ['Egress.Approver']);
+  const items: EgressView[] = [];
+  let next: string | undefined = `/api/egress-requests?${new URLSearchParams({ ...(status ? { status } : {}), ...(spokeId ? { spoke: spokeId } : {}), top: '100' }).toString()}`;
+  // Bounded: at most 50 pages of 100.
+  for (let page = 0; next && page < 50; page++) {
+    const answer = (await connection.api.request('GET', next, undefined, [], auth)).body as { value: EgressView[]; nextLink?: string };
+    items.push(...answer.value);
+    next = answer.nextLink;
+  }
+  return { data: items, text: items.length === 0 ? 'no egress requests' : items.map((v) => `${v.id}  ${v.status.padEnd(16)} ${v.spokeVnetId.split('/').pop() ?? ''}  ${v.destinations.map(destinationText).join('; ')}`).join('\n') };
+}
+
+export async function egressShow(ctx: CommandContext): Promise<Output> {
+  const id = requestIdArg(ctx, 'egress show');
+  const connection = await ctx.connect();
+  const auth = await actAs(ctx, connection, DEMO_APPROVER, ['Egress.Approver']);
+  const view = (await connection.api.request('GET', `/api/egress-requests/${id}`, undefined, [], auth)).body as EgressView;
+  return { data: view, text: egressText(view) };
+}
+
+export async function egressDecide(ctx: CommandContext): Promise<Output> {
+  const id = requestIdArg(ctx, 'egress decide');
+  const verdict = requiredOption(ctx.values, 'verdict', 'egress decide');
+  if (verdict !== 'approve' && verdict !== 'reject') throw new UsageError(`--verdict must be approve or reject (got "${verdict}").`);
+  const comment = stringOption(ctx.values, 'comment') ?? '';
+  const connection = await ctx.connect();
+  const auth = await actAs(ctx, connection, DEMO_APPROVER, ['Egress.Approver']);
+  const answer = (await connection.api.request('POST', `/api/egress-requests/${id}/decision`, { verdict, comment }, [], auth)).body;
+  return { data: answer, text: `${id}: ${verdict} recorded` };
+}
+
+export async function egressRevoke(ctx: CommandContext): Promise<Output> {
+  const id = requestIdArg(ctx, 'egress revoke');
+  const connection = await ctx.connect();
+  const auth = await actAs(ctx, connection, DEMO_APPROVER, ['Egress.Approver']);
+  const answer = (await connection.api.request('POST', `/api/egress-requests/${id}/revoke`, undefined, [], auth)).body;
+  return { data: answer, text: `${id}: revoke asked` };
 }

@@ -66,8 +66,8 @@ export class ControlPlaneApi {
     private readonly keysEnforced: boolean,
   ) {}
 
-  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, accept: number[] = []): Promise<ApiAnswer> {
-    const headers: Record<string, string> = {};
+  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, accept: number[] = [], extraHeaders: Record<string, string> = {}): Promise<ApiAnswer> {
+    const headers: Record<string, string> = { ...extraHeaders };
     if (this.key) headers['x-functions-key'] = this.key;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
@@ -93,6 +93,9 @@ export class ControlPlaneApi {
       throw new CliError(`${method} ${path} answered 401: the host enforces function keys; pass --key or set HUBSPOKE_FUNCTION_KEY (LOCAL_FUNCTION_KEY or LOCAL_MASTER_KEY).`);
     }
     const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    // RFC 9457 problems (the egress API) carry title and detail.
+    const problem = parsed as { title?: unknown; detail?: unknown } | undefined;
+    if (!error && typeof problem?.title === 'string') throw new CliError(`${method} ${path} answered ${response.status} ${problem.title}: ${String(problem.detail ?? '')}`);
     throw new CliError(`${method} ${path} answered ${response.status}${error ? ` ${error.code ?? ''}: ${error.message ?? ''}` : `: ${text.slice(0, 500)}`}`);
   }
 

@@ -40,6 +40,11 @@ const HANDLERS: Record<string, Handler> = {
   'stamp health': commands.stampHealth,
   'stamp pin': commands.stampPin,
   'stamp alert': commands.stampAlert,
+  'egress request': commands.egressRequest,
+  'egress list': commands.egressList,
+  'egress show': commands.egressShow,
+  'egress decide': commands.egressDecide,
+  'egress revoke': commands.egressRevoke,
   token: commands.token,
 };
 

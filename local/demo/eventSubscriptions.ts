@@ -66,9 +66,15 @@ export function controlPlaneEventSubscriptions(scope: EventScope, endpointUrl: s
 
 /**
  * The control plane's own topology document (CONTROL_PLANE_TOPOLOGY) for a demo topology: its hubs, named after
- * their regions, its watched subscriptions, and its central privatelink zones (missing ones may be created).
+ * their regions, its watched subscriptions, its central privatelink zones (missing ones may be created), and egress
+ * rules in direct mode into the hubs' firewall policies.
  */
 export function controlPlaneTopology(topology: Topology): Record<string, unknown> {
+  const policies = topology.connectivity.hubs.flatMap((hub) =>
+    hub.firewallPolicy
+      ? [{ hub: hub.region, policyId: `/subscriptions/${topology.connectivity.subscriptionId}/resourceGroups/${hub.resourceGroup}/providers/Microsoft.Network/firewallPolicies/${hub.firewallPolicy.name}` }]
+      : [],
+  );
   return {
     watchedSubscriptions: topology.workloads.filter((w) => w.watched).map((w) => w.subscriptionId),
     hubs: topology.connectivity.hubs.map((hub) => ({
@@ -81,5 +87,7 @@ export function controlPlaneTopology(topology: Topology): Record<string, unknown
       zonesResourceGroup: topology.connectivity.privateDns.resourceGroup,
       createMissingZones: true,
     },
+    // Egress rules written by the control plane into each hub's policy (direct mode).
+    ...(policies.length > 0 ? { egress: { applyMode: 'direct', firewallPolicies: policies } } : {}),
   };
 }

@@ -28,6 +28,8 @@ export interface SeedCounts {
   resourceGroups: number;
   virtualNetworks: number;
   gateways: number;
+  firewallPolicies: number;
+  ruleCollectionGroups: number;
   peerings: number;
   privateDnsZones: number;
   zoneLinks: number;
@@ -100,6 +102,8 @@ export async function seedTopologyWith(topology: Topology, port: TopologySeeding
     resourceGroups: 0,
     virtualNetworks: 0,
     gateways: 0,
+    firewallPolicies: 0,
+    ruleCollectionGroups: 0,
     peerings: 0,
     privateDnsZones: 0,
     zoneLinks: 0,
@@ -210,6 +214,28 @@ export async function seedTopologyWith(topology: Topology, port: TopologySeeding
     );
 
   const tasks: Array<Promise<void>> = [...gatewayDone.values()];
+
+  // Each hub's firewall policy, then its base group (a group write holds the policy: one after the other).
+  for (const hub of conn.hubs) {
+    const fw = hub.firewallPolicy;
+    if (!fw) continue;
+    const policyId = ids.firewallPolicy(conn.subscriptionId, hub.resourceGroup, fw.name);
+    const spokeSpace = topology.workloads.flatMap((w) => w.spokes.filter((s) => s.region === hub.region).flatMap((s) => s.vnet.addressPrefixes));
+    tasks.push(
+      (async () => {
+        await write(`firewall policy ${fw.name}`, [policyId], 'firewallPolicies', () =>
+          port.createFirewallPolicy(conn.subscriptionId, hub.resourceGroup, fw.name, hub.region),
+        );
+        await write(`rule collection group ${fw.baseGroup.name} in ${fw.name}`, [policyId], 'ruleCollectionGroups', () =>
+          port.createRuleCollectionGroup(conn.subscriptionId, hub.resourceGroup, fw.name, fw.baseGroup.name, {
+            priority: fw.baseGroup.priority,
+            sourceAddresses: [...hub.vnet.addressPrefixes, ...spokeSpace],
+            fqdns: fw.baseGroup.allowFqdns,
+          }),
+        );
+      })(),
+    );
+  }
 
   for (const { workload, spoke } of spokeVnets) {
     if (spoke.peering === 'none') continue;

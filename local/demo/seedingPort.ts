@@ -48,6 +48,15 @@ export interface TopologySeedingPort {
     spec: { location: string; subnetId: string; type: 'Vpn' | 'ExpressRoute' },
   ): Promise<void>;
   createPeering(subscriptionId: string, resourceGroup: string, vnetName: string, name: string, spec: PeeringWrite): Promise<void>;
+  createFirewallPolicy(subscriptionId: string, resourceGroup: string, name: string, location: string): Promise<void>;
+  /** A rule collection group with one Allow collection holding one https application rule. */
+  createRuleCollectionGroup(
+    subscriptionId: string,
+    resourceGroup: string,
+    policyName: string,
+    name: string,
+    spec: { priority: number; sourceAddresses: string[]; fqdns: string[] },
+  ): Promise<void>;
   createPrivateDnsZone(subscriptionId: string, resourceGroup: string, zone: string): Promise<void>;
   linkPrivateDnsZone(subscriptionId: string, resourceGroup: string, zone: string, linkName: string, vnetId: string): Promise<void>;
   createPrivateEndpoint(subscriptionId: string, resourceGroup: string, name: string, spec: PrivateEndpointWrite): Promise<void>;
@@ -152,6 +161,39 @@ export async function createSdkSeedingPort(connection: ArmConnection): Promise<T
           ...(spec.tags ? { tags: spec.tags } : {}),
           addressSpace: { addressPrefixes: spec.addressPrefixes },
           subnets: spec.subnets.map((s) => ({ name: s.name, addressPrefix: s.addressPrefix })),
+        },
+        poll,
+      );
+    },
+
+    async createFirewallPolicy(subscriptionId, resourceGroup, name, location) {
+      await network(subscriptionId).firewallPolicies.createOrUpdate(resourceGroup, name, { location, threatIntelMode: 'Alert', sku: { tier: 'Standard' } }, poll);
+    },
+
+    async createRuleCollectionGroup(subscriptionId, resourceGroup, policyName, name, spec) {
+      await network(subscriptionId).firewallPolicyRuleCollectionGroups.createOrUpdate(
+        resourceGroup,
+        policyName,
+        name,
+        {
+          priority: spec.priority,
+          ruleCollections: [
+            {
+              ruleCollectionType: 'FirewallPolicyFilterRuleCollection',
+              name: 'platform-base',
+              priority: 100,
+              action: { type: 'Allow' },
+              rules: [
+                {
+                  ruleType: 'ApplicationRule',
+                  name: 'platform-base-https',
+                  sourceAddresses: spec.sourceAddresses,
+                  protocols: [{ protocolType: 'Https', port: 443 }],
+                  targetFqdns: spec.fqdns,
+                },
+              ],
+            },
+          ],
         },
         poll,
       );

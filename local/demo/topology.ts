@@ -44,6 +44,21 @@ const hubSchema = z.object({
   resourceGroup: resourceName,
   vnet: vnetSchema,
   gateway: z.object({ name: resourceName, type: z.enum(['Vpn', 'ExpressRoute']) }).optional(),
+  /**
+   * The hub firewall's policy, with a base rule collection group the platform team owns (what every spoke may reach);
+   * the egress flow adds its own group next to it.
+   */
+  firewallPolicy: z
+    .object({
+      name: resourceName,
+      baseGroup: z.object({
+        name: resourceName,
+        priority: z.number().int().min(100).max(65000),
+        /** FQDNs every spoke may reach over https (one application rule, source: the hub's and spokes' space). */
+        allowFqdns: z.array(z.string().min(1)).min(1).max(50),
+      }),
+    })
+    .optional(),
 });
 
 const spokeSchema = z.object({
@@ -271,6 +286,8 @@ export const ids = {
     `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworkGateways/${name}`,
   zone: (sub: string, rg: string, zone: string) =>
     `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/privateDnsZones/${zone}`,
+  firewallPolicy: (sub: string, rg: string, name: string) =>
+    `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/firewallPolicies/${name}`,
   privateEndpoint: (sub: string, rg: string, name: string) =>
     `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/privateEndpoints/${name}`,
 };

@@ -6,9 +6,11 @@
 import { armClientOptions, armCredential, lroOptions } from '../../shared/azure/clients';
 import { createDnsAdapter } from '../../shared/azure/dns-adapter';
 import { createFrontDoorAdapter } from '../../shared/azure/frontdoor-adapter';
+import { createFirewallAdapter } from '../../shared/azure/firewall-adapter';
 import { createNetworkAdapter } from '../../shared/azure/network-adapter';
 import { currentConfig, type ControlPlaneConfig } from '../../shared/config';
 import type { DnsPort } from '../../shared/dns/ports';
+import type { FirewallPort } from '../../shared/egress/ports';
 import type { NetworkPort } from '../../shared/peering/ports';
 import type { FrontDoorPort } from '../../shared/stamps/ports';
 import type { RecordStore } from '../../shared/store/records';
@@ -20,6 +22,7 @@ export interface FlowDeps {
   network: NetworkPort;
   dns: DnsPort;
   frontDoor: FrontDoorPort;
+  firewall: FirewallPort;
   store: RecordStore;
 }
 
@@ -36,6 +39,7 @@ export function flowDeps(): FlowDeps {
     network: createNetworkAdapter(arm),
     dns: createDnsAdapter(arm),
     frontDoor: createFrontDoorAdapter(arm),
+    firewall: createFirewallAdapter(arm),
     store: createTablesRecordStore('connectionString' in config.tables ? config.tables : { accountUrl: config.tables.accountUrl, credential }),
   };
   return deps;

@@ -16,7 +16,7 @@ import { arm } from '../common/arm-retry';
 import { recordOutcome, type RecordInput } from '../common/record';
 import { readOrAbsent } from '../common/requests';
 import { flowDeps, timingFrom } from '../common/deps';
-import { type ReconcileRequestOutcome } from '../common/start';
+import type { ReconcileRequestOutcome } from '../common/start';
 import { ACTIVITY, HUB_WORK_DONE_EVENT, spokeRecordTarget } from './names';
 import { requestSpokeReconcile } from './start';
 import type { AppliedChange, ArmResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeObservation } from './types';
@@ -156,6 +156,11 @@ async function notify(context: InvocationContext, spokeInstanceId: string, reply
   await df.getClient(context).raiseEvent(spokeInstanceId, HUB_WORK_DONE_EVENT, reply);
 }
 
+/** Answers the spokes of requests whose apply activity broke (the writer queue's fail activity). */
+export async function notifySpoke(input: { requests: HubWorkRequest[]; error: ClassifiedError }, context: InvocationContext): Promise<void> {
+  for (const request of input.requests) await notify(context, request.requesterInstanceId, { requestId: request.requestId, ok: false, applied: [], error: input.error });
+}
+
 export type RecordSpokeInput = RecordInput & { vnetId: string };
 
 /** Writes the spoke's current condition and audit entries, and logs the outcome. */
@@ -204,6 +209,7 @@ const withClient = { extraInputs: [df.input.durableClient()] };
 df.app.activity(ACTIVITY.observeSpoke, { handler: observeSpoke });
 df.app.activity(ACTIVITY.observeRemoval, { handler: observeRemoval });
 df.app.activity(ACTIVITY.applyHubWork, { ...withClient, handler: applyHubWork });
+df.app.activity(ACTIVITY.notifySpoke, { ...withClient, handler: notifySpoke });
 df.app.activity(ACTIVITY.recordSpoke, { handler: recordSpoke });
 df.app.activity(ACTIVITY.spokesOfHubEvent, { handler: spokesOfHubEvent });
 df.app.activity(ACTIVITY.requestReconcile, { ...withClient, handler: requestReconcile });

@@ -1,6 +1,7 @@
 /** Names of the peering flow's orchestrators, activities and entity, and its deterministic instance IDs. */
 import { hashOf, resourceInstanceKey } from '../common/names';
 import type { RecordTarget } from '../common/record';
+import type { WriterQueueDefinition } from '../common/writer-queue';
 
 export { RECONCILE_EVENT } from '../common/names';
 
@@ -26,6 +27,18 @@ export const ACTIVITY = {
 /** Raised by the hub writer on the spoke orchestration that asked for the work. */
 export const HUB_WORK_DONE_EVENT = 'hubWorkDone';
 
+/** Each hub's writer queue (../common/writer-queue.ts): one spoke's request at a time, each applied on its own. */
+export const HUB_WRITER_QUEUE: WriterQueueDefinition = {
+  entity: HUB_QUEUE_ENTITY,
+  writer: HUB_WRITER_ORCHESTRATOR,
+  instancePrefix: 'hub-writer',
+  applyActivity: ACTIVITY.applyHubWork,
+  mode: 'each',
+  failActivity: ACTIVITY.notifySpoke,
+  startActivity: ACTIVITY.startHubWriter,
+  aliveActivity: ACTIVITY.hubWriterActive,
+};
+
 
 /** One orchestration per spoke: the same VNet always maps to the same instance, whatever the ID's casing. */
 export function spokeInstanceId(vnetId: string): string {
@@ -40,11 +53,6 @@ export function spokeRecordTarget(vnetId: string): RecordTarget {
 /** The hub's write queue (entity key). */
 export function hubQueueKey(hubVnetId: string): string {
   return resourceInstanceKey(hubVnetId);
-}
-
-/** Each writer generation has its own instance, so a finishing writer never blocks starting the next one. */
-export function hubWriterInstanceId(queueKey: string, generation: number): string {
-  return `hub-writer-${queueKey}-${generation}`;
 }
 
 /** One instance per event (a redelivered event maps to the same instance). */

@@ -13,15 +13,14 @@ import type { TriggerInfo } from '../../shared/store/records';
 import { backoffMs, callArm, timerIn } from '../common/arm-retry';
 import { armFailure, reconcilingOrchestrator, type FlowOutcome, type NoRecord } from '../common/orchestration';
 import type { ReconcileStart } from '../common/record';
-import { submitWork } from '../common/write-queue';
-import { HUB_WRITE_QUEUE } from './hub-writer';
-import { ACTIVITY, SPOKE_ORCHESTRATOR, hubQueueKey, spokeRecordTarget } from './names';
+import { submitToWriter } from '../common/writer-queue';
+import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_QUEUE, SPOKE_ORCHESTRATOR, hubQueueKey, spokeRecordTarget } from './names';
 import type { HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeInput, SpokeObservation, Timing } from './types';
 
 type Ctx = df.OrchestrationContext;
 type Outcome = FlowOutcome;
 
-/** Sends the changes to the hub's writer (one per hub, ../common/write-queue.ts) and waits for its answer. */
+/** Sends the changes to the hub's writer (one writer per hub) and waits for its answer. */
 function* submitToHub(context: Ctx, input: SpokeInput, trigger: TriggerInfo, hubVnetId: string, changes: HubChange[]): Generator<df.Task, HubWorkReply, unknown> {
   const request: HubWorkRequest = {
     requestId: context.df.newGuid(`${context.df.instanceId}|${hubVnetId}|${context.df.currentUtcDateTime.toISOString()}`),
@@ -31,12 +30,15 @@ function* submitToHub(context: Ctx, input: SpokeInput, trigger: TriggerInfo, hub
     changes,
     trigger,
   };
-  return yield* submitWork(context, HUB_WRITE_QUEUE, hubQueueKey(hubVnetId), request, input.timing.hubReplyTimeoutMs, () => ({
-    requestId: request.requestId,
-    ok: false,
-    applied: [],
-    error: { class: 'retryable', code: 'HubWriterTimeout', message: `the writer of hub ${hubVnetId} did not answer within ${input.timing.hubReplyTimeoutMs} ms, three times` },
-  }));
+  const reply = yield* submitToWriter<HubWorkRequest, HubWorkReply>(context, HUB_WRITER_QUEUE, hubVnetId, hubQueueKey(hubVnetId), request, HUB_WORK_DONE_EVENT, input.timing.hubReplyTimeoutMs);
+  return (
+    reply ?? {
+      requestId: request.requestId,
+      ok: false,
+      applied: [],
+      error: { class: 'retryable', code: 'HubWriterTimeout', message: `the writer of hub ${hubVnetId} did not answer within ${input.timing.hubReplyTimeoutMs} ms, three times` },
+    }
+  );
 }
 
 /**

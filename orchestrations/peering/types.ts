@@ -1,9 +1,9 @@
 /** The plain data the peering flow's orchestrators, activities and entity pass to each other. */
-import type { ClassifiedError } from '../../shared/azure/errors';
 import type { ObservedVnet } from '../../shared/peering/model';
 import type { PeeringChange, PeeringOptions } from '../../shared/peering/spec';
 import type { TriggerInfo } from '../../shared/store/records';
 import type { Timing } from '../common/types';
+import type { QueuedRequest, QueueReply } from '../common/writer-queue';
 
 export type { ArmResult, Timing } from '../common/types';
 
@@ -35,10 +35,7 @@ export interface PeeringRemoval {
 
 export type HubChange = PeeringChange | PeeringRemoval;
 
-export interface HubWorkRequest {
-  requestId: string;
-  /** The spoke orchestration waiting for the answer. */
-  requesterInstanceId: string;
+export interface HubWorkRequest extends QueuedRequest {
   spokeVnetId: string;
   hubVnetId: string;
   changes: HubChange[];
@@ -53,9 +50,6 @@ export interface AppliedChange {
   detail: string;
 }
 
-export interface HubWorkReply {
-  requestId: string;
-  ok: boolean;
+export interface HubWorkReply extends QueueReply {
   applied: AppliedChange[];
-  error?: ClassifiedError;
 }

@@ -227,8 +227,23 @@ export async function recordStampRound(input: RoundRecord, context: InvocationCo
   for (const d of input.decisions) context.log(`stamp ${d.stamp}: ${d.action} (${d.enabledState}): ${d.why}`);
 }
 
+/** Answers the monitors whose writes the apply activity could not make (the writer queue's fail activity). */
+export async function notifyOfFrontDoorWrites(input: { requests: FrontDoorWriteRequest[]; error: ClassifiedError }, context: InvocationContext): Promise<void> {
+  const client = df.getClient(context);
+  for (const request of input.requests) {
+    const reply: FrontDoorWriteReply = {
+      requestId: request.requestId,
+      ok: false,
+      outcomes: request.writes.map((w) => ({ stamp: w.stamp, enabledState: w.enabledState, ok: false, error: { code: input.error.code, message: input.error.message } })),
+      error: input.error,
+    };
+    await client.raiseEvent(request.requesterInstanceId, STAMP_WRITES_DONE_EVENT, reply);
+  }
+}
+
 df.app.activity(STAMP_ACTIVITY.loadGroup, { handler: loadStampGroup });
 df.app.activity(STAMP_ACTIVITY.probe, { handler: probeStamp });
 df.app.activity(STAMP_ACTIVITY.readOrigins, { handler: readFrontDoorOrigins });
 df.app.activity(STAMP_ACTIVITY.applyWrites, { extraInputs: [df.input.durableClient()], handler: applyFrontDoorWrites });
 df.app.activity(STAMP_ACTIVITY.recordRound, { handler: recordStampRound });
+df.app.activity(STAMP_ACTIVITY.notify, { extraInputs: [df.input.durableClient()], handler: notifyOfFrontDoorWrites });

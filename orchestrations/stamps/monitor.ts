@@ -11,10 +11,9 @@ import { applySignal, decideRound, type RoundResult } from '../../shared/stamps/
 import { newStampStatus, type ProbeResult, type StampStatus } from '../../shared/stamps/model';
 import type { ObservedOrigin } from '../../shared/stamps/ports';
 import { callArm } from '../common/arm-retry';
-import { submitWork } from '../common/write-queue';
-import { inboxKey, profileQueueKey, STAMP_ACTIVITY, STAMP_INBOX_ENTITY, STAMP_MONITOR_ORCHESTRATOR, STAMP_WAKE_EVENT } from './names';
-import type { FrontDoorWriteRequest, GroupPlan, InboxSignal, MonitorInput, OriginWrite, RoundRecord, WriteOutcome } from './types';
-import { FRONT_DOOR_WRITE_QUEUE } from './writer';
+import { submitToWriter } from '../common/writer-queue';
+import { FRONT_DOOR_WRITER_QUEUE, inboxKey, profileQueueKey, STAMP_ACTIVITY, STAMP_INBOX_ENTITY, STAMP_MONITOR_ORCHESTRATOR, STAMP_WAKE_EVENT, STAMP_WRITES_DONE_EVENT } from './names';
+import type { FrontDoorWriteReply, FrontDoorWriteRequest, GroupPlan, InboxSignal, MonitorInput, OriginWrite, RoundRecord, WriteOutcome } from './types';
 
 /** How long a monitor waits for its profile's writer before checking on it. */
 const WRITER_REPLY_TIMEOUT_MS = 10 * 60_000;
@@ -77,11 +76,19 @@ const monitor: df.OrchestrationHandler = function* (context) {
         group: plan.group,
         writes: needed,
       };
-      const reply = yield* submitWork(context, FRONT_DOOR_WRITE_QUEUE, profileQueueKey(plan.profileId), request, WRITER_REPLY_TIMEOUT_MS, () => ({
+      const reply = (yield* submitToWriter<FrontDoorWriteRequest, FrontDoorWriteReply>(
+        context,
+        FRONT_DOOR_WRITER_QUEUE,
+        plan.profileId,
+        profileQueueKey(plan.profileId),
+        request,
+        STAMP_WRITES_DONE_EVENT,
+        WRITER_REPLY_TIMEOUT_MS,
+      )) ?? {
         requestId: request.requestId,
         ok: false,
         outcomes: needed.map((w) => ({ stamp: w.stamp, enabledState: w.enabledState, ok: false, error: { code: 'FrontDoorWriterTimeout', message: `the writer of ${plan.profileId} did not answer in time` } })),
-      }));
+      };
       writes = reply.outcomes;
     }
   }

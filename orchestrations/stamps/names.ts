@@ -1,5 +1,6 @@
 /** Names of the stamp flow's orchestrators, activities and entities, and its deterministic instance IDs. */
 import { hashOf } from '../common/names';
+import type { WriterQueueDefinition } from '../common/writer-queue';
 
 export const STAMP_MONITOR_ORCHESTRATOR = 'stampMonitor';
 export const STAMP_WRITER_ORCHESTRATOR = 'frontDoorWriter';
@@ -40,6 +41,14 @@ export function profileQueueKey(profileId: string): string {
   return `${readable(profileId.split('/').pop() ?? '')}-${hashOf(profileId, 12)}`;
 }
 
-export function frontDoorWriterInstanceId(queueKey: string, generation: number): string {
-  return `frontdoor-writer-${queueKey}-${generation}`;
-}
+/** One writer per Front Door profile (../common/writer-queue.ts): each monitor's request applied alone, in order. */
+export const FRONT_DOOR_WRITER_QUEUE: WriterQueueDefinition = {
+  entity: STAMP_QUEUE_ENTITY,
+  writer: STAMP_WRITER_ORCHESTRATOR,
+  instancePrefix: 'frontdoor-writer',
+  applyActivity: STAMP_ACTIVITY.applyWrites,
+  mode: 'each',
+  failActivity: STAMP_ACTIVITY.notify,
+  startActivity: STAMP_ACTIVITY.startWriter,
+  aliveActivity: STAMP_ACTIVITY.writerActive,
+};

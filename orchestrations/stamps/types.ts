@@ -5,7 +5,7 @@ import type { FrontDoorKind, StampPolicy } from '../../shared/stamps/config';
 import type { EnabledState, StampStatus } from '../../shared/stamps/model';
 import type { ObservedOrigin } from '../../shared/stamps/ports';
 import type { TriggerInfo } from '../../shared/store/records';
-import type { QueuedWork, WorkReply } from '../common/write-queue';
+import type { QueuedRequest, QueueReply } from '../common/writer-queue';
 import type { Timing } from '../common/types';
 
 /** One origin group as configured now (read by an activity each round, so a configuration change is picked up). */
@@ -47,7 +47,7 @@ export interface OriginWrite {
   signals: string[];
 }
 
-export interface FrontDoorWriteRequest extends QueuedWork {
+export interface FrontDoorWriteRequest extends QueuedRequest {
   groupKey: string;
   kind: FrontDoorKind;
   profileId: string;
@@ -66,7 +66,7 @@ export interface WriteOutcome {
   error?: { code: string; message: string };
 }
 
-export interface FrontDoorWriteReply extends WorkReply {
+export interface FrontDoorWriteReply extends QueueReply {
   outcomes: WriteOutcome[];
 }
 

@@ -76,6 +76,75 @@ const privateDnsSchema = z
   })
   .strict();
 
+const firewallPolicyId = z.string().superRefine((value, ctx) => {
+  try {
+    const id = parseResourceId(value);
+    if (id.provider?.toLowerCase() !== 'microsoft.network' || id.types.length !== 1 || id.types[0]?.toLowerCase() !== 'firewallpolicies') {
+      ctx.addIssue({ code: 'custom', message: 'must be a firewall policy ID (/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/firewallPolicies/{name})' });
+    }
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+/** Durable timers of JavaScript apps are limited to six days; longer waits loop (durable-functions-timers.md). */
+export const MAX_TIMER_HOURS = 6 * 24;
+
+const egressSchema = z
+  .object({
+    /**
+     * `platformApi`: the platform team's API owns the firewall; the control plane asks it to apply and revoke.
+     * `direct`: the control plane writes the hubs' firewall policies itself (one writer per policy).
+     */
+    applyMode: z.enum(['platformApi', 'direct']).default('platformApi'),
+    /** A spoke VNet tag listing destinations (`api.github.com,*.contoso.com:443,WindowsUpdate`). */
+    spokeTag: tagName.default('hubspoke-egress'),
+    /** Lifetime of an approved rule when the request names none. */
+    defaultTtlDays: z.number().int().min(1).max(365).default(90),
+    approval: z
+      .object({
+        /** The approvers are reminded after this long without a decision... */
+        reminderHours: z.number().int().min(1).default(24),
+        /** ...the request is escalated after this long... */
+        escalationHours: z.number().int().min(1).default(72),
+        /** ...and expires (Expired, nothing applied) after this many days. */
+        expiryDays: z.number().int().min(1).max(90).default(14),
+      })
+      .strict()
+      .default({ reminderHours: 24, escalationHours: 72, expiryDays: 14 })
+      .superRefine((a, ctx) => {
+        if (a.escalationHours <= a.reminderHours) ctx.addIssue({ code: 'custom', path: ['escalationHours'], message: 'must be later than reminderHours' });
+        if (a.expiryDays * 24 <= a.escalationHours) ctx.addIssue({ code: 'custom', path: ['expiryDays'], message: 'must be later than escalationHours' });
+      }),
+    /** The control plane's own rule collection group in each policy (direct mode); shards are `{name}-2`, `-3`... */
+    ruleCollectionGroup: z
+      .object({
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,70}$/, 'must be 1-71 letters, digits, ".", "_" or "-"').default('rcg-hubspoke-egress'),
+        priority: z.number().int().min(100).max(65000).default(500),
+      })
+      .strict()
+      .default({ name: 'rcg-hubspoke-egress', priority: 500 }),
+    /** The firewall policy of each hub (by hub name): where rules are written (direct) and verified (both modes). */
+    firewallPolicies: z
+      .array(z.object({ hub: z.string().min(1), policyId: firewallPolicyId }).strict())
+      .min(1, 'name the firewall policy of at least one hub')
+      .max(50),
+    /** The platform team's API (platformApi mode): base URL and the audience of the token the control plane sends. */
+    platformApi: z
+      .object({
+        url: z.string().url('must be a URL such as https://platform.contoso.com'),
+        audience: z.string().min(1).max(256),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.applyMode === 'platformApi' && !e.platformApi) {
+      ctx.addIssue({ code: 'custom', path: ['platformApi'], message: 'is required when applyMode is "platformApi" (give its url and audience), or set applyMode "direct"' });
+    }
+  });
+
 export const topologyDocumentSchema = z
   .object({
     watchedSubscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1, 'name at least one subscription to watch'),
@@ -85,9 +154,19 @@ export const topologyDocumentSchema = z
     privateDns: privateDnsSchema.optional(),
     /** Front Door stamp health; without this block no stamp is monitored. */
     stamps: stampsSchema.optional(),
+    /** Egress FQDN rules (request -> approve -> apply -> verify); without this block the egress API answers 404. */
+    egress: egressSchema.optional(),
   })
   .strict()
   .superRefine((doc, ctx) => {
+    const hubNames = new Set(doc.hubs.map((h) => (h.name ?? h.region).toLowerCase()));
+    const policyHubs = new Set<string>();
+    doc.egress?.firewallPolicies.forEach((p, i) => {
+      const hub = p.hub.toLowerCase();
+      if (!hubNames.has(hub)) ctx.addIssue({ code: 'custom', path: ['egress', 'firewallPolicies', i, 'hub'], message: `names no configured hub (hubs: ${[...hubNames].join(', ')})` });
+      if (policyHubs.has(hub)) ctx.addIssue({ code: 'custom', path: ['egress', 'firewallPolicies', i, 'hub'], message: `hub "${p.hub}" already has a firewall policy` });
+      policyHubs.add(hub);
+    });
     const seenRegion = new Map<string, number>();
     const seenName = new Map<string, number>();
     const seenVnet = new Map<string, number>();
@@ -107,6 +186,23 @@ export const topologyDocumentSchema = z
 export type TopologyDocument = z.infer<typeof topologyDocumentSchema>;
 
 export type PrivateDnsConfig = NonNullable<TopologyDocument['privateDns']>;
+
+export type EgressConfig = NonNullable<TopologyDocument['egress']>;
+
+/**
+ * How bearer tokens of the egress API are validated: Entra ID v1 and v2 issuers of the tenant (or the issuers given),
+ * the app's audiences, keys from the JWKS.
+ */
+export interface AuthSettings {
+  issuers: string[];
+  audiences: string[];
+  /** Where the signing keys are (Entra: https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys). */
+  jwksUrl?: string;
+  /** Trust App Service Authentication's X-MS-CLIENT-PRINCIPAL header (only when Easy Auth is on in front of the app). */
+  easyAuth: boolean;
+}
+
+export const DEFAULT_AUTH_AUDIENCE = 'api://hubspoke-control-plane';
 
 export interface HubConfig {
   name: string;
@@ -140,6 +236,9 @@ export interface ControlPlaneConfig {
   privateDns?: PrivateDnsConfig;
   /** Front Door stamp health, when configured. */
   stamps?: StampsConfig;
+  /** Egress FQDN rules, when configured. */
+  egress?: EgressConfig;
+  auth: AuthSettings;
   /** The control plane's own identity (app/client and object IDs, lower case): events of its own writes are skipped. */
   ownPrincipalIds: string[];
   tenantId?: string;
@@ -196,6 +295,43 @@ function readTopologyDocument(env: NodeJS.ProcessEnv, baseDir: string, problems:
   }
 }
 
+const list = (value: string | undefined): string[] => (value ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+
+/** Bearer token settings: AUTH_TENANT_ID, AUTH_ISSUERS, AUTH_AUDIENCE, AUTH_CLIENT_ID, AUTH_JWKS_URL, AUTH_EASY_AUTH_ENABLED. */
+function readAuthSettings(env: NodeJS.ProcessEnv, problems: string[]): AuthSettings {
+  const tenant = env.AUTH_TENANT_ID?.trim();
+  if (tenant && !GUID.test(tenant)) problems.push(`AUTH_TENANT_ID: must be the Entra tenant ID (a GUID); got "${tenant}"`);
+  const validTenant = tenant && GUID.test(tenant) ? tenant.toLowerCase() : undefined;
+  const issuers = list(env.AUTH_ISSUERS);
+  for (const issuer of issuers) {
+    try {
+      new URL(issuer);
+    } catch {
+      problems.push(`AUTH_ISSUERS: "${issuer}" is not a URL`);
+    }
+  }
+  // Entra issues v1 tokens (sts.windows.net, trailing slash) or v2 tokens (login.microsoftonline.com/.../v2.0),
+  // as the API's app manifest says (requestedAccessTokenVersion); accept both.
+  const tenantIssuers = validTenant ? [`https://login.microsoftonline.com/${validTenant}/v2.0`, `https://sts.windows.net/${validTenant}/`] : [];
+  const audiences = [env.AUTH_AUDIENCE?.trim() || DEFAULT_AUTH_AUDIENCE, ...list(env.AUTH_CLIENT_ID)];
+  const jwksUrl = env.AUTH_JWKS_URL?.trim() || (validTenant ? `https://login.microsoftonline.com/${validTenant}/discovery/v2.0/keys` : undefined);
+  if (jwksUrl) {
+    try {
+      new URL(jwksUrl);
+    } catch {
+      problems.push(`AUTH_JWKS_URL: is not a URL: "${jwksUrl}"`);
+    }
+  }
+  const easyAuthRaw = (env.AUTH_EASY_AUTH_ENABLED ?? '').trim().toLowerCase();
+  if (!['', 'true', 'false'].includes(easyAuthRaw)) problems.push(`AUTH_EASY_AUTH_ENABLED: must be "true" or "false"; got "${env.AUTH_EASY_AUTH_ENABLED}"`);
+  return {
+    issuers: issuers.length > 0 ? issuers : tenantIssuers,
+    audiences: [...new Set(audiences)],
+    ...(jwksUrl ? { jwksUrl } : {}),
+    easyAuth: easyAuthRaw === 'true',
+  };
+}
+
 /**
  * Reads and validates the configuration from app settings. `baseDir` resolves a relative topology file (the
  * function app's folder). Throws ConfigError listing every problem at once.
@@ -227,12 +363,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, baseDir: string = process.cwd
   else problems.push('TABLES_CONNECTION_STRING or TABLES_ACCOUNT_URL (with the app\'s managed identity) must be set: audit and conditions are kept in Azure Tables');
   if (local && tables && 'accountUrl' in tables) problems.push('TABLES_ACCOUNT_URL needs a managed identity; locally set TABLES_CONNECTION_STRING');
 
+  const auth = readAuthSettings(env, problems);
   const raw = readTopologyDocument(env, baseDir, problems);
   let doc: TopologyDocument | undefined;
   if (raw !== undefined) {
     const parsed = topologyDocumentSchema.safeParse(raw);
     if (parsed.success) doc = parsed.data;
     else problems.push(...formatIssues('topology', parsed.error));
+  }
+  // Locally the embedded default sets the local token issuer once its host has a URL (after the app started).
+  if (doc?.egress && auth.issuers.length === 0 && !local) {
+    problems.push('AUTH_TENANT_ID (the Entra tenant) or AUTH_ISSUERS must be set: the egress API validates bearer tokens against them');
   }
   if (problems.length || !doc || !mode || !tables) throw new ConfigError(problems);
   return {
@@ -245,6 +386,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, baseDir: string = process.cwd
     peering: doc.peering,
     ...(doc.privateDns ? { privateDns: { ...doc.privateDns, zonesSubscriptionId: doc.privateDns.zonesSubscriptionId.toLowerCase() } } : {}),
     ...(doc.stamps ? { stamps: doc.stamps } : {}),
+    ...(doc.egress ? { egress: doc.egress } : {}),
+    auth,
     ownPrincipalIds: (env.CONTROL_PLANE_PRINCIPAL_IDS ?? '').split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== ''),
     ...(env.AZURE_TENANT_ID ? { tenantId: env.AZURE_TENANT_ID } : {}),
   };
@@ -264,6 +407,12 @@ export const CONFIG_SETTINGS = [
   'TABLES_ACCOUNT_URL',
   'AZURE_TENANT_ID',
   'CONTROL_PLANE_PRINCIPAL_IDS',
+  'AUTH_TENANT_ID',
+  'AUTH_ISSUERS',
+  'AUTH_AUDIENCE',
+  'AUTH_CLIENT_ID',
+  'AUTH_JWKS_URL',
+  'AUTH_EASY_AUTH_ENABLED',
 ] as const;
 
 let cached: { fingerprint: string; config: ControlPlaneConfig } | undefined;

@@ -32,7 +32,7 @@ export interface TriggerInfo {
  * `dnsName`: the control plane's claim on one FQDN in the central zones (which endpoint it resolves to). `stamp`: a
  * Front Door stamp, keyed by its name (the stamp is a configuration entry, not one ARM resource).
  */
-export type ManagedKind = 'spoke' | 'endpoint' | 'dnsName' | 'stamp';
+export type ManagedKind = 'spoke' | 'endpoint' | 'dnsName' | 'stamp' | 'egressRequest';
 
 export interface ManagedRecord {
   kind: ManagedKind;

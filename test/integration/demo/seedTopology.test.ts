@@ -106,6 +106,22 @@ describe('seedTopology against the ARM emulator (real SDK clients over HTTPS)', 
     expect(blob.aRecords?.[0]?.ipv4Address).toMatch(/^10\.10\.0\.\d+$/);
   });
 
+  it('gives each hub a firewall policy with its base rule collection group (https to the listed FQDNs from the hub and its spokes)', async () => {
+    const conn = topology.connectivity;
+    for (const hub of conn.hubs) {
+      const fw = hub.firewallPolicy;
+      if (!fw) throw new Error(`demo hub ${hub.vnet.name} lost its firewall policy`);
+      const policy = await network(conn.subscriptionId).firewallPolicies.get(hub.resourceGroup, fw.name);
+      expect(policy.provisioningState).toBe('Succeeded');
+      expect(policy.ruleCollectionGroups?.map((g) => g.id?.split('/').pop())).toEqual([fw.baseGroup.name]);
+      const base = await network(conn.subscriptionId).firewallPolicyRuleCollectionGroups.get(hub.resourceGroup, fw.name, fw.baseGroup.name);
+      expect(base.priority).toBe(fw.baseGroup.priority);
+      const rule = (base.ruleCollections?.[0] as { rules?: Array<{ targetFqdns?: string[]; sourceAddresses?: string[] }> }).rules?.[0];
+      expect(rule?.targetFqdns).toEqual(fw.baseGroup.allowFqdns);
+      expect(rule?.sourceAddresses).toEqual(expect.arrayContaining(hub.vnet.addressPrefixes));
+    }
+  });
+
   it('raised subscription events for what it wrote, with the static token claims', async () => {
     const writes = events.filter((e) => e.kind === 'write' && e.status === 'Succeeded');
     expect(writes.some((e) => e.operationName === 'Microsoft.Network/virtualNetworks/write')).toBe(true);

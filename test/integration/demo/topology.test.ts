@@ -181,6 +181,15 @@ class RecordingPort implements TopologySeedingPort {
     const vnet = spec.subnetId.replace(/\/subnets\/[^/]+$/, '');
     return this.op(ids.privateEndpoint(sub, rg, name), [vnet], [vnet, ids.resourceGroup(sub, rg)]);
   }
+  createFirewallPolicy(sub: string, rg: string, name: string) {
+    const id = ids.firewallPolicy(sub, rg, name);
+    return this.op(id, [id], [ids.resourceGroup(sub, rg)]);
+  }
+  createRuleCollectionGroup(sub: string, rg: string, policy: string, name: string) {
+    const policyId = ids.firewallPolicy(sub, rg, policy);
+    // A group's write holds its policy: never two at once on one policy, and only after the policy exists.
+    return this.op(`${policyId}/ruleCollectionGroups/${name}`, [policyId], [policyId]);
+  }
   createPrivateDnsZoneGroup(sub: string, rg: string, pe: string, name: string, zoneIds: string[]) {
     const peId = ids.privateEndpoint(sub, rg, pe);
     return this.op(`${peId}/privateDnsZoneGroups/${name}`, [peId, ...zoneIds], [peId, ...zoneIds]);
@@ -201,6 +210,9 @@ describe('seedTopologyWith (ordering, with a fake port)', () => {
       resourceGroups: 9,
       virtualNetworks: 8,
       gateways: 1,
+      // One policy per hub, each with its base group.
+      firewallPolicies: 2,
+      ruleCollectionGroups: 2,
       // 3 connected spokes x 2 sides + 1 spoke-side only + 2 hub-to-hub.
       peerings: 9,
       privateDnsZones: 5,

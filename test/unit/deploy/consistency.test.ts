@@ -99,6 +99,7 @@ const topology = {
   watchedSubscriptions: [WATCHED],
   hubs: [{ name: 'weu', region: 'westeurope', vnetId: `/subscriptions/${HUB_SUB}/resourceGroups/${HUB.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${HUB.vnet}` }],
   privateDns: { zonesSubscriptionId: HUB_SUB, zonesResourceGroup: 'rg-privatedns', createMissingZones: true },
+  egress: { applyMode: 'direct', firewallPolicies: [{ hub: 'weu', policyId: `/subscriptions/${HUB_SUB}/resourceGroups/${HUB.resourceGroup}/providers/Microsoft.Network/firewallPolicies/fwp-hub` }] },
 };
 const config: ControlPlaneConfig = loadConfig({ CONTROL_PLANE_TOPOLOGY: JSON.stringify(topology), TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true', CONTROL_PLANE_LOCAL: 'true' });
 

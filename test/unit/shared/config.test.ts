@@ -53,6 +53,7 @@ describe('loadConfig: topology source', () => {
       hubs: [{ name: 'westeurope', region: 'westeurope', vnetId: HUB_WEU }],
       peering: { selection: 'opt-out', optOutTag: 'hubspoke-opt-out', optInTag: 'hubspoke-opt-in', hubTag: 'hubspoke-hub', useRemoteGateways: true },
       ownPrincipalIds: [],
+      auth: { issuers: [], audiences: ['api://hubspoke-control-plane'], easyAuth: false },
     });
   });
 
@@ -446,5 +447,54 @@ describe('loadConfig: privateDns', () => {
       'topology.watchedSubscriptions.0: must be a subscription GUID',
       'topology.privateDns.zonesSubscriptionId: must be a subscription GUID',
     ]);
+  });
+});
+
+describe('loadConfig: egress block and token settings', () => {
+  const TENANT = '7e0a0000-0000-4000-8000-00000000e0a1';
+  const POLICY = `/subscriptions/${SUB}/resourceGroups/rg-hub/providers/Microsoft.Network/firewallPolicies/fwp-weu`;
+  const egressDoc = (egress: Record<string, unknown>): Doc => ({ ...baseDoc(), egress });
+  const direct = { applyMode: 'direct', firewallPolicies: [{ hub: 'westeurope', policyId: POLICY }] };
+
+  it('fills the defaults of a minimal direct-mode block, and derives Entra v1 and v2 issuers and the JWKS from AUTH_TENANT_ID', () => {
+    const config = loadConfig(envWith(egressDoc(direct), { AUTH_TENANT_ID: TENANT.toUpperCase(), AUTH_CLIENT_ID: '11111111-2222-3333-4444-555555555555' }), '/nowhere');
+    expect(config.egress).toEqual({
+      applyMode: 'direct',
+      spokeTag: 'hubspoke-egress',
+      defaultTtlDays: 90,
+      approval: { reminderHours: 24, escalationHours: 72, expiryDays: 14 },
+      ruleCollectionGroup: { name: 'rcg-hubspoke-egress', priority: 500 },
+      firewallPolicies: [{ hub: 'westeurope', policyId: POLICY }],
+    });
+    expect(config.auth).toEqual({
+      issuers: [`https://login.microsoftonline.com/${TENANT}/v2.0`, `https://sts.windows.net/${TENANT}/`],
+      audiences: ['api://hubspoke-control-plane', '11111111-2222-3333-4444-555555555555'],
+      jwksUrl: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
+      easyAuth: false,
+    });
+  });
+
+  it('takes explicit issuers, audience, JWKS and Easy Auth from settings', () => {
+    const config = loadConfig(
+      envWith(egressDoc(direct), { AUTH_ISSUERS: 'http://127.0.0.1:7071/local/identity/t/v2.0', AUTH_AUDIENCE: 'api://mine', AUTH_JWKS_URL: 'http://127.0.0.1:7071/keys', AUTH_EASY_AUTH_ENABLED: 'true' }),
+      '/nowhere',
+    );
+    expect(config.auth).toEqual({ issuers: ['http://127.0.0.1:7071/local/identity/t/v2.0'], audiences: ['api://mine'], jwksUrl: 'http://127.0.0.1:7071/keys', easyAuth: true });
+  });
+
+  it.each<[string, Record<string, unknown>, NodeJS.ProcessEnv, RegExp]>([
+    ['platformApi without its API', { firewallPolicies: direct.firewallPolicies }, { AUTH_TENANT_ID: TENANT }, /topology\.egress\.platformApi: is required when applyMode is "platformApi"/],
+    ['an unknown field', { ...direct, ttl: 3 }, { AUTH_TENANT_ID: TENANT }, /topology\.egress: Unrecognized key: "ttl"/],
+    ['a policy of an unknown hub', { ...direct, firewallPolicies: [{ hub: 'mars', policyId: POLICY }] }, { AUTH_TENANT_ID: TENANT }, /topology\.egress\.firewallPolicies\.0\.hub: names no configured hub/],
+    ['a VNet instead of a policy', { ...direct, firewallPolicies: [{ hub: 'westeurope', policyId: HUB_WEU }] }, { AUTH_TENANT_ID: TENANT }, /must be a firewall policy ID/],
+    ['escalation before reminder', { ...direct, approval: { reminderHours: 48, escalationHours: 24, expiryDays: 14 } }, { AUTH_TENANT_ID: TENANT }, /approval\.escalationHours: must be later than reminderHours/],
+    ['a TTL over a year', { ...direct, defaultTtlDays: 400 }, { AUTH_TENANT_ID: TENANT }, /defaultTtlDays/],
+    ['a group priority out of range', { ...direct, ruleCollectionGroup: { name: 'g', priority: 70000 } }, { AUTH_TENANT_ID: TENANT }, /ruleCollectionGroup\.priority/],
+    ['no tenant or issuers', direct, {}, /AUTH_TENANT_ID \(the Entra tenant\) or AUTH_ISSUERS must be set/],
+    ['a tenant that is not a GUID', direct, { AUTH_TENANT_ID: 'contoso' }, /AUTH_TENANT_ID: must be the Entra tenant ID/],
+    ['Easy Auth neither true nor false', direct, { AUTH_TENANT_ID: TENANT, AUTH_EASY_AUTH_ENABLED: 'yes' }, /AUTH_EASY_AUTH_ENABLED: must be "true" or "false"/],
+  ])('refuses %s', (_label, egress, env, message) => {
+    const problems = problemsOf(() => loadConfig(envWith(egressDoc(egress), env), '/nowhere'));
+    expect(problems.join('\n')).toMatch(message);
   });
 });

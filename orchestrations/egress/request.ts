@@ -1,0 +1,173 @@
+/**
+ * The runbook of one egress request (one instance per request, instance ID = request ID):
+ *   prepare (the spoke's own address space, its hub's policy; every destination already allowed -> AlreadyAllowed)
+ *   -> PendingApproval: wait for decisions, with a reminder and an escalation, Expired after the decision window
+ *      (each durable timer at most six days; the decision and revoke event tasks are created once, outside the loop)
+ *   -> Approved -> Applying: the policy's writer writes the rule and verifies it in the Firewall Policy via ARM
+ *   -> Active until its TTL (or a revoke) -> Revoking: the writer removes it and verifies it gone -> Revoked.
+ * Observe mode stops at Approved: nothing is written. Every move is recorded (status, history, condition).
+ */
+import * as df from 'durable-functions';
+import { verdictOf, type Decision, type EgressState } from '../../shared/egress/request';
+import type { EgressRule } from '../../shared/egress/spec';
+import { timerIn } from '../common/arm-retry';
+import { submitToWriter } from '../common/writer-queue';
+import { DECISION_EVENT, EGRESS_ACTIVITY, EGRESS_REQUEST_ORCHESTRATOR, POLICY_WORK_DONE_EVENT, POLICY_WRITER_QUEUE, REVOKE_EVENT, SOURCE_CHANGED_EVENT, policyQueueKey } from './names';
+import type { EgressDetails, EgressInput, PolicyWorkReply, PolicyWorkRequest, Prepared } from './types';
+
+type Ctx = df.OrchestrationContext;
+
+const HOUR = 3_600_000;
+/** Durable timers of JavaScript apps are limited to six days. */
+const MAX_TIMER_MS = 6 * 24 * HOUR;
+const APPLY_ATTEMPTS = 3;
+
+export interface DecisionEvent {
+  decisions: Decision[];
+}
+
+function* setStatus(context: Ctx, requestId: string, status: EgressState, message: string, patch?: Partial<Pick<EgressDetails, 'decisionDeadline' | 'expiresAt' | 'rule' | 'sourceAddresses'>>): Generator<df.Task, void, unknown> {
+  context.df.setCustomStatus({ status });
+  yield context.df.callActivity(EGRESS_ACTIVITY.setStatus, { requestId, status, message, ...(patch ? { patch } : {}) });
+}
+
+/** Hands a change to the policy's writer; retryable failures are tried again after a backoff. */
+function* changePolicy(context: Ctx, input: EgressInput, policyId: string, change: PolicyWorkRequest['change']): Generator<df.Task, PolicyWorkReply, unknown> {
+  let last: PolicyWorkReply | undefined;
+  for (let attempt = 1; attempt <= APPLY_ATTEMPTS; attempt++) {
+    const request: PolicyWorkRequest = {
+      requestId: context.df.newGuid(`${context.df.instanceId}|${change.kind}|${attempt}|${context.df.currentUtcDateTime.toISOString()}`),
+      requesterInstanceId: context.df.instanceId,
+      policyId,
+      change,
+    };
+    last = yield* submitToWriter<PolicyWorkRequest, PolicyWorkReply>(context, POLICY_WRITER_QUEUE, policyId, policyQueueKey(policyId), request, POLICY_WORK_DONE_EVENT, input.replyTimeoutMs);
+    if (last?.ok) return last;
+    if (last?.error && last.error.class !== 'retryable') return last;
+    yield timerIn(context, Math.min(60_000, 1_000 * 2 ** attempt));
+  }
+  return last ?? { requestId: '', ok: false, error: { class: 'retryable', code: 'PolicyWriterTimeout', message: `the writer of ${policyId} did not answer` } };
+}
+
+const egressRequest: df.OrchestrationHandler = function* (context) {
+  const input = context.df.getInput<EgressInput>();
+  const id = input.requestId;
+  const prepared = (yield context.df.callActivity(EGRESS_ACTIVITY.prepare, { requestId: id })) as Prepared;
+  if (!prepared.ok) {
+    yield* setStatus(context, id, 'Failed', prepared.reason);
+    return 'Failed';
+  }
+  if (prepared.alreadyAllowed) {
+    yield* setStatus(context, id, 'AlreadyAllowed', 'every destination is already allowed for this spoke by an Active rule: no approval needed');
+    return 'AlreadyAllowed';
+  }
+  const request = prepared.request;
+  const start = context.df.currentUtcDateTime.getTime();
+  const deadline = start + input.approval.expiryDays * 24 * HOUR;
+  const milestones = [
+    { at: start + input.approval.reminderHours * HOUR, message: 'reminder: still waiting for a decision (approvers reminded)', done: false },
+    { at: start + input.approval.escalationHours * HOUR, message: 'escalation: still no decision (escalated)', done: false },
+  ];
+  yield* setStatus(context, id, 'PendingApproval', `waiting for ${request.approvalsRequired} approver(s)`, { decisionDeadline: new Date(deadline).toISOString() });
+
+  // Created once: an abandoned waiter of an earlier round must never take an event.
+  const revoke = context.df.waitForExternalEvent(REVOKE_EVENT);
+  let decision = context.df.waitForExternalEvent(DECISION_EVENT);
+  let decided: 'approved' | 'rejected' | 'pending' = 'pending';
+  let decisions: Decision[] = [];
+  while (decided === 'pending') {
+    const now = context.df.currentUtcDateTime.getTime();
+    if (now >= deadline) break;
+    const next = Math.min(deadline, now + MAX_TIMER_MS, ...milestones.filter((m) => !m.done).map((m) => m.at));
+    const timer = context.df.createTimer(new Date(next));
+    const winner = yield context.df.Task.any([decision, revoke, timer]);
+    if (winner === timer) {
+      for (const m of milestones) {
+        if (!m.done && m.at <= context.df.currentUtcDateTime.getTime()) {
+          m.done = true;
+          yield* setStatus(context, id, 'PendingApproval', m.message);
+        }
+      }
+      continue;
+    }
+    timer.cancel();
+    if (winner === revoke) {
+      yield* setStatus(context, id, 'Revoked', 'withdrawn before a decision: nothing was applied');
+      return 'Revoked';
+    }
+    decisions = (decision.result as DecisionEvent).decisions;
+    decided = verdictOf({ approvalsRequired: request.approvalsRequired, decisions });
+    if (decided === 'pending') {
+      yield* setStatus(context, id, 'PendingApproval', `approved by ${decisions.length} of ${request.approvalsRequired} distinct approvers`);
+      decision = context.df.waitForExternalEvent(DECISION_EVENT);
+    }
+  }
+  if (decided === 'pending') {
+    yield* setStatus(context, id, 'Expired', `no decision within ${input.approval.expiryDays} days: nothing was applied`);
+    return 'Expired';
+  }
+  if (decided === 'rejected') {
+    const by = decisions.find((d) => d.verdict === 'reject');
+    yield* setStatus(context, id, 'Rejected', `rejected by ${by?.byName ?? by?.by ?? 'an approver'}${by?.comment ? `: ${by.comment}` : ''}`);
+    return 'Rejected';
+  }
+  const approvers = decisions.filter((d) => d.verdict === 'approve').map((d) => d.byName ?? d.by);
+  yield* setStatus(context, id, 'Approved', `approved by ${approvers.join(', ')}`);
+  if (prepared.mode === 'observe') {
+    yield* setStatus(context, id, 'Approved', `observe mode: the rule for ${request.spokeVnetId} would be written into ${prepared.policyId}; nothing was submitted or written`);
+    return 'Approved';
+  }
+
+  yield* setStatus(context, id, 'Applying', `writing the rule into ${prepared.policyId}`);
+  const rule: EgressRule = { requestId: id, spokeVnetId: request.spokeVnetId, sourceAddresses: prepared.sourceAddresses, destinations: request.destinations };
+  const applied = yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule });
+  if (!applied.ok || !applied.location) {
+    yield* setStatus(context, id, 'Failed', `applying the rule failed: ${applied.error?.code ?? 'Unknown'}: ${applied.error?.message ?? 'no location'}`);
+    return 'Failed';
+  }
+  const expiresAt = context.df.currentUtcDateTime.getTime() + request.ttlDays * 24 * HOUR;
+  const activate = function* (location: NonNullable<PolicyWorkReply['location']>, sourceAddresses: string[], why: string): Generator<df.Task, void, unknown> {
+    yield* setStatus(context, id, 'Active', `${why}rule ${location.names.join(', ')} verified in ${location.ruleCollectionGroup}/${location.ruleCollection} of ${location.firewallPolicyId}`, {
+      expiresAt: new Date(expiresAt).toISOString(),
+      rule: { firewallPolicyId: location.firewallPolicyId, ruleCollectionGroup: location.ruleCollectionGroup, ruleCollection: location.ruleCollection, name: location.names[0] ?? id },
+      sourceAddresses,
+    });
+  };
+  yield* activate(applied.location, rule.sourceAddresses, '');
+
+  // Active until the TTL ends or a revoke comes; a changed spoke address space rewrites the rule's source.
+  let revoked = false;
+  let sourceChanged = context.df.waitForExternalEvent(SOURCE_CHANGED_EVENT);
+  for (;;) {
+    const now = context.df.currentUtcDateTime.getTime();
+    if (now >= expiresAt) break;
+    const timer = context.df.createTimer(new Date(Math.min(expiresAt, now + MAX_TIMER_MS)));
+    const winner = yield context.df.Task.any([revoke, sourceChanged, timer]);
+    if (winner === timer) continue;
+    timer.cancel();
+    if (winner === revoke) {
+      revoked = true;
+      break;
+    }
+    const sourceAddresses = (sourceChanged.result as { sourceAddresses: string[] }).sourceAddresses;
+    sourceChanged = context.df.waitForExternalEvent(SOURCE_CHANGED_EVENT);
+    yield* setStatus(context, id, 'Applying', `the spoke's address space is now ${sourceAddresses.join(', ')}: rewriting the rule's source`);
+    const rewritten = yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses } });
+    if (!rewritten.ok || !rewritten.location) {
+      yield* setStatus(context, id, 'Failed', `rewriting the rule's source failed: ${rewritten.error?.code ?? 'Unknown'}: ${rewritten.error?.message ?? 'no location'} (the rule keeps its previous source)`);
+      return 'Failed';
+    }
+    rule.sourceAddresses = sourceAddresses;
+    yield* activate(rewritten.location, sourceAddresses, 'source updated: ');
+  }
+  yield* setStatus(context, id, 'Revoking', revoked ? 'revoked: removing the rule' : `the rule's TTL of ${request.ttlDays} days ended: removing it`);
+  const removed = yield* changePolicy(context, input, prepared.policyId, { kind: 'remove', requestId: id });
+  if (!removed.ok) {
+    yield* setStatus(context, id, 'Failed', `removing the rule failed: ${removed.error?.code ?? 'Unknown'}: ${removed.error?.message ?? ''}`);
+    return 'Failed';
+  }
+  yield* setStatus(context, id, 'Revoked', 'the rule was removed and verified gone from the policy');
+  return 'Revoked';
+};
+
+df.app.orchestration(EGRESS_REQUEST_ORCHESTRATOR, egressRequest);

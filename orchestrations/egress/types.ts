@@ -1,0 +1,66 @@
+/** The plain data the egress flow's orchestrator, activities and HTTP routes pass to each other. */
+import type { ClassifiedError } from '../../shared/azure/errors';
+import type { PolicyChange } from '../../shared/egress/apply';
+import type { Destination } from '../../shared/egress/destinations';
+import type { Decision, EgressState } from '../../shared/egress/request';
+import type { RuleLocation } from '../../shared/egress/spec';
+import type { QueuedRequest, QueueReply } from '../common/writer-queue';
+
+/** What a request is, as recorded when it was made (record details.request). */
+export interface EgressRequestSpec {
+  id: string;
+  spokeVnetId: string;
+  destinations: Destination[];
+  justification: string;
+  ttlDays: number;
+  approvalsRequired: number;
+  notes: string[];
+  requestedBy: string;
+  requestedByName?: string;
+  requestedAt: string;
+  fingerprint: string;
+  /** `tag`: made from the spoke's egress tag (revoked when the tag changes or goes). */
+  source?: 'http' | 'tag';
+}
+
+export interface HistoryEntry {
+  at: string;
+  status: EgressState;
+  message: string;
+}
+
+/** The record's details. */
+export interface EgressDetails {
+  request: EgressRequestSpec;
+  status: EgressState;
+  decisions: Decision[];
+  history: HistoryEntry[];
+  /** When the decision window ends (Expired after it). */
+  decisionDeadline?: string;
+  /** When the rule's TTL ends (Active). */
+  expiresAt?: string;
+  rule?: { firewallPolicyId: string; ruleCollectionGroup: string; ruleCollection: string; name: string };
+  /** The spoke address space the Active rule allows from. */
+  sourceAddresses?: string[];
+}
+
+export interface EgressInput {
+  requestId: string;
+  approval: { reminderHours: number; escalationHours: number; expiryDays: number };
+  replyTimeoutMs: number;
+}
+
+export type Prepared =
+  | { ok: false; reason: string }
+  | { ok: true; alreadyAllowed: boolean; policyId: string; sourceAddresses: string[]; mode: 'enforce' | 'observe'; request: EgressRequestSpec };
+
+export interface PolicyWorkRequest extends QueuedRequest {
+  policyId: string;
+  change: PolicyChange;
+}
+
+export interface PolicyWorkReply extends QueueReply {
+  location?: RuleLocation & { firewallPolicyId: string };
+}
+
+export type { ClassifiedError };

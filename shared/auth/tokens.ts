@@ -1,0 +1,151 @@
+/**
+ * Who is calling the egress API: an Entra ID bearer token validated in code with `jose` (issuers and audiences from
+ * settings, v1 and v2 issuers, RS256 only, exp/nbf with 60 s of clock skew, `oid` and `tid` required, keys from the
+ * JWKS fetched and cached per URL), or App Service Authentication's X-MS-CLIENT-PRINCIPAL header when a setting
+ * says Easy Auth is on in front of the app (the header is trusted only then: nothing says a client cannot send it
+ * when Easy Auth is off).
+ *
+ * Answers follow RFC 6750: no or malformed credentials -> 401 `WWW-Authenticate: Bearer error="invalid_request"`,
+ * a bad token -> 401 `error="invalid_token"` with a description; a valid caller without the role -> 403.
+ */
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthSettings } from '../config';
+
+export const ROLES = { requester: 'Egress.Requester', approver: 'Egress.Approver' } as const;
+export type Role = (typeof ROLES)[keyof typeof ROLES];
+
+/** Entra's documented clock skew allowance for token lifetimes. */
+export const CLOCK_SKEW_SECONDS = 60;
+
+export interface Caller {
+  /** Object ID (user or service principal), lower case. */
+  oid: string;
+  tid: string;
+  name?: string;
+  roles: string[];
+  via: 'bearer' | 'easyAuth';
+}
+
+export type AuthFailure = { ok: false; status: 401; error: 'invalid_request' | 'invalid_token'; description: string; wwwAuthenticate: string };
+export type AuthResult = { ok: true; caller: Caller } | AuthFailure;
+
+/** Header access as both Node's Fetch `Headers` and simple records provide it (names case-insensitive). */
+export interface HeaderSource {
+  get(name: string): string | null;
+}
+
+const jwksCache = new Map<string, JWTVerifyGetKey>();
+
+/** The key set of a JWKS URL, shared by every validation in this process (jose caches keys and refetches on rollover). */
+export function remoteKeys(url: string): JWTVerifyGetKey {
+  let keys = jwksCache.get(url);
+  if (!keys) {
+    keys = createRemoteJWKSet(new URL(url));
+    jwksCache.set(url, keys);
+  }
+  return keys;
+}
+
+function failure(error: AuthFailure['error'], description: string): AuthFailure {
+  const quoted = description.replace(/["\\]/g, "'");
+  return { ok: false, status: 401, error, description, wwwAuthenticate: `Bearer error="${error}", error_description="${quoted}"` };
+}
+
+const CLAIM_OID = 'http://schemas.microsoft.com/identity/claims/objectidentifier';
+const CLAIM_TID = 'http://schemas.microsoft.com/identity/claims/tenantid';
+const CLAIM_ROLE = 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role';
+
+/** The caller of an X-MS-CLIENT-PRINCIPAL header (Base64 JSON `{auth_typ, claims:[{typ,val}], name_typ, role_typ}`). */
+export function principalFromEasyAuth(header: string): Caller | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { claims?: Array<{ typ?: unknown; val?: unknown }>; name_typ?: unknown; role_typ?: unknown };
+    const claims = (parsed.claims ?? []).filter((c): c is { typ: string; val: string } => typeof c.typ === 'string' && typeof c.val === 'string');
+    const first = (...types: string[]) => claims.find((c) => types.includes(c.typ))?.val;
+    const oid = first('oid', CLAIM_OID);
+    const tid = first('tid', CLAIM_TID);
+    if (!oid || !tid) return undefined;
+    const roleTypes = ['roles', CLAIM_ROLE, ...(typeof parsed.role_typ === 'string' ? [parsed.role_typ] : [])];
+    const name = first('name', ...(typeof parsed.name_typ === 'string' ? [parsed.name_typ] : []));
+    return { oid: oid.toLowerCase(), tid: tid.toLowerCase(), ...(name ? { name } : {}), roles: [...new Set(claims.filter((c) => roleTypes.includes(c.typ)).map((c) => c.val))], via: 'easyAuth' };
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'the token has expired';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'the token is not signed with RS256';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'the token signature is invalid';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'the token is signed with an unknown key';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
+      const claim = (error as { claim?: unknown }).claim;
+      if (claim === 'aud') return 'the token is not for this API (audience)';
+      if (claim === 'iss') return 'the token is from an issuer this API does not trust';
+      if (claim === 'nbf') return 'the token is not valid yet';
+      return `the token's "${String(claim)}" claim is missing or invalid`;
+    }
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+      return 'the token is malformed';
+    default:
+      return `the token could not be validated: ${message}`;
+  }
+}
+
+export class TokenValidator {
+  private readonly keys: JWTVerifyGetKey | undefined;
+
+  /** `keys` replaces the JWKS of the settings (tests with an in-memory key set). */
+  constructor(
+    private readonly settings: AuthSettings,
+    keys?: JWTVerifyGetKey,
+  ) {
+    this.keys = keys ?? (settings.jwksUrl ? remoteKeys(settings.jwksUrl) : undefined);
+  }
+
+  async authenticate(headers: HeaderSource): Promise<AuthResult> {
+    if (this.settings.easyAuth) {
+      const principal = headers.get('x-ms-client-principal');
+      if (principal) {
+        const caller = principalFromEasyAuth(principal);
+        return caller ? { ok: true, caller } : failure('invalid_request', 'the X-MS-CLIENT-PRINCIPAL header carries no oid and tid');
+      }
+    }
+    const header = headers.get('authorization');
+    if (!header) return failure('invalid_request', 'a bearer token is required (Authorization: Bearer <token>)');
+    const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
+    if (!match?.[1]) return failure('invalid_request', 'the Authorization header must be "Bearer <token>"');
+    if (!this.keys || this.settings.issuers.length === 0) return failure('invalid_token', 'token validation is not configured (AUTH_TENANT_ID or AUTH_ISSUERS, AUTH_JWKS_URL)');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(match[1], this.keys, {
+        issuer: this.settings.issuers,
+        audience: this.settings.audiences,
+        algorithms: ['RS256'],
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['exp', 'oid', 'tid'],
+      }));
+    } catch (error) {
+      return failure('invalid_token', describe(error));
+    }
+    const oid = payload['oid'];
+    const tid = payload['tid'];
+    if (typeof oid !== 'string' || typeof tid !== 'string' || oid === '' || tid === '') return failure('invalid_token', 'the token\'s "oid" and "tid" claims must be strings');
+    const roles = Array.isArray(payload['roles']) ? payload['roles'].filter((r): r is string => typeof r === 'string') : [];
+    const name = typeof payload['name'] === 'string' ? payload['name'] : undefined;
+    return { ok: true, caller: { oid: oid.toLowerCase(), tid: tid.toLowerCase(), ...(name ? { name } : {}), roles, via: 'bearer' } };
+  }
+}
+
+/** 403 unless the caller holds one of the app roles. */
+export function requireRole(caller: Caller, ...roles: Role[]): { ok: true } | { ok: false; status: 403; message: string } {
+  if (roles.some((role) => caller.roles.includes(role))) return { ok: true };
+  return { ok: false, status: 403, message: `the caller ${caller.oid} lacks the app role ${roles.join(' or ')}` };
+}
