@@ -67,7 +67,7 @@ module perSubscription 'app/events-subscription.bicep' = [
 // ---- The stamps flow (control-plane.json `subjectEvents`, `healthEvents`): per subscription holding stamp resources. ----
 
 var stampsFlow = first(filter(needs.flows, f => f.name == 'stamps'))
-var stampResourceIds = conditions.stamps ? union(flatten(map(topology.stamps.stamps, s => map(s.resourceIds, id => toLower(id)))), []) : []
+var stampResourceIds = union(flatten(map(topology.?stamps.?stamps ?? [], s => map(s.?resourceIds ?? [], id => toLower(id)))), [])
 // A stamp resource's ancestors whose deletion takes it along: its resource group and its parent resources.
 var stampAncestors = union(flatten(map(stampResourceIds, id => concat(
   [join(take(split(id, '/'), 5), '/')],

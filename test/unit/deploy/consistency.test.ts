@@ -359,6 +359,13 @@ describe('app settings: every setting the code reads is set by infra/main.bicep 
     expect(mainBicep).toContain('hostJson.extensions.durableTask.hubName');
   });
 
+  it('keeps the stamps\' alert webhook reachable behind App Service Authentication (it takes keys, checked in code)', () => {
+    const route = (app.get('stampAlerts')?.trigger as { route?: string } | undefined)?.route;
+    expect(route).toBe('stamps/alerts');
+    const excluded = /excludedPaths: \[([^\]]*)\]/.exec(read('infra/app/function-app.bicep'))?.[1] ?? '';
+    expect(excluded).toContain(`'/api/${route ?? ''}'`);
+  });
+
   it('deploys a topology document the control plane accepts', () => {
     const parsed = topologyDocumentSchema.safeParse(JSON.parse(read('infra/topology.json')));
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
