@@ -10,7 +10,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { requireRole, ROLES, TokenValidator, type Caller, type Role } from '../shared/auth/tokens';
+import { requireRole, ROLES, tokenValidator, type Caller, type Role } from '../shared/auth/tokens';
 import { resourceKey } from '../shared/azure/resource-id';
 import type { ControlPlaneConfig } from '../shared/config';
 import { bodyFingerprint, checkDecision, checkIdempotencyKey, FINAL_STATES, parseRequestBody, problem, replayOrConflict, requestIdFor, type Decision, type EgressState, type Problem } from '../shared/egress/request';
@@ -29,14 +29,11 @@ const answer = (p: Problem, headers: Record<string, string> = {}): HttpResponseI
   body: JSON.stringify(p),
 });
 
-let validator: { config: ControlPlaneConfig; value: TokenValidator } | undefined;
-
 /** The caller, or the 401/403/404 answer. */
 async function authorize(request: HttpRequest, roles: Role[]): Promise<{ ok: true; caller: Caller; config: ControlPlaneConfig } | { ok: false; response: HttpResponseInit }> {
   const { config } = flowDeps();
   if (!config.egress) return { ok: false, response: answer(problem(404, 'Egress not configured', 'the control plane has no egress block in its topology document')) };
-  if (validator?.config !== config) validator = { config, value: new TokenValidator(config.auth) };
-  const result = await validator.value.authenticate(request.headers);
+  const result = await tokenValidator(config.auth).authenticate(request.headers);
   if (!result.ok) return { ok: false, response: answer(problem(401, 'Unauthorized', result.description), { 'WWW-Authenticate': result.wwwAuthenticate }) };
   const role = requireRole(result.caller, ...roles);
   if (!role.ok) return { ok: false, response: answer(problem(403, 'Forbidden', role.message)) };

@@ -11,7 +11,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { tokenSettingsFrom, verifySecureWebhook } from '../shared/auth/secure-webhook';
+import { verifySecureWebhook } from '../shared/auth/secure-webhook';
+import { tokenValidator } from '../shared/auth/tokens';
 import type { ControlPlaneConfig } from '../shared/config';
 import { MAX_ALERT_BYTES, parseCommonAlert, stampsForAlert } from '../shared/stamps/alerts';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
@@ -128,13 +129,11 @@ function alertKeys(): string[] {
   return (process.env.STAMP_ALERT_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
 }
 
-async function authenticateAlert(request: HttpRequest): Promise<{ ok: true; caller: string } | { ok: false; response: HttpResponseInit }> {
+async function authenticateAlert(request: HttpRequest, config: ControlPlaneConfig): Promise<{ ok: true; caller: string } | { ok: false; response: HttpResponseInit }> {
   const unauthorized = (why: string): { ok: false; response: HttpResponseInit } => ({ ok: false, response: { ...problem(401, 'Unauthorized', why), headers: { 'WWW-Authenticate': 'Bearer' } } });
   const authorization = request.headers.get('authorization');
   if (authorization) {
-    const settings = tokenSettingsFrom(process.env);
-    if ('missing' in settings) return unauthorized(settings.missing);
-    const caller = await verifySecureWebhook(authorization, settings);
+    const caller = await verifySecureWebhook(authorization, tokenValidator(config.auth));
     return caller.ok ? { ok: true, caller: `action group (app ${caller.appId})` } : unauthorized(caller.reason);
   }
   const key = request.headers.get('x-functions-key') ?? request.query.get('code');
@@ -143,12 +142,12 @@ async function authenticateAlert(request: HttpRequest): Promise<{ ok: true; call
 }
 
 export async function receiveAlert(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const auth = await authenticateAlert(request);
+  const { config, store } = flowDeps();
+  const auth = await authenticateAlert(request, config);
   if (!auth.ok) {
     context.warn(`Alert webhook: refused (${JSON.stringify(auth.response.jsonBody)})`);
     return auth.response;
   }
-  const { config, store } = flowDeps();
   const refused = requireStamps(config);
   if (refused) return refused;
   const body = await readJson(request, MAX_ALERT_BYTES);

@@ -41,6 +41,10 @@ param authClientId string = ''
 @description('The app registration\'s Application ID URI, the audience of the tokens the app accepts.')
 param authAudience string = 'api://hubspoke-control-plane'
 
+@secure()
+@description('Comma-separated keys the stamps\' alert webhook accepts besides the secure webhook token (an action group\'s plain webhook); empty for none.')
+param stampAlertKeys string = ''
+
 @description('Object ID of the person running azd, for read access to the records while trying it out; empty for none.')
 param principalId string = ''
 
@@ -61,6 +65,12 @@ var conditions = {
   always: true
   privateDns: contains(topology, 'privateDns')
   privateDnsCreatesZones: contains(topology, 'privateDns') && (topology.?privateDns.?createMissingZones ?? false)
+  stamps: contains(topology, 'stamps')
+  stampsStandard: !empty(filter(topology.?stamps.?frontDoors ?? [], f => toLower(split(f.id, '/')[6]) == 'microsoft.cdn'))
+  stampsClassic: !empty(filter(topology.?stamps.?frontDoors ?? [], f => toLower(split(f.id, '/')[6]) == 'microsoft.network'))
+  egress: contains(topology, 'egress')
+  egressDirect: (topology.?egress.?applyMode ?? 'platformApi') == 'direct'
+  egressPlatformApi: contains(topology, 'egress') && (topology.?egress.?applyMode ?? 'platformApi') == 'platformApi'
 }
 
 // Scopes, all derived from the topology document.
@@ -72,8 +82,24 @@ var hubVnets = map(hubVnetIds, id => {
   name: split(id, '/')[8]
 })
 var hubSubscriptions = union(map(hubVnets, h => h.subscriptionId), [])
+// A resource ID as the parts a resource-scoped assignment needs.
+var frontDoors = map(topology.?stamps.?frontDoors ?? [], f => {
+  subscriptionId: toLower(split(f.id, '/')[2])
+  resourceGroup: split(f.id, '/')[4]
+  provider: toLower(split(f.id, '/')[6])
+  name: split(f.id, '/')[8]
+})
+var firewallPolicies = map(topology.?egress.?firewallPolicies ?? [], p => {
+  subscriptionId: toLower(split(p.policyId, '/')[2])
+  resourceGroup: split(p.policyId, '/')[4]
+  name: split(p.policyId, '/')[8]
+})
+var firewallPolicySubscriptions = union(map(firewallPolicies, p => p.subscriptionId), [])
 // The custom roles are defined in this subscription and assignable where the flows need them.
-var assignableScopes = map(union([toLower(subscription().subscriptionId)], watchedSubscriptions, hubSubscriptions), s => '/subscriptions/${s}')
+var assignableScopes = map(
+  union([toLower(subscription().subscriptionId)], watchedSubscriptions, hubSubscriptions, map(frontDoors, f => f.subscriptionId), firewallPolicySubscriptions),
+  s => '/subscriptions/${s}'
+)
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -138,6 +164,13 @@ var controlPlaneSettings = {
   CONTROL_PLANE_PRINCIPAL_IDS: '${identity.outputs.clientId},${identity.outputs.principalId}'
   AZURE_CLIENT_ID: identity.outputs.clientId
   AZURE_TENANT_ID: tenant().tenantId
+  // The app's one token validator (egress API, the stamps' secure alert webhook): the tenant's issuers and keys, the
+  // app registration's Application ID URI and client ID as audiences.
+  AUTH_TENANT_ID: tenant().tenantId
+  AUTH_AUDIENCE: authAudience
+  AUTH_CLIENT_ID: authClientId
+  AUTH_EASY_AUTH_ENABLED: enableAppServiceAuth ? 'true' : 'false'
+  STAMP_ALERT_KEYS: stampAlertKeys
 }
 
 // The Functions host's own settings: identity-based AzureWebJobsStorage and Application Insights with Entra ID auth.
@@ -221,6 +254,23 @@ var zonesAssignments = map(
   a => { subscriptionId: toLower(topology.privateDns.zonesSubscriptionId), resourceGroup: topology.privateDns.zonesResourceGroup, role: a.role, flow: a.flow }
 )
 
+var standardFrontDoorAssignments = flatten(map(
+  filter(enabledAssignments, a => a.scope == 'standardFrontDoorProfiles'),
+  a => map(filter(frontDoors, f => f.provider == 'microsoft.cdn'), f => union(f, { role: a.role, flow: a.flow }))
+))
+var classicFrontDoorAssignments = flatten(map(
+  filter(enabledAssignments, a => a.scope == 'classicFrontDoors'),
+  a => map(filter(frontDoors, f => f.provider == 'microsoft.network'), f => union(f, { role: a.role, flow: a.flow }))
+))
+var firewallPolicyAssignments = flatten(map(
+  filter(enabledAssignments, a => a.scope == 'firewallPolicies'),
+  a => map(firewallPolicies, p => union(p, { role: a.role, flow: a.flow }))
+))
+var fqdnTagAssignments = flatten(map(
+  filter(enabledAssignments, a => a.scope == 'firewallPolicySubscriptions'),
+  a => map(firewallPolicySubscriptions, s => { subscriptionId: s, role: a.role, flow: a.flow })
+))
+
 module watchedRoles 'app/subscription-role.bicep' = [
   for (a, i) in watchedAssignments: {
     name: 'watched-${a.flow}-${i}'
@@ -258,6 +308,59 @@ module zonesRoles 'app/resource-group-role.bicep' = [
   }
 ]
 
+module standardFrontDoorRoles 'app/cdn-profile-role.bicep' = [
+  for (a, i) in standardFrontDoorAssignments: {
+    name: 'frontdoor-${a.flow}-${i}'
+    scope: resourceGroup(a.subscriptionId, a.resourceGroup)
+    params: {
+      profileName: a.name
+      principalId: identity.outputs.principalId
+      roleDefinitionName: roleDefinitionNames[a.role]
+    }
+    dependsOn: [customRoles]
+  }
+]
+
+module classicFrontDoorRoles 'app/classic-front-door-role.bicep' = [
+  for (a, i) in classicFrontDoorAssignments: {
+    name: 'classic-frontdoor-${a.flow}-${i}'
+    scope: resourceGroup(a.subscriptionId, a.resourceGroup)
+    params: {
+      frontDoorName: a.name
+      principalId: identity.outputs.principalId
+      roleDefinitionName: roleDefinitionNames[a.role]
+    }
+    dependsOn: [customRoles]
+  }
+]
+
+module firewallPolicyRoles 'app/firewall-policy-role.bicep' = [
+  for (a, i) in firewallPolicyAssignments: {
+    name: 'firewall-policy-${a.flow}-${i}'
+    scope: resourceGroup(a.subscriptionId, a.resourceGroup)
+    params: {
+      policyName: a.name
+      principalId: identity.outputs.principalId
+      roleDefinitionName: roleDefinitionNames[a.role]
+    }
+    dependsOn: [customRoles]
+  }
+]
+
+// Listing Azure Firewall's FQDN tags is a subscription-level read (GET /subscriptions/{s}/providers/
+// Microsoft.Network/azureFirewallFqdnTags): a custom role holding that one action, in the policies' subscriptions.
+module fqdnTagRoles 'app/subscription-role.bicep' = [
+  for (a, i) in fqdnTagAssignments: {
+    name: 'fqdn-tags-${a.flow}-${i}'
+    scope: subscription(a.subscriptionId)
+    params: {
+      principalId: identity.outputs.principalId
+      roleDefinitionName: roleDefinitionNames[a.role]
+    }
+    dependsOn: [customRoles]
+  }
+]
+
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
@@ -266,4 +369,5 @@ output AZURE_FUNCTION_APP_ID string = app.outputs.id
 output CONTROL_PLANE_WATCHED_SUBSCRIPTIONS string = join(watchedSubscriptions, ',')
 output CONTROL_PLANE_HUB_SUBSCRIPTIONS string = join(filter(hubSubscriptions, s => !contains(watchedSubscriptions, s)), ',')
 output CONTROL_PLANE_PRIVATE_DNS bool = conditions.privateDns
+output CONTROL_PLANE_STAMPS bool = conditions.stamps
 output CONTROL_PLANE_MODE string = controlPlaneMode

@@ -250,9 +250,8 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     lock?.setBaseUrl(baseUrl);
     // durable-functions builds management links from WEBSITE_HOSTNAME, as in Azure.
     env.WEBSITE_HOSTNAME = new URL(baseUrl).host;
-    // Tokens the app validates (the alert webhook's) come from the local token issuer.
-    if (!host.settings.get('AUTH_AUTHORITY')) env.AUTH_AUTHORITY = new URL(IDENTITY_PREFIX.replace(/\/$/, ''), baseUrl).toString();
-    // The egress API trusts the local token issuer unless settings name other issuers (known once the host has a URL).
+    // The app's token validator (the egress API, the alert webhook) trusts the local token issuer unless settings name
+    // other issuers (known once the host has a URL).
     const auth = identity.info();
     if (!host.settings.get('AUTH_ISSUERS')) env.AUTH_ISSUERS = auth.issuer;
     if (!host.settings.get('AUTH_JWKS_URL')) env.AUTH_JWKS_URL = auth.jwksUri;

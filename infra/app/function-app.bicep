@@ -6,6 +6,8 @@ param tags object
 param identityId string
 param storageBlobEndpoint string
 param deploymentContainerName string
+@secure()
+@description('Secure: it carries STAMP_ALERT_KEYS, kept out of the deployment history.')
 param appSettings object
 param maximumInstanceCount int
 param instanceMemoryMB int
@@ -56,7 +58,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 
 // App Service Authentication (Easy Auth on Flex Consumption: unverified GA). Unauthenticated requests get 401;
 // Event Grid deliveries (/runtime/webhooks/eventgrid) carry the extension's system key and are excluded, as are the
-// Durable extension's webhooks, which use their own keys.
+// Durable extension's webhooks, which use their own keys. The stamps' alert webhook authenticates every call in code
+// (the secure webhook's token, or a STAMP_ALERT_KEYS key an action group's plain webhook sends), so it is excluded too.
 resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (enableAppServiceAuth) {
   parent: app
   name: 'authsettingsV2'
@@ -65,7 +68,7 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (enableAppServiceAuth
     globalValidation: {
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
-      excludedPaths: ['/runtime/webhooks/eventgrid', '/runtime/webhooks/durabletask']
+      excludedPaths: ['/runtime/webhooks/eventgrid', '/runtime/webhooks/durabletask', '/api/stamps/alerts']
     }
     identityProviders: {
       azureActiveDirectory: {

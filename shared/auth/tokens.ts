@@ -24,6 +24,8 @@ export interface Caller {
   name?: string;
   roles: string[];
   via: 'bearer' | 'easyAuth';
+  /** The calling application (a bearer token's `azp`, v2, or `appid`, v1), lower case, when the token names one. */
+  appId?: string;
 }
 
 export type AuthFailure = { ok: false; status: 401; error: 'invalid_request' | 'invalid_token'; description: string; wwwAuthenticate: string };
@@ -110,6 +112,7 @@ export class TokenValidator {
     this.keys = keys ?? (settings.jwksUrl ? remoteKeys(settings.jwksUrl) : undefined);
   }
 
+  /** The caller of a request: Easy Auth's principal header when trusted and present, else the bearer token. */
   async authenticate(headers: HeaderSource): Promise<AuthResult> {
     if (this.settings.easyAuth) {
       const principal = headers.get('x-ms-client-principal');
@@ -118,7 +121,15 @@ export class TokenValidator {
         return caller ? { ok: true, caller } : failure('invalid_request', 'the X-MS-CLIENT-PRINCIPAL header carries no oid and tid');
       }
     }
-    const header = headers.get('authorization');
+    return this.verifyBearer(headers.get('authorization'));
+  }
+
+  /**
+   * The caller of an `Authorization: Bearer <token>` header value: issuers, audiences, keys, RS256, lifetime with
+   * skew, `oid` and `tid`. Every API that takes Entra tokens (the egress API, the stamps' alert webhook) checks them
+   * here, then adds its own checks on the caller.
+   */
+  async verifyBearer(header: string | null): Promise<AuthResult> {
     if (!header) return failure('invalid_request', 'a bearer token is required (Authorization: Bearer <token>)');
     const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
     if (!match?.[1]) return failure('invalid_request', 'the Authorization header must be "Bearer <token>"');
@@ -140,8 +151,19 @@ export class TokenValidator {
     if (typeof oid !== 'string' || typeof tid !== 'string' || oid === '' || tid === '') return failure('invalid_token', 'the token\'s "oid" and "tid" claims must be strings');
     const roles = Array.isArray(payload['roles']) ? payload['roles'].filter((r): r is string => typeof r === 'string') : [];
     const name = typeof payload['name'] === 'string' ? payload['name'] : undefined;
-    return { ok: true, caller: { oid: oid.toLowerCase(), tid: tid.toLowerCase(), ...(name ? { name } : {}), roles, via: 'bearer' } };
+    // v2.0 access tokens name the calling application in `azp`, v1.0 tokens in `appid`.
+    const app = [payload['azp'], payload['appid']].find((v): v is string => typeof v === 'string' && v !== '');
+    return { ok: true, caller: { oid: oid.toLowerCase(), tid: tid.toLowerCase(), ...(name ? { name } : {}), roles, via: 'bearer', ...(app ? { appId: app.toLowerCase() } : {}) } };
   }
+}
+
+const validators = new WeakMap<AuthSettings, TokenValidator>();
+
+/** The validator of a configuration's auth settings, one per loaded configuration (its key set shared per JWKS URL). */
+export function tokenValidator(settings: AuthSettings): TokenValidator {
+  let validator = validators.get(settings);
+  if (!validator) validators.set(settings, (validator = new TokenValidator(settings)));
+  return validator;
 }
 
 /** 403 unless the caller holds one of the app roles. */

@@ -16,7 +16,7 @@ const root = path.resolve(__dirname, '../../..');
 /** A policy fast enough for tests: a probe a second, 3 failures out, 3 successes in, no minimum ejection time. */
 export const FAST_POLICY = { probeIntervalSeconds: 1, probeTimeoutSeconds: 0.5, ejectAfterFailures: 3, readmitAfterSuccesses: 3, minEjectionSeconds: 0, maxEjectionSeconds: 60 };
 
-const SETTINGS = ['CONTROL_PLANE_MODE', 'LOCAL_LOG_LEVEL', 'CONTROL_PLANE_TOPOLOGY', 'CONTROL_PLANE_TOPOLOGY_FILE', 'ARM_ENDPOINT', 'ARM_CA_CERT_FILE', 'TABLES_CONNECTION_STRING', 'CONTROL_PLANE_LOCAL', 'AZURE_TENANT_ID', 'ARM_LRO_POLL_INTERVAL_MS', 'ARM_RETRY_DELAY_MS', 'WEBSITE_HOSTNAME', 'CONTROL_PLANE_PRINCIPAL_IDS', 'AUTH_AUTHORITY', 'STAMP_ALERT_KEYS'];
+const SETTINGS = ['CONTROL_PLANE_MODE', 'LOCAL_LOG_LEVEL', 'CONTROL_PLANE_TOPOLOGY', 'CONTROL_PLANE_TOPOLOGY_FILE', 'ARM_ENDPOINT', 'ARM_CA_CERT_FILE', 'TABLES_CONNECTION_STRING', 'CONTROL_PLANE_LOCAL', 'AZURE_TENANT_ID', 'ARM_LRO_POLL_INTERVAL_MS', 'ARM_RETRY_DELAY_MS', 'WEBSITE_HOSTNAME', 'CONTROL_PLANE_PRINCIPAL_IDS', 'AUTH_ISSUERS', 'AUTH_JWKS_URL', 'STAMP_ALERT_KEYS'];
 
 export interface StampWorld {
   embedded: EmbeddedDefault;

@@ -47,6 +47,11 @@ describe('TokenValidator (real RS256 tokens)', () => {
     expect((await bearer(token({}, { iss: V1, aud: CLIENT_ID }))).ok).toBe(true);
   });
 
+  it('names the calling application from azp (v2.0) or appid (v1.0), lower case', async () => {
+    expect(await bearer(token({ azp: 'ABCDEF00-0000-4000-8000-000000000001' }))).toMatchObject({ ok: true, caller: { appId: 'abcdef00-0000-4000-8000-000000000001' } });
+    expect(await bearer(token({ appid: 'abcdef00-0000-4000-8000-000000000002' }, { iss: V1 }))).toMatchObject({ ok: true, caller: { appId: 'abcdef00-0000-4000-8000-000000000002' } });
+  });
+
   it('allows 60 s of clock skew on exp and nbf', async () => {
     expect((await bearer(token({}, { exp: now() - 30 }))).ok).toBe(true);
     expect((await bearer(token({}, { nbf: now() + 30 }))).ok).toBe(true);

@@ -8,6 +8,8 @@
  *   router acts on (each router is asked about every operation of every resource type it could meet);
  * - a role is broader than the table below (the issue's least-privilege table), or a role definition ID is not the
  *   built-in role it claims to be.
+ * - the stamps flow's subject-filtered event subscriptions (one set per subscription holding stamp resources) miss an
+ *   event its router or its Health Resources handler acts on, or deliver one neither acts on.
  * A new flow: its router in FLOW_ROUTERS, its entry in infra/control-plane.json, its row in ALLOWED_ROLES below.
  */
 import * as fs from 'node:fs';
@@ -15,6 +17,8 @@ import * as path from 'node:path';
 import needs from '../../../infra/control-plane.json';
 import { CONFIG_SETTINGS, loadConfig, topologyDocumentSchema, type ControlPlaneConfig } from '../../../shared/config';
 import { parseResourceEvent, type ResourceEvent } from '../../../shared/events/resource-event';
+import { AVAILABILITY_STATUS_CHANGED } from '../../../shared/stamps/events';
+import { stampsOwning } from '../../../shared/stamps/routing';
 import { loadFunctionApp } from '../../../local/host/app-loader';
 import { controlPlaneEventSubscriptions, eventScopeOf, demoTopology } from '../../../local/demo';
 import { blankStringsAndComments, objectVariableKeys, resourceBlocks } from './bicep';
@@ -88,6 +92,30 @@ const ALLOWED_ROLES: Record<string, { scopes: Record<string, { builtIn: string[]
       'Microsoft.Network/virtualNetworks/join/action',
     ],
   },
+  stamps: {
+    // Each configured profile itself (issue 13: origin read/write on the Front Door profiles).
+    scopes: { standardFrontDoorProfiles: { builtIn: [] }, classicFrontDoors: { builtIn: [] } },
+    actions: [
+      'Microsoft.Cdn/profiles/originGroups/origins/read',
+      'Microsoft.Cdn/profiles/originGroups/origins/write',
+      // Polling the origin PATCH (a long-running operation); unverified in Azure that the poll needs it.
+      'Microsoft.Cdn/operationresults/read',
+      'Microsoft.Network/frontDoors/read',
+      'Microsoft.Network/frontDoors/write',
+    ],
+  },
+  egress: {
+    // Each configured Firewall Policy itself: rule collection groups in direct mode, Reader in platformApi mode; the
+    // FQDN tag list is a subscription-level read (a custom role with that one action).
+    scopes: { firewallPolicies: { builtIn: ['Reader'] }, firewallPolicySubscriptions: { builtIn: [] } },
+    actions: [
+      'Microsoft.Network/firewallPolicies/read',
+      'Microsoft.Network/firewallPolicies/ruleCollectionGroups/read',
+      'Microsoft.Network/firewallPolicies/ruleCollectionGroups/write',
+      'Microsoft.Network/firewallPolicies/ruleCollectionGroups/delete',
+      'Microsoft.Network/azureFirewallFqdnTags/read',
+    ],
+  },
 };
 
 // ---- The world the routers are asked about: a watched subscription, and a hub in a subscription of its own. ----
@@ -95,10 +123,25 @@ const ALLOWED_ROLES: Record<string, { scopes: Record<string, { builtIn: string[]
 const WATCHED = 'a0000000-0000-4000-8000-0000000000a1';
 const HUB_SUB = 'c0000000-0000-4000-8000-0000000000c1';
 const HUB = { resourceGroup: 'rg-hub', vnet: 'vnet-hub' };
+// Stamps in a subscription of their own: a scale set, and a child resource (an App Service slot) with a parent.
+const STAMP_SUB = 'd0000000-0000-4000-8000-0000000000d1';
+const STAMP_RG = `/subscriptions/${STAMP_SUB}/resourceGroups/rg-stamp-weu`;
+const STAMP_VMSS = `${STAMP_RG}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-weu`;
+const STAMP_SLOT = `${STAMP_RG}/providers/Microsoft.Web/sites/app-weu/slots/blue`;
 const topology = {
   watchedSubscriptions: [WATCHED],
   hubs: [{ name: 'weu', region: 'westeurope', vnetId: `/subscriptions/${HUB_SUB}/resourceGroups/${HUB.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${HUB.vnet}` }],
   privateDns: { zonesSubscriptionId: HUB_SUB, zonesResourceGroup: 'rg-privatedns', createMissingZones: true },
+  stamps: {
+    frontDoors: [
+      { name: 'afd', id: `/subscriptions/${STAMP_SUB}/resourceGroups/rg-edge/providers/Microsoft.Cdn/profiles/afd` },
+      { name: 'fd', id: `/subscriptions/${STAMP_SUB}/resourceGroups/rg-edge/providers/Microsoft.Network/frontDoors/fd` },
+    ],
+    stamps: [
+      { name: 'weu-1', region: 'westeurope', origin: { frontDoor: 'afd', originGroup: 'og', origin: 'weu-1' }, healthUrl: 'https://weu-1.example/health', resourceIds: [STAMP_VMSS, STAMP_SLOT] },
+      { name: 'weu-2', region: 'westeurope', origin: { frontDoor: 'fd', backendPool: 'pool', backendAddress: 'weu-2.example' }, healthUrl: 'https://weu-2.example/health' },
+    ],
+  },
   egress: { applyMode: 'direct', firewallPolicies: [{ hub: 'weu', policyId: `/subscriptions/${HUB_SUB}/resourceGroups/${HUB.resourceGroup}/providers/Microsoft.Network/firewallPolicies/fwp-hub` }] },
 };
 const config: ControlPlaneConfig = loadConfig({ CONTROL_PLANE_TOPOLOGY: JSON.stringify(topology), TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true', CONTROL_PLANE_LOCAL: 'true' });
@@ -316,6 +359,13 @@ describe('app settings: every setting the code reads is set by infra/main.bicep 
     expect(mainBicep).toContain('hostJson.extensions.durableTask.hubName');
   });
 
+  it('keeps the stamps\' alert webhook reachable behind App Service Authentication (it takes keys, checked in code)', () => {
+    const route = (app.get('stampAlerts')?.trigger as { route?: string } | undefined)?.route;
+    expect(route).toBe('stamps/alerts');
+    const excluded = /excludedPaths: \[([^\]]*)\]/.exec(read('infra/app/function-app.bicep'))?.[1] ?? '';
+    expect(excluded).toContain(`'/api/${route ?? ''}'`);
+  });
+
   it('deploys a topology document the control plane accepts', () => {
     const parsed = topologyDocumentSchema.safeParse(JSON.parse(read('infra/topology.json')));
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
@@ -376,8 +426,87 @@ describe('roles: least privilege, and role definition IDs that are the built-in 
       }
     }
     expect(assignments).toBeGreaterThanOrEqual(6);
-    // Subscription scope only ever receives the watched-subscription entries (custom roles, checked above).
-    expect(mainBicep.match(/'app\/subscription-role\.bicep' = \[\s*for \(a, i\) in (\w+):/)?.[1]).toBe('watchedAssignments');
+    // Subscription scope only ever receives the watched-subscription and FQDN-tag entries (custom roles, checked above).
+    const subscriptionLoops = [...mainBicep.matchAll(/'app\/subscription-role\.bicep' = \[\s*for \(a, i\) in (\w+):/g)].map((m) => m[1]);
+    expect(subscriptionLoops.sort()).toEqual(['fqdnTagAssignments', 'watchedAssignments']);
     expect(mainBicep).toMatch(/var watchedAssignments = flatten\(map\(\s*filter\(enabledAssignments, a => a\.scope == 'watchedSubscriptions'\)/);
+    expect(mainBicep).toMatch(/var fqdnTagAssignments = flatten\(map\(\s*filter\(enabledAssignments, a => a\.scope == 'firewallPolicySubscriptions'\)/);
+    for (const scope of ['watchedSubscriptions', 'firewallPolicySubscriptions']) {
+      for (const row of Object.values(ALLOWED_ROLES)) expect({ scope, builtIn: row.scopes[scope]?.builtIn ?? [] }).toEqual({ scope, builtIn: [] });
+    }
+  });
+});
+
+describe('the stamps flow: subject-filtered events where its resources are, and Health Resources', () => {
+  const stampsFlow = needs.flows.find((f) => f.name === 'stamps') as Flow & {
+    subjectEvents: { scope: string; resources: { operatorType: string; key: string; includedEventTypes: string[] }; ancestors: { operatorType: string; key: string; includedEventTypes: string[] } };
+    healthEvents: { scope: string; topicType: string; includedEventTypes: string[]; operatorType: string; key: string };
+  };
+  const router = FLOW_ROUTERS.find((r) => r.flow === 'stamps');
+  const stampIds = (config.stamps?.stamps ?? []).flatMap((s) => s.resourceIds);
+  /** What events.bicep derives from one stamp resource ID: its resource group and its parent resources. */
+  const ancestorsOf = (id: string): string[] => {
+    const parts = id.toLowerCase().split('/');
+    return [parts.slice(0, 5).join('/'), ...Array.from({ length: (parts.length - 9) / 2 }, (_, i) => parts.slice(0, 9 + 2 * i).join('/'))];
+  };
+  const ancestors = [...new Set(stampIds.flatMap(ancestorsOf))];
+  const matches = (filter: { operatorType: string; key: string }, values: string[], subject: string): boolean => {
+    expect(filter.key).toBe('subject');
+    // Event Grid compares strings case-insensitively (event-filtering.md).
+    if (filter.operatorType === 'StringBeginsWith') return values.some((v) => subject.toLowerCase().startsWith(v.toLowerCase()));
+    if (filter.operatorType === 'StringIn') return values.some((v) => subject.toLowerCase() === v.toLowerCase());
+    throw new Error(`no model of ${filter.operatorType}`);
+  };
+  const delivered = (subject: string, eventType: string): boolean => {
+    const { resources, ancestors: up } = stampsFlow.subjectEvents;
+    return (resources.includedEventTypes.includes(eventType) && matches(resources, stampIds, subject)) || (up.includedEventTypes.includes(eventType) && matches(up, ancestors, subject));
+  };
+  /** Resources the stamps own, hold, neighbour or sit under: [resource ID, resource type]. */
+  const probes: Array<[string, string]> = [
+    [STAMP_VMSS, 'Microsoft.Compute/virtualMachineScaleSets'],
+    [`${STAMP_VMSS}/virtualMachines/0`, 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines'],
+    [`${STAMP_VMSS}/virtualMachines/0/networkInterfaces/nic`, 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/networkInterfaces'],
+    [`${STAMP_RG}/providers/Microsoft.Compute/virtualMachineScaleSets/other`, 'Microsoft.Compute/virtualMachineScaleSets'],
+    [STAMP_SLOT, 'Microsoft.Web/sites/slots'],
+    [`${STAMP_SLOT}/config/web`, 'Microsoft.Web/sites/slots/config'],
+    [`${STAMP_RG}/providers/Microsoft.Web/sites/app-weu`, 'Microsoft.Web/sites'],
+    [`${STAMP_RG}/providers/Microsoft.Web/sites/app-weu/slots/green`, 'Microsoft.Web/sites/slots'],
+    [`${STAMP_RG}/providers/Microsoft.Storage/storageAccounts/st`, 'Microsoft.Storage/storageAccounts'],
+    [STAMP_RG, 'Microsoft.Resources/subscriptions/resourceGroups'],
+    [`/subscriptions/${STAMP_SUB}/resourceGroups/rg-other`, 'Microsoft.Resources/subscriptions/resourceGroups'],
+  ];
+
+  it('has a stamps router, stamps in the world, and ancestors as events.bicep derives them', () => {
+    expect(router).toBeDefined();
+    expect(stampIds).toEqual([STAMP_VMSS, STAMP_SLOT]);
+    expect(ancestors.sort()).toEqual([STAMP_RG.toLowerCase(), `${STAMP_RG}/providers/Microsoft.Web/sites/app-weu`.toLowerCase()].sort());
+    expect(eventsBicep).toContain("[join(take(split(id, '/'), 5), '/')]");
+    expect(eventsBicep).toContain("map(range(0, (length(split(id, '/')) - 9) / 2), i => join(take(split(id, '/'), 9 + 2 * i), '/'))");
+    expect(eventsBicep).toContain('subjectEvents: stampsFlow.subjectEvents');
+    expect(eventsBicep).toContain('healthEvents: stampsFlow.healthEvents');
+    expect(stampsFlow.subjectEvents.scope).toBe('stampSubscriptions');
+  });
+
+  it('delivers exactly the resource events the stamps router acts on', () => {
+    for (const [id, type] of probes) {
+      for (const kind of KINDS) {
+        const acts = router?.route(config, event(id, type, kind)).kind === 'act';
+        expect({ id, kind: kind.suffix, delivered: delivered(id, kind.eventType) }).toEqual({ id, kind: kind.suffix, delivered: acts });
+      }
+    }
+    // The probe works: the router acts on a stamp's own resource, below it and on a deleted resource group.
+    expect(router?.route(config, event(STAMP_RG, 'Microsoft.Resources/subscriptions/resourceGroups', KINDS[1] as (typeof KINDS)[number])).kind).toBe('act');
+  });
+
+  it('subscribes Health Resources to exactly the resources a stamp owns', () => {
+    const health = stampsFlow.healthEvents;
+    expect({ topicType: health.topicType, eventTypes: health.includedEventTypes, scope: health.scope }).toEqual({ topicType: 'Microsoft.ResourceNotifications.HealthResources', eventTypes: [AVAILABILITY_STATUS_CHANGED], scope: 'stampSubscriptions' });
+    for (const [id] of probes) expect({ id, delivered: matches(health, stampIds, id) }).toEqual({ id, delivered: stampsOwning(config.stamps, id).length > 0 });
+  });
+
+  it('splits the filter values into event subscriptions of at most 25', () => {
+    expect(eventsBicep).toMatch(/var chunk = 25\n/);
+    expect(eventsBicep).toContain('take(skip(t.resources, i * chunk), chunk)');
+    expect(eventsBicep).toContain('take(skip(t.ancestors, i * chunk), chunk)');
   });
 });
