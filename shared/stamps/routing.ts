@@ -28,10 +28,19 @@ export type StampEventRoute =
   | { kind: 'ignore'; reason: string }
   | { kind: 'signal'; signal: 'deleted' | 'restored'; stamps: Array<{ stamp: string; resourceId: string }> };
 
-/** A stamp resource deleted ejects its stamp at once; written again, it clears that signal. */
+/**
+ * A stamp resource (or an ancestor: its resource group, its parent resource) deleted ejects its stamp at once; the
+ * stamp resource written again clears that signal. Events about what lies *below* a stamp resource are not the
+ * stamp's fate: a scale set scaling in deletes its VMs, a web app's config is rewritten; those go through probes and
+ * Health Resources events instead.
+ */
 export function routeStampEvent(config: { stamps?: StampsConfig }, event: ResourceEvent): StampEventRoute {
   const deleted = event.kind === 'delete';
-  const owners = stampsOwning(config.stamps, event.resourceId, { ancestorOf: deleted });
+  const key = resourceKey(event.resourceId);
+  const owners = stampsOwning(config.stamps, event.resourceId, { ancestorOf: deleted }).filter((o) => {
+    const owned = resourceKey(o.resourceId);
+    return owned === key || owned.startsWith(`${key}/`);
+  });
   if (owners.length === 0) return { kind: 'other' };
   if (event.outcome !== 'Success') return { kind: 'ignore', reason: `${event.kind} ${event.outcome}: nothing changed` };
   if (event.kind === 'action') return { kind: 'ignore', reason: 'an action on a stamp resource changes nothing the stamp flow reads' };
