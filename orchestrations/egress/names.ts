@@ -22,6 +22,10 @@ export const EGRESS_ACTIVITY = {
   startPolicyWriter: 'egressStartPolicyWriter',
   policyWriterActive: 'egressPolicyWriterActive',
   reconcileSpokeTag: 'egressReconcileSpokeTag',
+  platformSubmit: 'egressPlatformSubmit',
+  platformStart: 'egressPlatformStart',
+  platformOperation: 'egressPlatformOperation',
+  verifyInPolicy: 'egressVerifyInPolicy',
 } as const;
 
 /** Each firewall policy's writer queue: every change waiting for the policy goes into one write (batch mode). */
