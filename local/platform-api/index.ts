@@ -302,7 +302,9 @@ export async function startPlatformApiEmulator(options: PlatformApiEmulatorOptio
       send(res, 200, { faults, failOperations: failingOperations });
       return;
     }
-    checkToken(req.headers.authorization, audience, clock.now());
+    // Against wall time, not the world's clock: the callers' tokens (shared/azure/local-credential.ts) are stamped with
+    // Date.now(), as Entra stamps them with real time whatever a test does to the emulators' clock.
+    checkToken(req.headers.authorization, audience, Date.now());
     const fault = faults.find((f) => !f.match || `${method} ${path}`.includes(f.match));
     if (fault) {
       fault.times -= 1;
