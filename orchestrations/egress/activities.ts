@@ -221,6 +221,32 @@ export async function verifyInPolicy(input: VerifyInput): Promise<StepResult<Non
   const verified = verifyRule(groups, input.rule);
   return verified.ok ? { ok: true, value: { firewallPolicyId: input.policyId, ...verified.location } } : { ok: false, error: { class: 'retryable', code: 'NotVerified', message: verified.reason } };
 }
+export interface PlatformAuditInput {
+  requestId: string;
+  policyId: string;
+  action: 'apply' | 'revoke';
+  ok: boolean;
+  error?: ClassifiedError;
+}
+
+/** One audit entry per apply or revoke through the platform team's API, as the policy writer records its own. */
+export async function auditPlatform(input: PlatformAuditInput): Promise<void> {
+  const { config, store } = flowDeps();
+  await store.appendAudit([
+    {
+      at: new Date().toISOString(),
+      resourceId: input.requestId,
+      kind: 'egressRequest',
+      action: input.action === 'apply' ? 'applyRule' : 'revokeRule',
+      target: input.policyId,
+      outcome: input.ok ? 'succeeded' : 'failed',
+      reason: input.ok ? `the platform team's API ${input.action === 'apply' ? 'applied' : 'revoked'} it; verified in the policy via ARM` : `${input.error?.class ?? 'terminal'}: ${input.error?.code ?? 'Unknown'}`,
+      ...(input.error ? { error: { code: input.error.code, message: input.error.message } } : {}),
+      mode: config.mode,
+    },
+  ]);
+}
+
 const withClient = { extraInputs: [df.input.durableClient()] };
 
 df.app.activity(EGRESS_ACTIVITY.prepare, { handler: prepare });
@@ -231,3 +257,4 @@ df.app.activity(EGRESS_ACTIVITY.platformSubmit, { handler: platformSubmit });
 df.app.activity(EGRESS_ACTIVITY.platformStart, { handler: platformStart });
 df.app.activity(EGRESS_ACTIVITY.platformOperation, { handler: platformOperation });
 df.app.activity(EGRESS_ACTIVITY.verifyInPolicy, { handler: verifyInPolicy });
+df.app.activity(EGRESS_ACTIVITY.auditPlatform, { handler: auditPlatform });

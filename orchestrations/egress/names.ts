@@ -26,6 +26,7 @@ export const EGRESS_ACTIVITY = {
   platformStart: 'egressPlatformStart',
   platformOperation: 'egressPlatformOperation',
   verifyInPolicy: 'egressVerifyInPolicy',
+  auditPlatform: 'egressAuditPlatform',
 } as const;
 
 /** Each firewall policy's writer queue: every change waiting for the policy goes into one write (batch mode). */

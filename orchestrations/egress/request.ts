@@ -14,7 +14,7 @@ import { timerIn } from '../common/arm-retry';
 import { submitToWriter } from '../common/writer-queue';
 import { DECISION_EVENT, EGRESS_ACTIVITY, EGRESS_REQUEST_ORCHESTRATOR, POLICY_WORK_DONE_EVENT, POLICY_WRITER_QUEUE, REVOKE_EVENT, SOURCE_CHANGED_EVENT, policyQueueKey } from './names';
 import type { PlatformOperation } from '../../shared/egress/ports';
-import type { PlatformSubmitInput, VerifyInput } from './activities';
+import type { PlatformAuditInput, PlatformSubmitInput, VerifyInput } from './activities';
 import type { EgressDetails, EgressInput, PolicyWorkReply, PolicyWorkRequest, Prepared, StepResult } from './types';
 
 type Ctx = df.OrchestrationContext;
@@ -73,7 +73,16 @@ function* step<T>(context: Ctx, activity: string, input: unknown): Generator<df.
  * long-running operation polled with durable timers, then the control plane verifies the result in the Firewall
  * Policy via ARM itself. Answers shaped as the policy writer's, so both modes share the runbook.
  */
-function* viaPlatform(context: Ctx, policyId: string, change: { kind: 'upsert'; rule: EgressRule; approvedBy: string[] } | { kind: 'remove'; requestId: string }): Generator<df.Task, PolicyWorkReply, unknown> {
+type PlatformChange = { kind: 'upsert'; rule: EgressRule; approvedBy: string[] } | { kind: 'remove'; requestId: string };
+
+function* viaPlatform(context: Ctx, policyId: string, change: PlatformChange): Generator<df.Task, PolicyWorkReply, unknown> {
+  const reply = yield* platformChange(context, policyId, change);
+  const audit: PlatformAuditInput = { requestId: change.kind === 'upsert' ? change.rule.requestId : change.requestId, policyId, action: change.kind === 'upsert' ? 'apply' : 'revoke', ok: reply.ok, ...(reply.error ? { error: reply.error } : {}) };
+  yield context.df.callActivity(EGRESS_ACTIVITY.auditPlatform, audit);
+  return reply;
+}
+
+function* platformChange(context: Ctx, policyId: string, change: PlatformChange): Generator<df.Task, PolicyWorkReply, unknown> {
   const failed = (error: { class: 'retryable' | 'terminal' | 'notFound'; code: string; message: string }): PolicyWorkReply => ({ requestId: '', ok: false, error });
   const requestId = change.kind === 'upsert' ? change.rule.requestId : change.requestId;
   if (change.kind === 'upsert') {

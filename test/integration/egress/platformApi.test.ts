@@ -86,6 +86,8 @@ describe('egress requests in platformApi mode', () => {
     expect(platform().count('POST', '/v1/egress-requests', 201)).toBeGreaterThanOrEqual(1);
     expect(platform().count('POST', `/v1/egress-requests/${id}/apply`, 202)).toBe(1);
     expect(platform().count('GET', '/v1/operations/')).toBeGreaterThanOrEqual(1);
+    const audit = (await call('GET', `/api/egress-requests/${id}`, approverToken)).body['audit'] as Array<{ action: string; outcome: string }>;
+    expect(audit.find((a) => a.action === 'applyRule')).toMatchObject({ outcome: 'succeeded' });
 
     expect((await call('POST', `/api/egress-requests/${id}/revoke`, requesterToken)).status).toBe(202);
     await settled(id, 'Revoked');
@@ -110,7 +112,8 @@ describe('egress requests in platformApi mode', () => {
     const failed = await settled(id, 'Failed');
     expect(failed.history.at(-1)?.message).toMatch(/PlatformOperationFailed.*injected/);
     expect(rulesIn(PLATFORM_GROUP.name).some((r) => r.name === id)).toBe(false);
-    const audit = (await call('GET', `/api/egress-requests/${id}`, approverToken)).body;
-    expect(audit['status']).toBe('Failed');
+    // Recorded once, classified: the audit has the failed apply with the platform's error.
+    const audit = (await call('GET', `/api/egress-requests/${id}`, approverToken)).body['audit'] as Array<{ action: string; outcome: string; error?: { code: string } }>;
+    expect(audit.find((a) => a.action === 'applyRule')).toMatchObject({ outcome: 'failed', error: { code: 'PlatformOperationFailed' } });
   });
 });
