@@ -213,6 +213,8 @@ export async function startPlatformApiEmulator(options: PlatformApiEmulatorOptio
     lro: { updateIntervalInMs: options.updateIntervalInMs ?? 10 },
   });
   const requests = new Map<string, StoredRequest>();
+  /** Idempotency-Key -> the body's fingerprint. */
+  const keys = new Map<string, string>();
   const operations = new Map<string, Operation>();
   const log: PlatformLogEntry[] = [];
   const faults: Fault[] = [];
@@ -318,15 +320,22 @@ export async function startPlatformApiEmulator(options: PlatformApiEmulatorOptio
       const policyId = (raw as { firewallPolicyId?: unknown } | null)?.firewallPolicyId;
       const fqdnTags = typeof policyId === 'string' ? await firewall.listFqdnTags(parseResourceId(policyId).subscriptionId).catch(() => []) : [];
       const { body, rule } = validateRequest(raw, fqdnTags);
+      if (key !== body.requestId && !key.startsWith(`${body.requestId}.`)) throw new Problem(400, 'IdempotencyKeyMismatch', `the Idempotency-Key must be the request ID ${body.requestId} (or {requestId}.r{n} for a revision)`);
       const fingerprint = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-      const existing = requests.get(body.requestId);
-      if (existing) {
-        if (existing.fingerprint !== fingerprint) throw new Problem(422, 'IdempotencyKeyReused', `request ${body.requestId} was recorded with another body`);
-        send(res, 201, requestView(existing), { location: `/v1/egress-requests/${existing.id}` });
+      const seen = keys.get(key);
+      if (seen !== undefined) {
+        if (seen !== fingerprint) throw new Problem(422, 'IdempotencyKeyReused', `Idempotency-Key ${key} was used with another body`);
+        const existing = requests.get(body.requestId);
+        if (existing) send(res, 201, requestView(existing), { location: `/v1/egress-requests/${existing.id}` });
+        else throw new Problem(404, 'NotFound', `no egress request ${body.requestId}`);
         return;
       }
-      if (requests.size >= MAX_REQUESTS) throw new Problem(507, 'Full', `the emulator holds ${MAX_REQUESTS} requests`);
-      const stored: StoredRequest = { id: body.requestId, fingerprint, body, rule, status: 'Recorded' };
+      if (requests.size >= MAX_REQUESTS || keys.size >= 4 * MAX_REQUESTS) throw new Problem(507, 'Full', `the emulator holds ${MAX_REQUESTS} requests`);
+      const existing = requests.get(body.requestId);
+      // A new key for a recorded request is a revision (e.g. a new source): it replaces the request; the next apply writes it.
+      if (existing && (existing.status === 'Applying' || existing.status === 'Revoking')) throw new Problem(409, 'Conflict', `request ${body.requestId} is ${existing.status}`);
+      const stored: StoredRequest = existing ? Object.assign(existing, { fingerprint, body, rule }) : { id: body.requestId, fingerprint, body, rule, status: 'Recorded' };
+      keys.set(key, fingerprint);
       requests.set(stored.id, stored);
       send(res, 201, requestView(stored), { location: `/v1/egress-requests/${stored.id}` });
       return;

@@ -168,6 +168,8 @@ export interface PlatformSubmitInput {
   rule: EgressRule;
   policyId: string;
   approvedBy: string[];
+  /** 0 for the approved request; n for its n-th rewrite (a new source), sent under the key `{id}.r{n}`. */
+  revision: number;
 }
 
 /** `POST /v1/egress-requests`: the approved request as the platform team records it (idempotent on its ID). */
@@ -187,7 +189,7 @@ export async function platformSubmit(input: PlatformSubmitInput, context: Invoca
       ttlDays: request.ttlDays,
       requestedBy: request.requestedBy,
       approvedBy: input.approvedBy.slice(0, 10),
-    });
+    }, input.revision > 0 ? `${request.id}.r${input.revision}` : request.id);
     return { status: created.status };
   });
 }

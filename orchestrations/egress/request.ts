@@ -73,7 +73,7 @@ function* step<T>(context: Ctx, activity: string, input: unknown): Generator<df.
  * long-running operation polled with durable timers, then the control plane verifies the result in the Firewall
  * Policy via ARM itself. Answers shaped as the policy writer's, so both modes share the runbook.
  */
-type PlatformChange = { kind: 'upsert'; rule: EgressRule; approvedBy: string[] } | { kind: 'remove'; requestId: string };
+type PlatformChange = { kind: 'upsert'; rule: EgressRule; approvedBy: string[]; revision: number } | { kind: 'remove'; requestId: string };
 
 function* viaPlatform(context: Ctx, policyId: string, change: PlatformChange): Generator<df.Task, PolicyWorkReply, unknown> {
   const reply = yield* platformChange(context, policyId, change);
@@ -86,7 +86,7 @@ function* platformChange(context: Ctx, policyId: string, change: PlatformChange)
   const failed = (error: { class: 'retryable' | 'terminal' | 'notFound'; code: string; message: string }): PolicyWorkReply => ({ requestId: '', ok: false, error });
   const requestId = change.kind === 'upsert' ? change.rule.requestId : change.requestId;
   if (change.kind === 'upsert') {
-    const submitted = yield* step<{ status: string }>(context, EGRESS_ACTIVITY.platformSubmit, { rule: change.rule, policyId, approvedBy: change.approvedBy } satisfies PlatformSubmitInput);
+    const submitted = yield* step<{ status: string }>(context, EGRESS_ACTIVITY.platformSubmit, { rule: change.rule, policyId, approvedBy: change.approvedBy, revision: change.revision } satisfies PlatformSubmitInput);
     if (!submitted.ok) return failed(submitted.error);
   }
   const action = change.kind === 'upsert' ? 'apply' : 'revoke';
@@ -183,7 +183,7 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
   const viaApi = prepared.applyMode === 'platformApi';
   const approvedBy = decisions.filter((d) => d.verdict === 'approve').map((d) => d.by);
   const applied = viaApi
-    ? yield* viaPlatform(context, prepared.policyId, { kind: 'upsert', rule, approvedBy })
+    ? yield* viaPlatform(context, prepared.policyId, { kind: 'upsert', rule, approvedBy, revision: 0 })
     : yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule });
   if (!applied.ok || !applied.location) {
     yield* setStatus(context, id, 'Failed', `applying the rule failed: ${applied.error?.code ?? 'Unknown'}: ${applied.error?.message ?? 'no location'}`);
@@ -202,6 +202,7 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
   // Active until the TTL ends or a revoke comes; a changed spoke address space rewrites the rule's source.
   let revoked = false;
   let sourceChanged = context.df.waitForExternalEvent(SOURCE_CHANGED_EVENT);
+  let revision = 0;
   for (;;) {
     const now = context.df.currentUtcDateTime.getTime();
     if (now >= expiresAt) break;
@@ -217,7 +218,7 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
     sourceChanged = context.df.waitForExternalEvent(SOURCE_CHANGED_EVENT);
     yield* setStatus(context, id, 'Applying', `the spoke's address space is now ${sourceAddresses.join(', ')}: rewriting the rule's source`);
     const rewritten = viaApi
-      ? yield* viaPlatform(context, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses }, approvedBy })
+      ? yield* viaPlatform(context, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses }, approvedBy, revision: ++revision })
       : yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses } });
     if (!rewritten.ok || !rewritten.location) {
       yield* setStatus(context, id, 'Failed', `rewriting the rule's source failed: ${rewritten.error?.code ?? 'Unknown'}: ${rewritten.error?.message ?? 'no location'} (the rule keeps its previous source)`);

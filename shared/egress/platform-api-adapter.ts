@@ -109,8 +109,8 @@ export function createPlatformApiAdapter(options: PlatformApiAdapterOptions): Pl
   };
 
   return {
-    async createRequest(request) {
-      const res = await call('POST', `${base}/v1/egress-requests`, request, { 'idempotency-key': request.requestId });
+    async createRequest(request, idempotencyKey = request.requestId) {
+      const res = await call('POST', `${base}/v1/egress-requests`, request, { 'idempotency-key': idempotencyKey });
       const body = await json<{ id?: unknown; status?: unknown }>(res);
       return { id: typeof body.id === 'string' ? body.id : request.requestId, status: typeof body.status === 'string' ? body.status : 'Recorded' };
     },

@@ -48,8 +48,11 @@ export interface PlatformOperation {
  * The adapter is shared/egress/platform-api-adapter.ts; locally it talks to local/platform-api.
  */
 export interface PlatformApiPort {
-  /** `POST /v1/egress-requests` (idempotent on the request ID). */
-  createRequest(request: PlatformEgressRequest): Promise<{ id: string; status: string }>;
+  /**
+   * `POST /v1/egress-requests`, idempotent on `idempotencyKey` (default the request ID; a revision of a recorded
+   * request, such as a new source after the spoke's address space changed, goes under `{requestId}.r{n}`).
+   */
+  createRequest(request: PlatformEgressRequest, idempotencyKey?: string): Promise<{ id: string; status: string }>;
   /** `POST /v1/egress-requests/{id}/apply` or `/revoke`: the operation's URL (Operation-Location). */
   start(requestId: string, action: 'apply' | 'revoke'): Promise<{ operationUrl: string; retryAfterMs?: number }>;
   /** `GET` of an Operation-Location. */

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ids } from '../../../local/demo';
 import { PLATFORM_GROUP } from '../../../local/platform-api';
-import { quiesce, startWorld, until, type PeeringWorld } from '../peering/support';
+import { createVnet, quiesce, startWorld, until, type PeeringWorld } from '../peering/support';
 
 const REQUESTER = 'aaaaaaaa-0000-4000-8000-000000000011';
 const APPROVER = 'bbbbbbbb-0000-4000-8000-000000000012';
@@ -115,5 +115,25 @@ describe('egress requests in platformApi mode', () => {
     // Recorded once, classified: the audit has the failed apply with the platform's error.
     const audit = (await call('GET', `/api/egress-requests/${id}`, approverToken)).body['audit'] as Array<{ action: string; outcome: string; error?: { code: string } }>;
     expect(audit.find((a) => a.action === 'applyRule')).toMatchObject({ outcome: 'failed', error: { code: 'PlatformOperationFailed' } });
+  });
+
+  it('a spoke address space change sends the revised request to the platform API and the rule\'s source follows', async () => {
+    const payments = world.topology.workloads.find((w) => w.name === 'payments');
+    if (!payments) throw new Error('no payments workload');
+    const vnet = ids.vnet(payments.subscriptionId, 'rg-payments-weu', 'vnet-platform-space');
+    await createVnet(world, vnet, { location: 'westeurope', prefixes: ['10.51.0.0/24'] });
+    const created = await call('POST', '/api/egress-requests', requesterToken, { spokeVnetId: vnet, destinations: [{ fqdn: 'space.contoso.com' }], justification: 'j' }, randomUUID());
+    const id = String(created.body['id']);
+    await settled(id, 'PendingApproval');
+    await call('POST', `/api/egress-requests/${id}/decision`, approverToken, { verdict: 'approve' });
+    await settled(id, 'Active');
+    await createVnet(world, vnet, { location: 'westeurope', prefixes: ['10.51.0.0/24', '10.52.0.0/24'] });
+    await until('the rule to allow the new space', async () => {
+      const v = await view(id);
+      return v.status === 'Active' && rulesIn(PLATFORM_GROUP.name).find((r) => r.name === id)?.sourceAddresses.length === 2 ? v : undefined;
+    }, 60_000);
+    expect(rulesIn(PLATFORM_GROUP.name).find((r) => r.name === id)?.sourceAddresses).toEqual(['10.51.0.0/24', '10.52.0.0/24']);
+    expect(platform().count('POST', `/v1/egress-requests/${id}/apply`, 202)).toBe(2);
+    expect(platform().count('POST', '/v1/egress-requests', 422)).toBe(0);
   });
 });
