@@ -17,6 +17,7 @@ import { AUDIENCE_SETTING, createLocalIdentity, DEFAULT_AUDIENCE, IDENTITY_PREFI
 import { LOCAL_APP_ID, LOCAL_OBJECT_ID, staticTokenCredential } from '../shared/azure/local-credential';
 import { DEMO_STAMPS, demoStampsConfig, seedDemoFrontDoors } from './demo/stamps';
 import { LOCAL_STAMPS_PATH, startLocalStamps, type LocalStamps } from './stamps';
+import { startPlatformApiEmulator, type PlatformApiEmulator } from './platform-api';
 import { controlPlaneEventSubscriptions, controlPlaneTopology, eventScopeOf, ids, seedTopology, watchedSubscriptions, type EventScope, type Topology } from './demo';
 import { parseResourceId } from '../shared/azure/resource-id';
 import { acquireDataDir, wipeDataDir, type InstanceLock } from './dataDir';
@@ -68,6 +69,8 @@ export interface EmbeddedDefault {
   host: LocalHost;
   engine: DurableEngine;
   arm: ArmEmulator;
+  /** The platform team's egress API emulator (docs/platform-api.openapi.yaml). */
+  platformApi: PlatformApiEmulator;
   armEndpoint: string;
   caCertFile: string;
   publisher: EventGridPublisher;
@@ -124,6 +127,8 @@ const SEED_FRIENDLY_LRO_DURATIONS_MS = { virtualNetworkGateways: 60_000 };
 const SEED_TIME_SCALE = 0.002;
 /** At the seed pace operations end within milliseconds; the SDK would otherwise poll every ~2 s. */
 const SEED_POLL_INTERVAL_MS = 10;
+/** `direct` (default: the control plane writes the demo's firewall policies) or `platformApi` (the local platform team's API does). */
+export const EGRESS_APPLY_MODE_SETTING = 'LOCAL_EGRESS_APPLY_MODE';
 
 export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<EmbeddedDefault> {
   const projectRoot = findProjectRoot(__dirname);
@@ -220,7 +225,19 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
         arm.setTimeScale(options.armTimeScale ?? 0.1);
       }
     }
-    const topologyFromEmulator = applyControlPlaneDefaults(host, env, options.topology, options.armTimeScale ?? 0.1, localStamps ? demoStampsConfig(localStamps.healthUrls(), typeof options.demoStamps === 'object' ? options.demoStamps.policy : {}) : undefined);
+    // The platform team's API: it writes into the emulated firewall policies through ARM as its own principal.
+    const platformApi = await startPlatformApiEmulator({
+      armEndpoint,
+      caCertFile,
+      tenantId: options.topology.tenantId,
+      updateIntervalInMs: Math.max(5, Math.round(1000 * (options.armTimeScale ?? 0.1))),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    started.push(platformApi);
+    host.addInfo('platformApi', () => platformApi.info());
+    const egressApplyMode = host.settings.get(EGRESS_APPLY_MODE_SETTING) || 'direct';
+    if (egressApplyMode !== 'direct' && egressApplyMode !== 'platformApi') throw new Error(`${EGRESS_APPLY_MODE_SETTING} is "${egressApplyMode}": give "direct" or "platformApi"`);
+    const topologyFromEmulator = applyControlPlaneDefaults(host, env, options.topology, options.armTimeScale ?? 0.1, egressApplyMode === 'platformApi' ? { url: platformApi.url, audience: platformApi.audience } : undefined, localStamps ? demoStampsConfig(localStamps.healthUrls(), typeof options.demoStamps === 'object' ? options.demoStamps.policy : {}) : undefined);
     // The durable client calls a keyless loopback endpoint (rpcBaseUrl), as in Azure; the public routes need the key.
     const rpc = await startRpcListener({
       handler: engine.routeHandler,
@@ -314,6 +331,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       host,
       engine,
       arm,
+      platformApi,
       armEndpoint,
       caCertFile,
       publisher,
@@ -337,10 +355,10 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
  * poll is half the SDK's 2 s scaled: each serialized hub write is seen done that much sooner (bench: ratio 1.19 at
  * 20 ms vs 1.19-1.28 at 40 ms, for ~12 more status polls per spoke).
  */
-function applyControlPlaneDefaults(host: LocalHost, env: NodeJS.ProcessEnv, topology: Topology, timeScale: number, stamps?: Record<string, unknown>): boolean {
+function applyControlPlaneDefaults(host: LocalHost, env: NodeJS.ProcessEnv, topology: Topology, timeScale: number, platformApi: { url: string; audience: string } | undefined, stamps?: Record<string, unknown>): boolean {
   const unset = (name: string): boolean => !host.settings.get(name);
   const fromEmulatorTopology = unset('CONTROL_PLANE_TOPOLOGY') && unset('CONTROL_PLANE_TOPOLOGY_FILE');
-  if (fromEmulatorTopology) env.CONTROL_PLANE_TOPOLOGY = JSON.stringify({ ...controlPlaneTopology(topology), ...(stamps ? { stamps } : {}) });
+  if (fromEmulatorTopology) env.CONTROL_PLANE_TOPOLOGY = JSON.stringify({ ...controlPlaneTopology(topology, platformApi), ...(stamps ? { stamps } : {}) });
   if (unset('AZURE_TENANT_ID')) env.AZURE_TENANT_ID = topology.tenantId;
   if (unset('CONTROL_PLANE_PRINCIPAL_IDS')) env.CONTROL_PLANE_PRINCIPAL_IDS = `${LOCAL_APP_ID},${LOCAL_OBJECT_ID}`;
   if (unset('ARM_LRO_POLL_INTERVAL_MS')) env.ARM_LRO_POLL_INTERVAL_MS = String(Math.max(5, Math.round(1000 * timeScale)));

@@ -69,7 +69,7 @@ export function controlPlaneEventSubscriptions(scope: EventScope, endpointUrl: s
  * their regions, its watched subscriptions, its central privatelink zones (missing ones may be created), and egress
  * rules in direct mode into the hubs' firewall policies.
  */
-export function controlPlaneTopology(topology: Topology): Record<string, unknown> {
+export function controlPlaneTopology(topology: Topology, platformApi?: { url: string; audience: string }): Record<string, unknown> {
   const policies = topology.connectivity.hubs.flatMap((hub) =>
     hub.firewallPolicy
       ? [{ hub: hub.region, policyId: `/subscriptions/${topology.connectivity.subscriptionId}/resourceGroups/${hub.resourceGroup}/providers/Microsoft.Network/firewallPolicies/${hub.firewallPolicy.name}` }]
@@ -87,7 +87,8 @@ export function controlPlaneTopology(topology: Topology): Record<string, unknown
       zonesResourceGroup: topology.connectivity.privateDns.resourceGroup,
       createMissingZones: true,
     },
-    // Egress rules written by the control plane into each hub's policy (direct mode).
-    ...(policies.length > 0 ? { egress: { applyMode: 'direct', firewallPolicies: policies } } : {}),
+    // Egress rules written by the control plane into each hub's policy (direct mode), or by the local platform team's
+    // API when one is given (platformApi mode).
+    ...(policies.length > 0 ? { egress: platformApi ? { applyMode: 'platformApi', platformApi, firewallPolicies: policies } : { applyMode: 'direct', firewallPolicies: policies } } : {}),
   };
 }

@@ -10,7 +10,8 @@ import { createFirewallAdapter } from '../../shared/azure/firewall-adapter';
 import { createNetworkAdapter } from '../../shared/azure/network-adapter';
 import { currentConfig, type ControlPlaneConfig } from '../../shared/config';
 import type { DnsPort } from '../../shared/dns/ports';
-import type { FirewallPort } from '../../shared/egress/ports';
+import { createPlatformApiAdapter } from '../../shared/egress/platform-api-adapter';
+import type { FirewallPort, PlatformApiPort } from '../../shared/egress/ports';
 import type { NetworkPort } from '../../shared/peering/ports';
 import type { FrontDoorPort } from '../../shared/stamps/ports';
 import type { RecordStore } from '../../shared/store/records';
@@ -23,6 +24,8 @@ export interface FlowDeps {
   dns: DnsPort;
   frontDoor: FrontDoorPort;
   firewall: FirewallPort;
+  /** The platform team's API (egress applyMode `platformApi`); its token from the same identity as ARM's. */
+  platformApi?: PlatformApiPort;
   store: RecordStore;
 }
 
@@ -40,6 +43,7 @@ export function flowDeps(): FlowDeps {
     dns: createDnsAdapter(arm),
     frontDoor: createFrontDoorAdapter(arm),
     firewall: createFirewallAdapter(arm),
+    ...(config.egress?.applyMode === 'platformApi' && config.egress.platformApi ? { platformApi: createPlatformApiAdapter({ ...config.egress.platformApi, credential }) } : {}),
     store: createTablesRecordStore('connectionString' in config.tables ? config.tables : { accountUrl: config.tables.accountUrl, credential }),
   };
   return deps;

@@ -7,12 +7,15 @@ import * as df from 'durable-functions';
 import { classifyArmError, type ClassifiedError } from '../../shared/azure/errors';
 import { resourceKey } from '../../shared/azure/resource-id';
 import { applyPolicyWave, type PolicyWave } from '../../shared/egress/apply';
+import { classifyPlatformError, platformDestination } from '../../shared/egress/platform-api-adapter';
+import type { PlatformApiPort, PlatformOperation } from '../../shared/egress/ports';
+import { ruleGone, verifyRule, type EgressRule } from '../../shared/egress/spec';
 import type { Destination } from '../../shared/egress/destinations';
 import { canMove, notYetAllowed, type EgressState } from '../../shared/egress/request';
 import type { ConditionStatus, ManagedRecord, RecordStore } from '../../shared/store/records';
 import { flowDeps } from '../common/deps';
 import { EGRESS_ACTIVITY, POLICY_WORK_DONE_EVENT } from './names';
-import type { EgressDetails, PolicyWorkReply, PolicyWorkRequest, Prepared } from './types';
+import type { EgressDetails, PolicyWorkReply, PolicyWorkRequest, Prepared, StepResult } from './types';
 
 export const EGRESS_CONDITION = 'EgressAllowed';
 
@@ -58,7 +61,7 @@ export async function prepare(input: { requestId: string }): Promise<Prepared> {
   if (!policy) return { ok: false, reason: `hub ${hub.name} has no firewall policy in egress.firewallPolicies` };
   if (vnet.addressPrefixes.length === 0) return { ok: false, reason: `the spoke ${vnet.id} has no address space` };
   const remaining = notYetAllowed(await allowedFor(store, request.spokeVnetId, request.id), request.destinations);
-  return { ok: true, alreadyAllowed: remaining.length === 0, policyId: policy.policyId, sourceAddresses: vnet.addressPrefixes, mode: config.mode, request };
+  return { ok: true, alreadyAllowed: remaining.length === 0, policyId: policy.policyId, sourceAddresses: vnet.addressPrefixes, mode: config.mode, applyMode: egress.applyMode, request };
 }
 
 export interface SetStatusInput {
@@ -145,9 +148,115 @@ export async function failPolicyWork(input: { requests: PolicyWorkRequest[]; err
   for (const r of input.requests) await reply(context, r, { requestId: r.requestId, ok: false, error: input.error });
 }
 
+function platformApi(): PlatformApiPort {
+  const api = flowDeps().platformApi;
+  if (!api) throw new Error('egress.applyMode is not "platformApi" (no platform API is configured)');
+  return api;
+}
+
+async function platformStep<T>(what: string, context: InvocationContext, run: (api: PlatformApiPort) => Promise<T>): Promise<StepResult<T>> {
+  try {
+    return { ok: true, value: await run(platformApi()) };
+  } catch (e) {
+    const error = classifyPlatformError(e);
+    context.warn(`egress platform API ${what}: ${error.class} ${error.code}: ${error.message}`);
+    return { ok: false, error };
+  }
+}
+
+export interface PlatformSubmitInput {
+  rule: EgressRule;
+  policyId: string;
+  approvedBy: string[];
+  /** 0 for the approved request; n for its n-th rewrite (a new source), sent under the key `{id}.r{n}`. */
+  revision: number;
+}
+
+/** `POST /v1/egress-requests`: the approved request as the platform team records it (idempotent on its ID). */
+export async function platformSubmit(input: PlatformSubmitInput, context: InvocationContext): Promise<StepResult<{ status: string }>> {
+  const { store } = flowDeps();
+  const record = await store.getRecord('egressRequest', input.rule.requestId);
+  if (!record) return { ok: false, error: { class: 'terminal', code: 'NoRecord', message: `request ${input.rule.requestId} has no record` } };
+  const request = detailsOf(record).request;
+  return platformStep(`submit ${request.id}`, context, async (api) => {
+    const created = await api.createRequest({
+      requestId: request.id,
+      spokeVnetId: request.spokeVnetId,
+      firewallPolicyId: input.policyId,
+      sourceAddresses: input.rule.sourceAddresses,
+      destinations: input.rule.destinations.map(platformDestination),
+      justification: request.justification,
+      ttlDays: request.ttlDays,
+      requestedBy: request.requestedBy,
+      approvedBy: input.approvedBy.slice(0, 10),
+    }, input.revision > 0 ? `${request.id}.r${input.revision}` : request.id);
+    return { status: created.status };
+  });
+}
+
+/** `POST .../apply` or `.../revoke`: the operation to follow. */
+export async function platformStart(input: { requestId: string; action: 'apply' | 'revoke' }, context: InvocationContext): Promise<StepResult<{ operationUrl: string; retryAfterMs?: number }>> {
+  return platformStep(`${input.action} ${input.requestId}`, context, (api) => api.start(input.requestId, input.action));
+}
+
+export async function platformOperation(input: { operationUrl: string }, context: InvocationContext): Promise<StepResult<PlatformOperation>> {
+  return platformStep(`operation ${input.operationUrl}`, context, (api) => api.getOperation(input.operationUrl));
+}
+
+export type VerifyInput = { policyId: string } & ({ kind: 'present'; rule: EgressRule } | { kind: 'gone'; requestId: string });
+
+/**
+ * Reads the policy via ARM (every rule collection group, not only the control plane's: the platform team names its
+ * own) and checks the rule as approved (present) or its absence (gone). Not verified yet is retryable.
+ */
+export async function verifyInPolicy(input: VerifyInput): Promise<StepResult<NonNullable<PolicyWorkReply['location']> | null>> {
+  const { firewall } = flowDeps();
+  let groups;
+  try {
+    groups = await firewall.listGroups(input.policyId, () => true);
+  } catch (e) {
+    return { ok: false, error: classifyArmError(e) };
+  }
+  if (input.kind === 'gone') {
+    return ruleGone(groups, input.requestId) ? { ok: true, value: null } : { ok: false, error: { class: 'retryable', code: 'NotVerified', message: `rules of ${input.requestId} are still in policy ${input.policyId}` } };
+  }
+  const verified = verifyRule(groups, input.rule);
+  return verified.ok ? { ok: true, value: { firewallPolicyId: input.policyId, ...verified.location } } : { ok: false, error: { class: 'retryable', code: 'NotVerified', message: verified.reason } };
+}
+export interface PlatformAuditInput {
+  requestId: string;
+  policyId: string;
+  action: 'apply' | 'revoke';
+  ok: boolean;
+  error?: ClassifiedError;
+}
+
+/** One audit entry per apply or revoke through the platform team's API, as the policy writer records its own. */
+export async function auditPlatform(input: PlatformAuditInput): Promise<void> {
+  const { config, store } = flowDeps();
+  await store.appendAudit([
+    {
+      at: new Date().toISOString(),
+      resourceId: input.requestId,
+      kind: 'egressRequest',
+      action: input.action === 'apply' ? 'applyRule' : 'revokeRule',
+      target: input.policyId,
+      outcome: input.ok ? 'succeeded' : 'failed',
+      reason: input.ok ? `the platform team's API ${input.action === 'apply' ? 'applied' : 'revoked'} it; verified in the policy via ARM` : `${input.error?.class ?? 'terminal'}: ${input.error?.code ?? 'Unknown'}`,
+      ...(input.error ? { error: { code: input.error.code, message: input.error.message } } : {}),
+      mode: config.mode,
+    },
+  ]);
+}
+
 const withClient = { extraInputs: [df.input.durableClient()] };
 
 df.app.activity(EGRESS_ACTIVITY.prepare, { handler: prepare });
 df.app.activity(EGRESS_ACTIVITY.setStatus, { handler: setStatus });
 df.app.activity(EGRESS_ACTIVITY.applyPolicyWork, { ...withClient, handler: applyPolicyWork });
 df.app.activity(EGRESS_ACTIVITY.failPolicyWork, { ...withClient, handler: failPolicyWork });
+df.app.activity(EGRESS_ACTIVITY.platformSubmit, { handler: platformSubmit });
+df.app.activity(EGRESS_ACTIVITY.platformStart, { handler: platformStart });
+df.app.activity(EGRESS_ACTIVITY.platformOperation, { handler: platformOperation });
+df.app.activity(EGRESS_ACTIVITY.verifyInPolicy, { handler: verifyInPolicy });
+df.app.activity(EGRESS_ACTIVITY.auditPlatform, { handler: auditPlatform });

@@ -22,6 +22,11 @@ export const EGRESS_ACTIVITY = {
   startPolicyWriter: 'egressStartPolicyWriter',
   policyWriterActive: 'egressPolicyWriterActive',
   reconcileSpokeTag: 'egressReconcileSpokeTag',
+  platformSubmit: 'egressPlatformSubmit',
+  platformStart: 'egressPlatformStart',
+  platformOperation: 'egressPlatformOperation',
+  verifyInPolicy: 'egressVerifyInPolicy',
+  auditPlatform: 'egressAuditPlatform',
 } as const;
 
 /** Each firewall policy's writer queue: every change waiting for the policy goes into one write (batch mode). */

@@ -13,7 +13,9 @@ import type { EgressRule } from '../../shared/egress/spec';
 import { timerIn } from '../common/arm-retry';
 import { submitToWriter } from '../common/writer-queue';
 import { DECISION_EVENT, EGRESS_ACTIVITY, EGRESS_REQUEST_ORCHESTRATOR, POLICY_WORK_DONE_EVENT, POLICY_WRITER_QUEUE, REVOKE_EVENT, SOURCE_CHANGED_EVENT, policyQueueKey } from './names';
-import type { EgressDetails, EgressInput, PolicyWorkReply, PolicyWorkRequest, Prepared } from './types';
+import type { PlatformOperation } from '../../shared/egress/ports';
+import type { PlatformAuditInput, PlatformSubmitInput, VerifyInput } from './activities';
+import type { EgressDetails, EgressInput, PolicyWorkReply, PolicyWorkRequest, Prepared, StepResult } from './types';
 
 type Ctx = df.OrchestrationContext;
 
@@ -47,6 +49,64 @@ function* changePolicy(context: Ctx, input: EgressInput, policyId: string, chang
     yield timerIn(context, Math.min(60_000, 1_000 * 2 ** attempt));
   }
   return last ?? { requestId: '', ok: false, error: { class: 'retryable', code: 'PolicyWriterTimeout', message: `the writer of ${policyId} did not answer` } };
+}
+
+/** Tries of one call to the platform team's API (or of the verification) while its error is retryable. */
+const PLATFORM_ATTEMPTS = 5;
+/** Polls of one operation before the apply or revoke is given up (with Retry-After, or POLL_MS between polls). */
+const MAX_OPERATION_POLLS = 120;
+const POLL_MS = 5_000;
+
+/** One activity, again after Retry-After (else a backoff) while its error is retryable. */
+function* step<T>(context: Ctx, activity: string, input: unknown): Generator<df.Task, StepResult<T>, unknown> {
+  let last: StepResult<T> | undefined;
+  for (let attempt = 1; attempt <= PLATFORM_ATTEMPTS; attempt++) {
+    last = (yield context.df.callActivity(activity, input)) as StepResult<T>;
+    if (last.ok || last.error.class !== 'retryable' || attempt === PLATFORM_ATTEMPTS) return last;
+    yield timerIn(context, Math.min(60_000, last.error.retryAfterMs ?? 1_000 * 2 ** attempt));
+  }
+  return last ?? { ok: false, error: { class: 'terminal', code: 'NoAttempt', message: 'not tried' } };
+}
+
+/**
+ * platformApi mode: the platform team's API records the approved request (upserts), applies or revokes it as a
+ * long-running operation polled with durable timers, then the control plane verifies the result in the Firewall
+ * Policy via ARM itself. Answers shaped as the policy writer's, so both modes share the runbook.
+ */
+type PlatformChange = { kind: 'upsert'; rule: EgressRule; approvedBy: string[]; revision: number } | { kind: 'remove'; requestId: string };
+
+function* viaPlatform(context: Ctx, policyId: string, change: PlatformChange): Generator<df.Task, PolicyWorkReply, unknown> {
+  const reply = yield* platformChange(context, policyId, change);
+  const audit: PlatformAuditInput = { requestId: change.kind === 'upsert' ? change.rule.requestId : change.requestId, policyId, action: change.kind === 'upsert' ? 'apply' : 'revoke', ok: reply.ok, ...(reply.error ? { error: reply.error } : {}) };
+  yield context.df.callActivity(EGRESS_ACTIVITY.auditPlatform, audit);
+  return reply;
+}
+
+function* platformChange(context: Ctx, policyId: string, change: PlatformChange): Generator<df.Task, PolicyWorkReply, unknown> {
+  const failed = (error: { class: 'retryable' | 'terminal' | 'notFound'; code: string; message: string }): PolicyWorkReply => ({ requestId: '', ok: false, error });
+  const requestId = change.kind === 'upsert' ? change.rule.requestId : change.requestId;
+  if (change.kind === 'upsert') {
+    const submitted = yield* step<{ status: string }>(context, EGRESS_ACTIVITY.platformSubmit, { rule: change.rule, policyId, approvedBy: change.approvedBy, revision: change.revision } satisfies PlatformSubmitInput);
+    if (!submitted.ok) return failed(submitted.error);
+  }
+  const action = change.kind === 'upsert' ? 'apply' : 'revoke';
+  const started = yield* step<{ operationUrl: string; retryAfterMs?: number }>(context, EGRESS_ACTIVITY.platformStart, { requestId, action });
+  if (!started.ok) return failed(started.error);
+  let wait = started.value.retryAfterMs;
+  let done = false;
+  for (let poll = 0; poll < MAX_OPERATION_POLLS && !done; poll++) {
+    yield timerIn(context, wait ?? POLL_MS);
+    const op = yield* step<PlatformOperation>(context, EGRESS_ACTIVITY.platformOperation, { operationUrl: started.value.operationUrl });
+    if (!op.ok) return failed(op.error);
+    if (op.value.status === 'Failed') return failed({ class: 'terminal', code: 'PlatformOperationFailed', message: `the platform team's ${action} operation ${op.value.id} failed${op.value.error ? `: ${op.value.error}` : ''}` });
+    done = op.value.status === 'Succeeded';
+    wait = op.value.retryAfterMs;
+  }
+  if (!done) return failed({ class: 'terminal', code: 'PlatformOperationTimeout', message: `the platform team's ${action} operation did not finish after ${MAX_OPERATION_POLLS} polls` });
+  const verify: VerifyInput = change.kind === 'upsert' ? { policyId, kind: 'present', rule: change.rule } : { policyId, kind: 'gone', requestId };
+  const verified = yield* step<NonNullable<PolicyWorkReply['location']> | null>(context, EGRESS_ACTIVITY.verifyInPolicy, verify);
+  if (!verified.ok) return failed(verified.error);
+  return { requestId: '', ok: true, ...(verified.value ? { location: verified.value } : {}) };
 }
 
 const egressRequest: df.OrchestrationHandler = function* (context) {
@@ -118,9 +178,13 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
     return 'Approved';
   }
 
-  yield* setStatus(context, id, 'Applying', `writing the rule into ${prepared.policyId}`);
+  yield* setStatus(context, id, 'Applying', prepared.applyMode === 'platformApi' ? `asking the platform team's API to apply the rule in ${prepared.policyId}` : `writing the rule into ${prepared.policyId}`);
   const rule: EgressRule = { requestId: id, spokeVnetId: request.spokeVnetId, sourceAddresses: prepared.sourceAddresses, destinations: request.destinations };
-  const applied = yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule });
+  const viaApi = prepared.applyMode === 'platformApi';
+  const approvedBy = decisions.filter((d) => d.verdict === 'approve').map((d) => d.by);
+  const applied = viaApi
+    ? yield* viaPlatform(context, prepared.policyId, { kind: 'upsert', rule, approvedBy, revision: 0 })
+    : yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule });
   if (!applied.ok || !applied.location) {
     yield* setStatus(context, id, 'Failed', `applying the rule failed: ${applied.error?.code ?? 'Unknown'}: ${applied.error?.message ?? 'no location'}`);
     return 'Failed';
@@ -138,6 +202,7 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
   // Active until the TTL ends or a revoke comes; a changed spoke address space rewrites the rule's source.
   let revoked = false;
   let sourceChanged = context.df.waitForExternalEvent(SOURCE_CHANGED_EVENT);
+  let revision = 0;
   for (;;) {
     const now = context.df.currentUtcDateTime.getTime();
     if (now >= expiresAt) break;
@@ -152,7 +217,9 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
     const sourceAddresses = (sourceChanged.result as { sourceAddresses: string[] }).sourceAddresses;
     sourceChanged = context.df.waitForExternalEvent(SOURCE_CHANGED_EVENT);
     yield* setStatus(context, id, 'Applying', `the spoke's address space is now ${sourceAddresses.join(', ')}: rewriting the rule's source`);
-    const rewritten = yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses } });
+    const rewritten = viaApi
+      ? yield* viaPlatform(context, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses }, approvedBy, revision: ++revision })
+      : yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses } });
     if (!rewritten.ok || !rewritten.location) {
       yield* setStatus(context, id, 'Failed', `rewriting the rule's source failed: ${rewritten.error?.code ?? 'Unknown'}: ${rewritten.error?.message ?? 'no location'} (the rule keeps its previous source)`);
       return 'Failed';
@@ -161,7 +228,7 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
     yield* activate(rewritten.location, sourceAddresses, 'source updated: ');
   }
   yield* setStatus(context, id, 'Revoking', revoked ? 'revoked: removing the rule' : `the rule's TTL of ${request.ttlDays} days ended: removing it`);
-  const removed = yield* changePolicy(context, input, prepared.policyId, { kind: 'remove', requestId: id });
+  const removed = viaApi ? yield* viaPlatform(context, prepared.policyId, { kind: 'remove', requestId: id }) : yield* changePolicy(context, input, prepared.policyId, { kind: 'remove', requestId: id });
   if (!removed.ok) {
     yield* setStatus(context, id, 'Failed', `removing the rule failed: ${removed.error?.code ?? 'Unknown'}: ${removed.error?.message ?? ''}`);
     return 'Failed';

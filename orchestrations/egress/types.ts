@@ -52,7 +52,10 @@ export interface EgressInput {
 
 export type Prepared =
   | { ok: false; reason: string }
-  | { ok: true; alreadyAllowed: boolean; policyId: string; sourceAddresses: string[]; mode: 'enforce' | 'observe'; request: EgressRequestSpec };
+  | { ok: true; alreadyAllowed: boolean; policyId: string; sourceAddresses: string[]; mode: 'enforce' | 'observe'; applyMode: 'platformApi' | 'direct'; request: EgressRequestSpec };
+
+/** An activity's answer from the platform team's API or the verification: a value, or the error classified once. */
+export type StepResult<T> = { ok: true; value: T } | { ok: false; error: ClassifiedError };
 
 export interface PolicyWorkRequest extends QueuedRequest {
   policyId: string;

@@ -27,11 +27,15 @@ export function staticTokenCredential(options: StaticCredentialOptions): TokenCr
   const appId = options.appId ?? LOCAL_APP_ID;
   const lifetime = options.lifetimeInMs ?? 60 * 60 * 1000;
   return {
-    async getToken(): Promise<AccessToken> {
+    async getToken(scopes: string | string[]): Promise<AccessToken> {
+      // As Entra does: the audience is the scope's resource (`api://platform/.default` -> `api://platform`); ARM's stays as before.
+      const scope = (Array.isArray(scopes) ? scopes[0] : scopes) ?? '';
+      const resource = scope.replace(/\/\.default$/, '');
+      const aud = resource === '' || /^https:\/\/management\.(azure\.com|core\.windows\.net)\/?$/.test(resource) ? 'https://management.azure.com/' : resource;
       const now = Math.floor(Date.now() / 1000);
       const expiresOnTimestamp = Date.now() + lifetime;
       const claims = {
-        aud: 'https://management.azure.com/',
+        aud,
         iss: `https://sts.windows.net/${options.tenantId}/`,
         iat: now,
         nbf: now,

@@ -14,3 +14,47 @@ export interface FirewallPort {
   /** The FQDN tags Azure Firewall offers in the policy's subscription. */
   listFqdnTags(subscriptionId: string): Promise<string[]>;
 }
+
+/** A destination as the platform team's API takes it (docs/platform-api.openapi.yaml, `Destination`). */
+export type PlatformDestination = { fqdn: string; ports: Array<{ protocol: 'Http' | 'Https' | 'Mssql'; port: number }> } | { fqdnTag: string };
+
+/** The body of `POST /v1/egress-requests` (`EgressRequest`). */
+export interface PlatformEgressRequest {
+  requestId: string;
+  spokeVnetId: string;
+  firewallPolicyId: string;
+  sourceAddresses: string[];
+  destinations: PlatformDestination[];
+  justification: string;
+  ttlDays: number;
+  requestedBy: string;
+  approvedBy: string[];
+}
+
+export type PlatformOperationStatus = 'NotStarted' | 'Running' | 'Succeeded' | 'Failed';
+
+export interface PlatformOperation {
+  id: string;
+  status: PlatformOperationStatus;
+  /** Problem `title: detail` of a Failed operation. */
+  error?: string;
+  /** From Retry-After while it runs. */
+  retryAfterMs?: number;
+}
+
+/**
+ * The platform team's egress API (apply mode `platformApi`), shaped for the domain. Calls throw PlatformApiError
+ * for answers other than the contract's success (classified once by classifyPlatformError).
+ * The adapter is shared/egress/platform-api-adapter.ts; locally it talks to local/platform-api.
+ */
+export interface PlatformApiPort {
+  /**
+   * `POST /v1/egress-requests`, idempotent on `idempotencyKey` (default the request ID; a revision of a recorded
+   * request, such as a new source after the spoke's address space changed, goes under `{requestId}.r{n}`).
+   */
+  createRequest(request: PlatformEgressRequest, idempotencyKey?: string): Promise<{ id: string; status: string }>;
+  /** `POST /v1/egress-requests/{id}/apply` or `/revoke`: the operation's URL (Operation-Location). */
+  start(requestId: string, action: 'apply' | 'revoke'): Promise<{ operationUrl: string; retryAfterMs?: number }>;
+  /** `GET` of an Operation-Location. */
+  getOperation(operationUrl: string): Promise<PlatformOperation>;
+}

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { demoTopology, ids, staticTokenCredential, type Topology } from '../../../local/demo';
+import type { Clock } from '../../../local/contract';
 import { startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../../../local/embedded';
 
 export const root = path.resolve(__dirname, '../../..');
@@ -21,10 +22,10 @@ export interface PeeringWorld {
   stop(): Promise<void>;
 }
 
-const SETTINGS = ['CONTROL_PLANE_MODE', 'LOCAL_LOG_LEVEL', 'CONTROL_PLANE_TOPOLOGY', 'CONTROL_PLANE_TOPOLOGY_FILE', 'ARM_ENDPOINT', 'ARM_CA_CERT_FILE', 'TABLES_CONNECTION_STRING', 'CONTROL_PLANE_LOCAL', 'AZURE_TENANT_ID', 'ARM_LRO_POLL_INTERVAL_MS', 'ARM_RETRY_DELAY_MS', 'WEBSITE_HOSTNAME', 'CONTROL_PLANE_PRINCIPAL_IDS', 'AUTH_ISSUERS', 'AUTH_JWKS_URL'];
+const SETTINGS = ['CONTROL_PLANE_MODE', 'LOCAL_LOG_LEVEL', 'CONTROL_PLANE_TOPOLOGY', 'CONTROL_PLANE_TOPOLOGY_FILE', 'ARM_ENDPOINT', 'ARM_CA_CERT_FILE', 'TABLES_CONNECTION_STRING', 'CONTROL_PLANE_LOCAL', 'AZURE_TENANT_ID', 'ARM_LRO_POLL_INTERVAL_MS', 'ARM_RETRY_DELAY_MS', 'WEBSITE_HOSTNAME', 'CONTROL_PLANE_PRINCIPAL_IDS', 'AUTH_ISSUERS', 'AUTH_JWKS_URL', 'LOCAL_EGRESS_APPLY_MODE'];
 
 /** Starts the embedded default with the real app; the app reads process.env, as in Azure, so settings go there. */
-export async function startWorld(settings: Record<string, string> = {}, armTimeScale = 0.005): Promise<PeeringWorld> {
+export async function startWorld(settings: Record<string, string> = {}, armTimeScale = 0.005, clock?: Clock): Promise<PeeringWorld> {
   const saved = Object.fromEntries(SETTINGS.map((k) => [k, process.env[k]]));
   Object.assign(process.env, { LOCAL_LOG_LEVEL: 'warning', ...settings });
   const topology = demoTopology();
@@ -35,6 +36,7 @@ export async function startWorld(settings: Record<string, string> = {}, armTimeS
     storage: { kind: 'memory' },
     armTimeScale,
     taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
+    ...(clock ? { clock } : {}),
   });
   const ca = fs.readFileSync(embedded.caCertFile, 'utf8');
   const clients = new Map<string, NetworkManagementClient>();
@@ -167,4 +169,45 @@ export async function postEvents(world: PeeringWorld, events: unknown[]): Promis
   const url = world.embedded.eventGridWebhooks[0];
   if (!url) throw new Error('the app has no Event Grid function');
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify(events) });
+}
+
+/**
+ * Wall-clock time that a test can move forward in one jump (days pass at once, seconds still pass as seconds):
+ * for durable timers of days (decision expiry, TTL) while the emulators keep their real pace. Callbacks due after a
+ * jump run at once.
+ */
+export interface JumpClock extends Clock {
+  jump(ms: number): void;
+}
+
+export function createJumpClock(): JumpClock {
+  let offset = 0;
+  const timers = new Set<{ at: number; fn: () => void; handle?: NodeJS.Timeout }>();
+  const now = () => Date.now() + offset;
+  const arm = (t: { at: number; fn: () => void; handle?: NodeJS.Timeout }) => {
+    if (t.handle) clearTimeout(t.handle);
+    const delay = Math.min(2 ** 31 - 1, Math.max(0, t.at - now()));
+    t.handle = setTimeout(() => {
+      if (now() < t.at) return arm(t);
+      timers.delete(t);
+      t.fn();
+    }, delay);
+    t.handle.unref();
+  };
+  return {
+    now,
+    schedule(at, fn) {
+      const t = { at, fn };
+      timers.add(t);
+      arm(t);
+      return () => {
+        timers.delete(t);
+        clearTimeout((t as { handle?: NodeJS.Timeout }).handle);
+      };
+    },
+    jump(ms) {
+      offset += ms;
+      for (const t of timers) arm(t);
+    },
+  };
 }
