@@ -60,6 +60,7 @@ function view(record: ManagedRecord): Record<string, unknown> {
     ...(d.decisionDeadline ? { decisionDeadline: d.decisionDeadline } : {}),
     ...(d.expiresAt ? { expiresAt: d.expiresAt } : {}),
     ...(d.rule ? { rule: d.rule } : {}),
+    ...(d.platformRequestId ? { platformRequestId: d.platformRequestId } : {}),
     condition: record.condition,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The platform team's egress API, emulated (docs/platform-api.openapi.yaml): what a platform team that owns the hub
- * firewall would run. It records approved requests, applies and revokes them as long-running operations, and
+ * firewall would run. It records submitted requests (before their decision), applies them with the decision,
+ * revokes them (withdraws a never-applied one without a write) as long-running operations, and
  * writes the rules into the emulated Firewall Policy through ARM as its own principal (the real SDK against the ARM
  * emulator, through shared/egress/apply.ts and spec.ts: the same group layout and verification as direct mode, in
  * its own rule collection group). Destinations are validated by shared/egress/destinations.ts against the policy
@@ -72,8 +73,16 @@ interface StoredRequest {
   fingerprint: string;
   body: ContractRequest;
   rule: EgressRule;
-  status: 'Recorded' | 'Applying' | 'Applied' | 'Revoking' | 'Revoked' | 'Failed';
+  status: 'Recorded' | 'Applying' | 'Applied' | 'Revoking' | 'Revoked' | 'Withdrawn' | 'Failed';
+  /** The decision the latest apply came with. */
+  decision?: ContractDecision;
   location?: RuleLocation & { firewallPolicyId: string };
+}
+
+interface ContractDecision {
+  approvedBy: string[];
+  comment?: string;
+  decidedAt: string;
 }
 
 interface ContractRequest {
@@ -85,7 +94,6 @@ interface ContractRequest {
   justification: string;
   ttlDays: number;
   requestedBy: string;
-  approvedBy: string[];
 }
 
 interface Operation {
@@ -102,6 +110,8 @@ export interface PlatformApiEmulator {
   /** Every call with its answer's status, oldest first (bounded). */
   log: PlatformLogEntry[];
   count(method: string, pathPrefix: string, status?: number): number;
+  /** A recorded request as `GET /v1/egress-requests/{id}` shows it (status, decision, rule). */
+  lookup(id: string): (Record<string, unknown> & { status: string }) | undefined;
   inject(fault: Fault): void;
   /** The next `n` apply/revoke operations end Failed (nothing written). */
   failOperations(n: number): void;
@@ -168,7 +178,7 @@ function validateRequest(raw: unknown, fqdnTags: readonly string[]): { body: Con
   const bad = (detail: string) => new Problem(400, 'InvalidRequest', detail);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw bad('the body must be an EgressRequest object');
   const b = raw as Record<string, unknown>;
-  const allowed = ['requestId', 'spokeVnetId', 'firewallPolicyId', 'sourceAddresses', 'destinations', 'justification', 'ttlDays', 'requestedBy', 'approvedBy'];
+  const allowed = ['requestId', 'spokeVnetId', 'firewallPolicyId', 'sourceAddresses', 'destinations', 'justification', 'ttlDays', 'requestedBy'];
   const unknown = Object.keys(b).filter((k) => !allowed.includes(k));
   if (unknown.length) throw bad(`unknown field(s): ${unknown.join(', ')}`);
   if (typeof b['requestId'] !== 'string' || !REQUEST_ID.test(b['requestId'])) throw bad('requestId must match ^egr-[0-9a-f]{24}$');
@@ -187,7 +197,6 @@ function validateRequest(raw: unknown, fqdnTags: readonly string[]): { body: Con
     return v as string[];
   };
   const sourceAddresses = strings('sourceAddresses', 1, 100);
-  strings('approvedBy', 1, 10);
   if (typeof b['ttlDays'] !== 'number' || !Number.isInteger(b['ttlDays']) || b['ttlDays'] < 1 || b['ttlDays'] > 365) throw bad('ttlDays must be an integer 1-365');
   if (!Array.isArray(b['destinations'])) throw bad('destinations must be an array');
   // The contract's ports are objects; shared/egress/destinations.ts reads "Protocol:port".
@@ -200,6 +209,20 @@ function validateRequest(raw: unknown, fqdnTags: readonly string[]): { body: Con
   if (validated.problems.length) throw bad(`destinations: ${validated.problems.map((p) => `${p.index >= 0 ? `[${p.index}] ${p.destination}: ` : ''}${p.reason}`).join('; ')}`);
   const body = raw as ContractRequest;
   return { body, rule: { requestId: body.requestId, spokeVnetId: body.spokeVnetId, sourceAddresses, destinations: validated.destinations } };
+}
+
+/** The body of `/apply` (`Decision`): approvedBy 1-10 strings, comment <= 1000 characters, decidedAt a date-time. */
+function validateDecision(raw: unknown): ContractDecision {
+  const bad = (detail: string) => new Problem(400, 'InvalidDecision', detail);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw bad('the body must be a Decision object { approvedBy, comment?, decidedAt }');
+  const b = raw as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !['approvedBy', 'comment', 'decidedAt'].includes(k));
+  if (unknown.length) throw bad(`unknown field(s): ${unknown.join(', ')}`);
+  const by = b['approvedBy'];
+  if (!Array.isArray(by) || by.length < 1 || by.length > 10 || by.some((x) => typeof x !== 'string' || x.length === 0 || x.length > 200)) throw bad('approvedBy must be 1-10 non-empty strings');
+  if (b['comment'] !== undefined && (typeof b['comment'] !== 'string' || b['comment'].length > 1000)) throw bad('comment must be a string of at most 1000 characters');
+  if (typeof b['decidedAt'] !== 'string' || Number.isNaN(Date.parse(b['decidedAt']))) throw bad('decidedAt must be an RFC 3339 date-time');
+  return { approvedBy: by as string[], ...(typeof b['comment'] === 'string' ? { comment: b['comment'] } : {}), decidedAt: b['decidedAt'] };
 }
 
 export async function startPlatformApiEmulator(options: PlatformApiEmulatorOptions): Promise<PlatformApiEmulator> {
@@ -276,10 +299,19 @@ export async function startPlatformApiEmulator(options: PlatformApiEmulatorOptio
     await run;
   };
 
-  const startOperation = (stored: StoredRequest, action: 'apply' | 'revoke', res: ServerResponse): void => {
+  const startOperation = (stored: StoredRequest, action: 'apply' | 'revoke', decision: ContractDecision | undefined, res: ServerResponse): void => {
     if (action === 'apply' && (stored.status === 'Applying' || stored.status === 'Revoking')) throw new Problem(409, 'Conflict', `request ${stored.id} is ${stored.status}`);
+    if (action === 'apply' && stored.status === 'Withdrawn') throw new Problem(409, 'Conflict', `request ${stored.id} was withdrawn: submit a new request`);
     const op: Operation = { id: randomUUID(), status: 'NotStarted', requestId: stored.id, action };
     operations.set(op.id, op);
+    // A revoke of a request never applied (still Recorded, or withdrawn before) withdraws it: nothing to write.
+    if (action === 'revoke' && (stored.status === 'Recorded' || stored.status === 'Withdrawn')) {
+      op.status = 'Succeeded';
+      stored.status = 'Withdrawn';
+      send(res, 202, op, { 'operation-location': `/v1/operations/${op.id}`, 'retry-after': retryAfter });
+      return;
+    }
+    if (decision) stored.decision = decision;
     stored.status = action === 'apply' ? 'Applying' : 'Revoking';
     void runOperation(op, stored).catch((e: unknown) => {
       op.status = 'Failed';
@@ -291,6 +323,7 @@ export async function startPlatformApiEmulator(options: PlatformApiEmulatorOptio
   const requestView = (s: StoredRequest) => ({
     id: s.id,
     status: s.status,
+    ...(s.decision ? { decision: s.decision } : {}),
     ...(s.location ? { rule: { firewallPolicyId: s.location.firewallPolicyId, ruleCollectionGroup: s.location.ruleCollectionGroup, ruleCollection: s.location.ruleCollection, name: s.location.names[0] ?? s.id } } : {}),
   });
 
@@ -333,7 +366,7 @@ export async function startPlatformApiEmulator(options: PlatformApiEmulatorOptio
       if (requests.size >= MAX_REQUESTS || keys.size >= 4 * MAX_REQUESTS) throw new Problem(507, 'Full', `the emulator holds ${MAX_REQUESTS} requests`);
       const existing = requests.get(body.requestId);
       // A new key for a recorded request is a revision (e.g. a new source): it replaces the request; the next apply writes it.
-      if (existing && (existing.status === 'Applying' || existing.status === 'Revoking')) throw new Problem(409, 'Conflict', `request ${body.requestId} is ${existing.status}`);
+      if (existing && (existing.status === 'Applying' || existing.status === 'Revoking' || existing.status === 'Withdrawn')) throw new Problem(409, 'Conflict', `request ${body.requestId} is ${existing.status}`);
       const stored: StoredRequest = existing ? Object.assign(existing, { fingerprint, body, rule }) : { id: body.requestId, fingerprint, body, rule, status: 'Recorded' };
       keys.set(key, fingerprint);
       requests.set(stored.id, stored);
@@ -352,7 +385,8 @@ export async function startPlatformApiEmulator(options: PlatformApiEmulatorOptio
       const stored = requests.get(decodeURIComponent(m[1] ?? ''));
       if (!stored) throw new Problem(404, 'NotFound', `no egress request ${m[1]}`);
       if (!m[2] && method === 'GET') return send(res, 200, requestView(stored));
-      if (m[2] && method === 'POST') return startOperation(stored, m[2] as 'apply' | 'revoke', res);
+      if (m[2] === 'apply' && method === 'POST') return startOperation(stored, 'apply', validateDecision(await readJson(req)), res);
+      if (m[2] === 'revoke' && method === 'POST') return startOperation(stored, 'revoke', undefined, res);
     }
     throw new Problem(404, 'NotFound', `no route ${method} ${path}`);
   };
@@ -375,6 +409,10 @@ export async function startPlatformApiEmulator(options: PlatformApiEmulatorOptio
     url,
     audience,
     log,
+    lookup: (id) => {
+      const found = requests.get(id);
+      return found ? requestView(found) : undefined;
+    },
     count: (method, pathPrefix, status) => log.filter((e) => e.method === method && e.path.startsWith(pathPrefix) && (status === undefined || e.status === status)).length,
     inject: (fault) => faults.push({ ...fault }),
     failOperations: (n) => {

@@ -8,7 +8,7 @@ import { classifyArmError, type ClassifiedError } from '../../shared/azure/error
 import { resourceKey } from '../../shared/azure/resource-id';
 import { applyPolicyWave, type PolicyWave } from '../../shared/egress/apply';
 import { classifyPlatformError, platformDestination } from '../../shared/egress/platform-api-adapter';
-import type { PlatformApiPort, PlatformOperation } from '../../shared/egress/ports';
+import type { PlatformAction, PlatformApiPort, PlatformOperation } from '../../shared/egress/ports';
 import { ruleGone, verifyRule, type EgressRule } from '../../shared/egress/spec';
 import type { Destination } from '../../shared/egress/destinations';
 import { canMove, notYetAllowed, type EgressState } from '../../shared/egress/request';
@@ -68,7 +68,7 @@ export interface SetStatusInput {
   requestId: string;
   status: EgressState;
   message: string;
-  patch?: Partial<Pick<EgressDetails, 'decisionDeadline' | 'expiresAt' | 'rule' | 'sourceAddresses'>>;
+  patch?: Partial<Pick<EgressDetails, 'decisionDeadline' | 'expiresAt' | 'rule' | 'sourceAddresses' | 'platformRequestId'>>;
 }
 
 /** Moves the request to `status` (only along the allowed moves), with a history line and the record's condition. */
@@ -167,13 +167,12 @@ async function platformStep<T>(what: string, context: InvocationContext, run: (a
 export interface PlatformSubmitInput {
   rule: EgressRule;
   policyId: string;
-  approvedBy: string[];
-  /** 0 for the approved request; n for its n-th rewrite (a new source), sent under the key `{id}.r{n}`. */
+  /** 0 for the request as submitted (before the decision); n for its n-th rewrite (a new source), sent under the key `{id}.r{n}`. */
   revision: number;
 }
 
-/** `POST /v1/egress-requests`: the approved request as the platform team records it (idempotent on its ID). */
-export async function platformSubmit(input: PlatformSubmitInput, context: InvocationContext): Promise<StepResult<{ status: string }>> {
+/** `POST /v1/egress-requests`: the request as the platform team records it, before the decision (idempotent on its ID). */
+export async function platformSubmit(input: PlatformSubmitInput, context: InvocationContext): Promise<StepResult<{ id: string; status: string }>> {
   const { store } = flowDeps();
   const record = await store.getRecord('egressRequest', input.rule.requestId);
   if (!record) return { ok: false, error: { class: 'terminal', code: 'NoRecord', message: `request ${input.rule.requestId} has no record` } };
@@ -188,15 +187,17 @@ export async function platformSubmit(input: PlatformSubmitInput, context: Invoca
       justification: request.justification,
       ttlDays: request.ttlDays,
       requestedBy: request.requestedBy,
-      approvedBy: input.approvedBy.slice(0, 10),
     }, input.revision > 0 ? `${request.id}.r${input.revision}` : request.id);
-    return { status: created.status };
+    return { id: created.id, status: created.status };
   });
 }
 
-/** `POST .../apply` or `.../revoke`: the operation to follow. */
-export async function platformStart(input: { requestId: string; action: 'apply' | 'revoke' }, context: InvocationContext): Promise<StepResult<{ operationUrl: string; retryAfterMs?: number }>> {
-  return platformStep(`${input.action} ${input.requestId}`, context, (api) => api.start(input.requestId, input.action));
+export type PlatformStartInput = { requestId: string } & PlatformAction;
+
+/** `POST .../apply` (with the decision) or `.../revoke`: the operation to follow. */
+export async function platformStart(input: PlatformStartInput, context: InvocationContext): Promise<StepResult<{ operationUrl: string; retryAfterMs?: number }>> {
+  const { requestId, ...call } = input;
+  return platformStep(`${input.action} ${requestId}`, context, (api) => api.start(requestId, call));
 }
 
 export async function platformOperation(input: { operationUrl: string }, context: InvocationContext): Promise<StepResult<PlatformOperation>> {

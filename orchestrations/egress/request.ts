@@ -13,8 +13,8 @@ import type { EgressRule } from '../../shared/egress/spec';
 import { timerIn } from '../common/arm-retry';
 import { submitToWriter } from '../common/writer-queue';
 import { DECISION_EVENT, EGRESS_ACTIVITY, EGRESS_REQUEST_ORCHESTRATOR, POLICY_WORK_DONE_EVENT, POLICY_WRITER_QUEUE, REVOKE_EVENT, SOURCE_CHANGED_EVENT, policyQueueKey } from './names';
-import type { PlatformOperation } from '../../shared/egress/ports';
-import type { PlatformAuditInput, PlatformSubmitInput, VerifyInput } from './activities';
+import type { PlatformDecision, PlatformOperation } from '../../shared/egress/ports';
+import type { PlatformAuditInput, PlatformStartInput, PlatformSubmitInput, VerifyInput } from './activities';
 import type { EgressDetails, EgressInput, PolicyWorkReply, PolicyWorkRequest, Prepared, StepResult } from './types';
 
 type Ctx = df.OrchestrationContext;
@@ -69,11 +69,19 @@ function* step<T>(context: Ctx, activity: string, input: unknown): Generator<df.
 }
 
 /**
- * platformApi mode: the platform team's API records the approved request (upserts), applies or revokes it as a
- * long-running operation polled with durable timers, then the control plane verifies the result in the Firewall
- * Policy via ARM itself. Answers shaped as the policy writer's, so both modes share the runbook.
+ * platformApi mode: the request was submitted to the platform team's API before the decision (submitToPlatform);
+ * on approval it applies it with the decision, on revoke / TTL end it revokes it, and a never-applied request that
+ * is rejected, expires or is withdrawn is revoked too (the platform's withdrawal), each as a long-running operation
+ * polled with durable timers; then the control plane verifies the result in the Firewall Policy via ARM itself.
+ * Answers shaped as the policy writer's, so both modes share the runbook. A revision (n > 0) of an applied request
+ * (a new source) is submitted under `{id}.r{n}` before its apply.
  */
-type PlatformChange = { kind: 'upsert'; rule: EgressRule; approvedBy: string[]; revision: number } | { kind: 'remove'; requestId: string };
+type PlatformChange = { kind: 'upsert'; rule: EgressRule; decision: PlatformDecision; revision: number } | { kind: 'remove'; requestId: string };
+
+/** `POST /v1/egress-requests` (revision 0: the request as submitted, before any decision). */
+function* submitToPlatform(context: Ctx, policyId: string, rule: EgressRule, revision: number): Generator<df.Task, StepResult<{ id: string; status: string }>, unknown> {
+  return yield* step<{ id: string; status: string }>(context, EGRESS_ACTIVITY.platformSubmit, { rule, policyId, revision } satisfies PlatformSubmitInput);
+}
 
 function* viaPlatform(context: Ctx, policyId: string, change: PlatformChange): Generator<df.Task, PolicyWorkReply, unknown> {
   const reply = yield* platformChange(context, policyId, change);
@@ -85,12 +93,13 @@ function* viaPlatform(context: Ctx, policyId: string, change: PlatformChange): G
 function* platformChange(context: Ctx, policyId: string, change: PlatformChange): Generator<df.Task, PolicyWorkReply, unknown> {
   const failed = (error: { class: 'retryable' | 'terminal' | 'notFound'; code: string; message: string }): PolicyWorkReply => ({ requestId: '', ok: false, error });
   const requestId = change.kind === 'upsert' ? change.rule.requestId : change.requestId;
-  if (change.kind === 'upsert') {
-    const submitted = yield* step<{ status: string }>(context, EGRESS_ACTIVITY.platformSubmit, { rule: change.rule, policyId, approvedBy: change.approvedBy, revision: change.revision } satisfies PlatformSubmitInput);
+  if (change.kind === 'upsert' && change.revision > 0) {
+    const submitted = yield* submitToPlatform(context, policyId, change.rule, change.revision);
     if (!submitted.ok) return failed(submitted.error);
   }
   const action = change.kind === 'upsert' ? 'apply' : 'revoke';
-  const started = yield* step<{ operationUrl: string; retryAfterMs?: number }>(context, EGRESS_ACTIVITY.platformStart, { requestId, action });
+  const start: PlatformStartInput = change.kind === 'upsert' ? { requestId, action: 'apply', decision: change.decision } : { requestId, action: 'revoke' };
+  const started = yield* step<{ operationUrl: string; retryAfterMs?: number }>(context, EGRESS_ACTIVITY.platformStart, start);
   if (!started.ok) return failed(started.error);
   let wait = started.value.retryAfterMs;
   let done = false;
@@ -128,7 +137,29 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
     { at: start + input.approval.reminderHours * HOUR, message: 'reminder: still waiting for a decision (approvers reminded)', done: false },
     { at: start + input.approval.escalationHours * HOUR, message: 'escalation: still no decision (escalated)', done: false },
   ];
-  yield* setStatus(context, id, 'PendingApproval', `waiting for ${request.approvalsRequired} approver(s)`, { decisionDeadline: new Date(deadline).toISOString() });
+  const rule: EgressRule = { requestId: id, spokeVnetId: request.spokeVnetId, sourceAddresses: prepared.sourceAddresses, destinations: request.destinations };
+  const viaApi = prepared.applyMode === 'platformApi';
+  // platformApi mode: the platform team's system sees the request while it waits for the decision (observe mode submits nothing).
+  const submitted = viaApi && prepared.mode !== 'observe';
+  let platformRequestId: string | undefined;
+  if (submitted) {
+    const created = yield* submitToPlatform(context, prepared.policyId, rule, 0);
+    if (!created.ok) {
+      yield* setStatus(context, id, 'Failed', `submitting the request to the platform team's API failed: ${created.error.code}: ${created.error.message}`);
+      return 'Failed';
+    }
+    platformRequestId = created.value.id;
+  }
+  yield* setStatus(context, id, 'PendingApproval', `waiting for ${request.approvalsRequired} approver(s)${platformRequestId ? `; submitted to the platform team's API as ${platformRequestId}` : ''}`, {
+    decisionDeadline: new Date(deadline).toISOString(),
+    ...(platformRequestId ? { platformRequestId } : {}),
+  });
+  /** Withdraws a never-applied request from the platform team's API (a revoke there); what to add to the final message. */
+  const withdraw = function* (): Generator<df.Task, string, unknown> {
+    if (!submitted) return '';
+    const withdrawn = yield* viaPlatform(context, prepared.policyId, { kind: 'remove', requestId: id });
+    return withdrawn.ok ? "; withdrawn from the platform team's API" : `; withdrawing it from the platform team's API failed: ${withdrawn.error?.code ?? 'Unknown'}: ${withdrawn.error?.message ?? ''}`;
+  };
 
   // Created once: an abandoned waiter of an earlier round must never take an event.
   const revoke = context.df.waitForExternalEvent(REVOKE_EVENT);
@@ -152,7 +183,8 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
     }
     timer.cancel();
     if (winner === revoke) {
-      yield* setStatus(context, id, 'Revoked', 'withdrawn before a decision: nothing was applied');
+      const note = yield* withdraw();
+      yield* setStatus(context, id, 'Revoked', `withdrawn before a decision: nothing was applied${note}`);
       return 'Revoked';
     }
     decisions = (decision.result as DecisionEvent).decisions;
@@ -163,12 +195,14 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
     }
   }
   if (decided === 'pending') {
-    yield* setStatus(context, id, 'Expired', `no decision within ${input.approval.expiryDays} days: nothing was applied`);
+    const note = yield* withdraw();
+    yield* setStatus(context, id, 'Expired', `no decision within ${input.approval.expiryDays} days: nothing was applied${note}`);
     return 'Expired';
   }
   if (decided === 'rejected') {
     const by = decisions.find((d) => d.verdict === 'reject');
-    yield* setStatus(context, id, 'Rejected', `rejected by ${by?.byName ?? by?.by ?? 'an approver'}${by?.comment ? `: ${by.comment}` : ''}`);
+    const note = yield* withdraw();
+    yield* setStatus(context, id, 'Rejected', `rejected by ${by?.byName ?? by?.by ?? 'an approver'}${by?.comment ? `: ${by.comment}` : ''}${note}`);
     return 'Rejected';
   }
   const approvers = decisions.filter((d) => d.verdict === 'approve').map((d) => d.byName ?? d.by);
@@ -179,11 +213,12 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
   }
 
   yield* setStatus(context, id, 'Applying', prepared.applyMode === 'platformApi' ? `asking the platform team's API to apply the rule in ${prepared.policyId}` : `writing the rule into ${prepared.policyId}`);
-  const rule: EgressRule = { requestId: id, spokeVnetId: request.spokeVnetId, sourceAddresses: prepared.sourceAddresses, destinations: request.destinations };
-  const viaApi = prepared.applyMode === 'platformApi';
-  const approvedBy = decisions.filter((d) => d.verdict === 'approve').map((d) => d.by);
+  const approving = decisions.filter((d) => d.verdict === 'approve');
+  const comment = approving.map((d) => d.comment).filter((c) => c).join('; ').slice(0, 1000);
+  // The contract's Decision: who approved (at most 10), their comments, when the verdict was reached.
+  const platformDecision: PlatformDecision = { approvedBy: approving.map((d) => d.by).slice(0, 10), ...(comment ? { comment } : {}), decidedAt: approving.at(-1)?.at ?? context.df.currentUtcDateTime.toISOString() };
   const applied = viaApi
-    ? yield* viaPlatform(context, prepared.policyId, { kind: 'upsert', rule, approvedBy, revision: 0 })
+    ? yield* viaPlatform(context, prepared.policyId, { kind: 'upsert', rule, decision: platformDecision, revision: 0 })
     : yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule });
   if (!applied.ok || !applied.location) {
     yield* setStatus(context, id, 'Failed', `applying the rule failed: ${applied.error?.code ?? 'Unknown'}: ${applied.error?.message ?? 'no location'}`);
@@ -218,7 +253,7 @@ const egressRequest: df.OrchestrationHandler = function* (context) {
     sourceChanged = context.df.waitForExternalEvent(SOURCE_CHANGED_EVENT);
     yield* setStatus(context, id, 'Applying', `the spoke's address space is now ${sourceAddresses.join(', ')}: rewriting the rule's source`);
     const rewritten = viaApi
-      ? yield* viaPlatform(context, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses }, approvedBy, revision: ++revision })
+      ? yield* viaPlatform(context, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses }, decision: platformDecision, revision: ++revision })
       : yield* changePolicy(context, input, prepared.policyId, { kind: 'upsert', rule: { ...rule, sourceAddresses } });
     if (!rewritten.ok || !rewritten.location) {
       yield* setStatus(context, id, 'Failed', `rewriting the rule's source failed: ${rewritten.error?.code ?? 'Unknown'}: ${rewritten.error?.message ?? 'no location'} (the rule keeps its previous source)`);

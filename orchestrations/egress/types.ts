@@ -42,6 +42,8 @@ export interface EgressDetails {
   rule?: { firewallPolicyId: string; ruleCollectionGroup: string; ruleCollection: string; name: string };
   /** The spoke address space the Active rule allows from. */
   sourceAddresses?: string[];
+  /** platformApi mode: the platform team's ID of the submitted request (set with PendingApproval). */
+  platformRequestId?: string;
 }
 
 export interface EgressInput {

@@ -114,8 +114,9 @@ export function createPlatformApiAdapter(options: PlatformApiAdapterOptions): Pl
       const body = await json<{ id?: unknown; status?: unknown }>(res);
       return { id: typeof body.id === 'string' ? body.id : request.requestId, status: typeof body.status === 'string' ? body.status : 'Recorded' };
     },
-    async start(requestId, action) {
-      const res = await call('POST', `${base}/v1/egress-requests/${encodeURIComponent(requestId)}/${action}`);
+    async start(requestId, request) {
+      const action = request.action;
+      const res = await call('POST', `${base}/v1/egress-requests/${encodeURIComponent(requestId)}/${action}`, request.action === 'apply' ? request.decision : undefined);
       const location = res.headers.get('operation-location');
       if (res.status !== 202 || !location) throw new PlatformApiError(res.status, 'InvalidResponse', `${action} answered ${res.status} without Operation-Location`);
       await res.body?.cancel();

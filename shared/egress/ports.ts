@@ -18,7 +18,7 @@ export interface FirewallPort {
 /** A destination as the platform team's API takes it (docs/platform-api.openapi.yaml, `Destination`). */
 export type PlatformDestination = { fqdn: string; ports: Array<{ protocol: 'Http' | 'Https' | 'Mssql'; port: number }> } | { fqdnTag: string };
 
-/** The body of `POST /v1/egress-requests` (`EgressRequest`). */
+/** The body of `POST /v1/egress-requests` (`EgressRequest`): the request as submitted, before any decision. */
 export interface PlatformEgressRequest {
   requestId: string;
   spokeVnetId: string;
@@ -28,8 +28,17 @@ export interface PlatformEgressRequest {
   justification: string;
   ttlDays: number;
   requestedBy: string;
-  approvedBy: string[];
 }
+
+/** The body of `POST /v1/egress-requests/{id}/apply` (`Decision`): who approved it, why, when. */
+export interface PlatformDecision {
+  approvedBy: string[];
+  comment?: string;
+  decidedAt: string;
+}
+
+/** What `start` asks: apply (with the decision) or revoke (of a never-applied request: its withdrawal). */
+export type PlatformAction = { action: 'apply'; decision: PlatformDecision } | { action: 'revoke' };
 
 export type PlatformOperationStatus = 'NotStarted' | 'Running' | 'Succeeded' | 'Failed';
 
@@ -53,8 +62,11 @@ export interface PlatformApiPort {
    * request, such as a new source after the spoke's address space changed, goes under `{requestId}.r{n}`).
    */
   createRequest(request: PlatformEgressRequest, idempotencyKey?: string): Promise<{ id: string; status: string }>;
-  /** `POST /v1/egress-requests/{id}/apply` or `/revoke`: the operation's URL (Operation-Location). */
-  start(requestId: string, action: 'apply' | 'revoke'): Promise<{ operationUrl: string; retryAfterMs?: number }>;
+  /**
+   * `POST /v1/egress-requests/{id}/apply` (the decision as its body) or `/revoke` (removes an applied rule; withdraws
+   * a never-applied request): the operation's URL (Operation-Location).
+   */
+  start(requestId: string, call: PlatformAction): Promise<{ operationUrl: string; retryAfterMs?: number }>;
   /** `GET` of an Operation-Location. */
   getOperation(operationUrl: string): Promise<PlatformOperation>;
 }

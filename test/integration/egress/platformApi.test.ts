@@ -1,7 +1,8 @@
 /**
  * The egress flow in platformApi mode (the config default): the embedded default running the real app with the
- * demo's egress block pointed at the local platform team's API emulator. The orchestration submits the approved
- * request, asks for apply / revoke, polls the operation with durable timers, and verifies the rule via ARM itself.
+ * demo's egress block pointed at the local platform team's API emulator. The orchestration submits the request
+ * before the decision, asks for apply (with the decision) / revoke, withdraws a rejected one, polls the operation with
+ * durable timers, and verifies the rule via ARM itself.
  */
 import { randomUUID } from 'node:crypto';
 import { ids } from '../../../local/demo';
@@ -15,6 +16,7 @@ interface RequestView {
   id: string;
   status: string;
   history: Array<{ status: string; message: string }>;
+  platformRequestId?: string;
   rule?: { firewallPolicyId: string; ruleCollectionGroup: string; ruleCollection: string; name: string };
 }
 
@@ -64,19 +66,37 @@ describe('egress requests in platformApi mode', () => {
     const g = world.embedded.arm.getResource(`${policyId}/ruleCollectionGroups/${group}`) as { properties: { ruleCollections: Array<{ rules: Array<{ name: string; targetFqdns?: string[]; sourceAddresses: string[] }> }> } } | undefined;
     return (g?.properties.ruleCollections ?? []).flatMap((c) => c.rules);
   };
-  const approved = async (fqdn: string): Promise<string> => {
+  const platform = () => world.embedded.platformApi;
+  /** A request waiting for its decision; the platform API has recorded it (no decision yet) before this returns. */
+  const pending = async (fqdn: string): Promise<string> => {
     const created = await call('POST', '/api/egress-requests', requesterToken, { spokeVnetId: spoke, destinations: [{ fqdn, ports: ['Https:443'] }], justification: 'CI needs it', ttlDays: 30 }, randomUUID());
     expect(created.status).toBe(202);
     const id = String(created.body['id']);
-    await settled(id, 'PendingApproval');
+    // The record is PendingApproval from the start; it holds the platform's id once the orchestration submitted it.
+    const waiting = await until(`${id} to be submitted`, async () => {
+      const v = await view(id);
+      return v.platformRequestId ? v : undefined;
+    }, 60_000);
+    expect(waiting).toMatchObject({ status: 'PendingApproval', platformRequestId: id });
+    expect(platform().lookup(id)).toEqual({ id, status: 'Recorded' });
+    return id;
+  };
+  const approved = async (fqdn: string): Promise<string> => {
+    const id = await pending(fqdn);
     expect((await call('POST', `/api/egress-requests/${id}/decision`, approverToken, { verdict: 'approve', comment: 'ok' })).status).toBe(202);
     return id;
   };
-  const platform = () => world.embedded.platformApi;
 
-  it('request -> approve -> Active: submitted to and applied by the platform API, the rule verified via ARM; revoke -> Revoked and the rule gone', async () => {
-    const id = await approved('api.github.com');
+  it('request -> approve -> Active: submitted to the platform API before the decision, applied with it, the rule verified via ARM; revoke -> Revoked and the rule gone', async () => {
+    const id = await pending('api.github.com');
+    // The create is in the platform's log before the decision is made; the apply (with the decision) after it.
+    const created = platform().log.length;
+    expect(platform().log.filter((e) => e.method === 'POST' && e.path === '/v1/egress-requests' && e.status === 201).length).toBeGreaterThanOrEqual(1);
+    expect(platform().count('POST', `/v1/egress-requests/${id}/apply`)).toBe(0);
+    expect((await call('POST', `/api/egress-requests/${id}/decision`, approverToken, { verdict: 'approve', comment: 'ok' })).status).toBe(202);
     const active = await settled(id, 'Active');
+    expect(platform().log.slice(created).some((e) => e.method === 'POST' && e.path === `/v1/egress-requests/${id}/apply` && e.status === 202)).toBe(true);
+    expect(platform().lookup(id)).toMatchObject({ status: 'Applied', decision: { approvedBy: [APPROVER], comment: 'ok', decidedAt: expect.any(String) } });
     expect(active.rule).toEqual({ firewallPolicyId: policyId, ruleCollectionGroup: PLATFORM_GROUP.name, ruleCollection: expect.stringMatching(/^spoke-vnet-payments-weu-/), name: id });
     const rule = rulesIn(PLATFORM_GROUP.name).find((r) => r.name === id);
     expect(rule?.targetFqdns).toEqual(['api.github.com']);
@@ -93,6 +113,25 @@ describe('egress requests in platformApi mode', () => {
     await settled(id, 'Revoked');
     expect(platform().count('POST', `/v1/egress-requests/${id}/revoke`, 202)).toBe(1);
     expect(rulesIn(PLATFORM_GROUP.name).some((r) => r.name === id)).toBe(false);
+  });
+
+  it('a rejection withdraws the submitted request from the platform API (revoke of a never-applied request): nothing written', async () => {
+    const id = await pending('rejected.contoso.com');
+    expect((await call('POST', `/api/egress-requests/${id}/decision`, approverToken, { verdict: 'reject', comment: 'not needed' })).status).toBe(202);
+    const rejected = await settled(id, 'Rejected');
+    expect(rejected.history.at(-1)?.message).toMatch(/not needed; withdrawn from the platform team's API/);
+    expect(platform().lookup(id)).toEqual({ id, status: 'Withdrawn' });
+    expect(platform().count('POST', `/v1/egress-requests/${id}/revoke`, 202)).toBe(1);
+    expect(platform().count('POST', `/v1/egress-requests/${id}/apply`)).toBe(0);
+    expect(rulesIn(PLATFORM_GROUP.name).some((r) => r.name === id)).toBe(false);
+  });
+
+  it('a request revoked before its decision is withdrawn from the platform API', async () => {
+    const id = await pending('withdrawn.contoso.com');
+    expect((await call('POST', `/api/egress-requests/${id}/revoke`, requesterToken)).status).toBe(202);
+    const revoked = await settled(id, 'Revoked');
+    expect(revoked.history.at(-1)?.message).toMatch(/withdrawn before a decision.*withdrawn from the platform team's API/);
+    expect(platform().lookup(id)).toEqual({ id, status: 'Withdrawn' });
   });
 
   it('waits out a 429 (Retry-After) on apply and retries a 503 on the operation poll, then is Active', async () => {

@@ -1,6 +1,7 @@
 /**
  * The egress request's durable timers of days, in both apply modes: no decision within `approval.expiryDays`
- * -> Expired (nothing applied); an Active rule's TTL ends -> revoked and verified gone from the policy. The embedded
+ * -> Expired (nothing applied; in platformApi mode the request, submitted before its decision, is withdrawn from the
+ * platform team's API); an Active rule's TTL ends -> revoked and verified gone from the policy. The embedded
  * default runs on a clock the test moves forward by days (the engine's timers fire at the new time); tokens are taken
  * before the jump, and state is read from the engine and ARM after it.
  */
@@ -77,11 +78,16 @@ describe.each([
     await reached(shortLived, 'Revoked');
     expect(rules()).not.toContain(shortLived);
     expect(await status(undecided)).toBe('PendingApproval');
+    // platformApi mode: the platform team's API has had the undecided request since it was submitted; direct mode: never.
+    expect(world.embedded.platformApi.lookup(undecided)?.status).toBe(mode === 'platformApi' ? 'Recorded' : undefined);
 
     // Past the decision window: Expired, and nothing was ever written for it.
     clock.jump(13 * DAY);
     await reached(undecided, 'Expired');
     expect((await world.embedded.engine.getStatus(undecided))?.output).toBe('Expired');
     expect(rules()).not.toContain(undecided);
+    // platformApi mode: the expired request was withdrawn there (a revoke of a never-applied request).
+    expect(world.embedded.platformApi.lookup(undecided)?.status).toBe(mode === 'platformApi' ? 'Withdrawn' : undefined);
+    expect(world.embedded.platformApi.count('POST', `/v1/egress-requests/${undecided}/revoke`, 202)).toBe(mode === 'platformApi' ? 1 : 0);
   });
 });

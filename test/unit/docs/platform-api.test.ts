@@ -1,5 +1,5 @@
 // The platform team's contract (docs/platform-api.openapi.yaml): it parses, is OpenAPI 3.1, every $ref resolves, and
-// it has the operations, codes and headers issue 11 names.
+// it has the operations, codes and headers issue 11 names; a request is submitted before its decision, which apply carries.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
@@ -43,5 +43,21 @@ describe('docs/platform-api.openapi.yaml', () => {
     expect(operation.properties.status.enum).toEqual(['NotStarted', 'Running', 'Succeeded', 'Failed']);
     const throttled = resolve('#/components/responses/TooManyRequests') as { headers: Record<string, unknown> };
     expect(Object.keys(throttled.headers)).toEqual(['Retry-After']);
+  });
+
+  it('submits a request without a decision; the decision is the body of apply; a request can be Withdrawn', () => {
+    type Schema = { required: string[]; properties: Record<string, unknown> };
+    const request = resolve('#/components/schemas/EgressRequest') as Schema;
+    expect(request.required).not.toContain('approvedBy');
+    expect(Object.keys(request.properties)).not.toContain('approvedBy');
+    const paths = doc['paths'] as Record<string, Record<string, { requestBody?: { required: boolean; content: Record<string, { schema: { $ref: string } }> } }>>;
+    const apply = paths['/v1/egress-requests/{id}/apply']?.['post']?.requestBody;
+    expect(apply?.required).toBe(true);
+    expect(apply?.content['application/json']?.schema.$ref).toBe('#/components/schemas/Decision');
+    const decision = resolve('#/components/schemas/Decision') as Schema;
+    expect(decision.required).toEqual(['approvedBy', 'decidedAt']);
+    expect(Object.keys(decision.properties).sort()).toEqual(['approvedBy', 'comment', 'decidedAt']);
+    const status = resolve('#/components/schemas/EgressRequestStatus') as { properties: { status: { enum: string[] } } };
+    expect(status.properties.status.enum).toContain('Withdrawn');
   });
 });
