@@ -1,10 +1,13 @@
 /**
  * The runbook of one egress request (one instance per request, instance ID = request ID):
  *   prepare (the spoke's own address space, its hub's policy; every destination already allowed -> AlreadyAllowed)
- *   -> PendingApproval: wait for decisions, with a reminder and an escalation, Expired after the decision window
+ *   -> platformApi mode (not observe): submit the request to the platform team's API (before any decision)
+ *   -> PendingApproval (with the platform's id): wait for decisions, with a reminder and an escalation, Expired after the decision window
  *      (each durable timer at most six days; the decision and revoke event tasks are created once, outside the loop)
  *   -> Approved -> Applying: the policy's writer writes the rule and verifies it in the Firewall Policy via ARM
  *   -> Active until its TTL (or a revoke) -> Revoking: the writer removes it and verifies it gone -> Revoked.
+ * platformApi mode: apply carries the decision; Rejected / Expired / revoked before a decision withdraw the request
+ * from the platform team's API (its revoke of a never-applied request).
  * Observe mode stops at Approved: nothing is written. Every move is recorded (status, history, condition).
  */
 import * as df from 'durable-functions';
