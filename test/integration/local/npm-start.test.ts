@@ -73,6 +73,13 @@ async function stopped(run: Run): Promise<void> {
 
 const RUNNING = /Control plane running on the embedded default at (http:\/\/127\.0\.0\.1:\d+)/;
 
+/** Waits for the whole banner (it is written line by line: its last line is the Ctrl+C hint); returns the base URL match. */
+async function running(run: Run): Promise<RegExpMatchArray> {
+  const match = await waitFor(run, RUNNING);
+  await waitFor(run, /Press Ctrl\+C to stop\./);
+  return match;
+}
+
 describe('npm start (dist/local/main.js)', () => {
   let dir: string;
   beforeEach(() => {
@@ -120,7 +127,7 @@ describe('npm start (dist/local/main.js)', () => {
     const first = startControlPlane(dir, env);
     let hubEtag: string | undefined;
     try {
-      const [, baseUrl = ''] = await waitFor(first, RUNNING);
+      const [, baseUrl = ''] = await running(first);
       expect(first.output()).toContain(`Data:               ${dataDir} (new world, seeded from the topology; npm start -- --fresh starts over)`);
       expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'instance.json'), 'utf8'))).toMatchObject({ pid: first.child.pid, baseUrl });
       const spokes = await networkClient(baseUrl, workload.subscriptionId);
@@ -137,7 +144,7 @@ describe('npm start (dist/local/main.js)', () => {
     // Second run, same folder: the VNet and its record are there; the topology was not seeded again.
     const second = startControlPlane(dir, env);
     try {
-      const [, baseUrl = ''] = await waitFor(second, RUNNING);
+      const [, baseUrl = ''] = await running(second);
       expect(second.output()).toContain(`Data:               ${dataDir} (resumed the saved world; npm start -- --fresh starts over)`);
       const vnet = await (await networkClient(baseUrl, workload.subscriptionId)).virtualNetworks.get(rg, 'vnet-restart');
       expect(vnet.addressSpace?.addressPrefixes).toEqual(['10.60.0.0/24']);
@@ -164,7 +171,7 @@ describe('npm start (dist/local/main.js)', () => {
     fs.writeFileSync(path.join(dataDir, 'instance.json'), JSON.stringify({ pid: Number(dead.stdout), startedAt: '2026-01-01T00:00:00.000Z', baseUrl: null }));
     const fresh = startControlPlane(dir, env, ['--fresh']);
     try {
-      const [, baseUrl = ''] = await waitFor(fresh, RUNNING);
+      const [, baseUrl = ''] = await running(fresh);
       expect(fresh.output()).toContain('new world, seeded from the topology');
       const gone = await (await networkClient(baseUrl, workload.subscriptionId)).virtualNetworks.get(rg, 'vnet-restart').catch((e: { statusCode?: number }) => e.statusCode);
       expect(gone).toBe(404);
@@ -181,7 +188,7 @@ describe('npm start (dist/local/main.js)', () => {
     fs.mkdirSync(path.join(dataDir, 'durable'), { recursive: true });
     const run = startControlPlane(dir, { PORT: '0', LOCAL_DATA_DIR: dataDir });
     try {
-      await waitFor(run, RUNNING);
+      await running(run);
       expect(run.output()).toContain(`${dataDir} holds records and a Durable journal but no ARM emulator state (arm/state.json)`);
       await stopped(run);
     } finally {
@@ -204,7 +211,7 @@ describe('npm start (dist/local/main.js)', () => {
     };
     const run = startControlPlane(dir, { PORT: '0', LOCAL_STORAGE: 'memory', CONTROL_PLANE_MODE: 'observe', CONTROL_PLANE_TOPOLOGY: JSON.stringify(configured) });
     try {
-      const [, baseUrl = ''] = await waitFor(run, RUNNING);
+      const [, baseUrl = ''] = await running(run);
       await waitFor(run, /Press Ctrl\+C to stop\./);
       const output = run.output();
       expect(output).toContain('Data:               in memory (LOCAL_STORAGE=memory): nothing is kept after stop');
