@@ -13,13 +13,12 @@
  * Target: exactly 1 zone group write per new endpoint.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { NetworkManagementClient } from '@azure/arm-network';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { demoTopology, ids, staticTokenCredential } from '../../local/demo';
-import { findProjectRoot, startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../../local/embedded';
+import { ids, staticTokenCredential } from '../../local/demo';
+import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import { azureTime, delta, line, ms, percentile, sleep, statusCount } from './support';
+import { azureTime, rssSampler, startBenchWorld, delta, line, ms, percentile, sleep, statusCount } from './support';
 
 const ENDPOINTS = Number(process.env.ENDPOINTS ?? 300);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -52,23 +51,8 @@ async function main(): Promise<void> {
   if (!(ENDPOINTS > 0) || !Number.isInteger(ENDPOINTS) || ENDPOINTS > 4000) throw new Error(`ENDPOINTS must be a whole number from 1 to 4000 (got ${process.env.ENDPOINTS})`);
   if (!(TIME_SCALE > 0)) throw new Error(`TIME_SCALE must be > 0 (got ${process.env.TIME_SCALE})`);
 
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
-
-  process.env.LOCAL_LOG_LEVEL = 'warning';
-  const root = findProjectRoot(__dirname);
-  const topology = demoTopology();
-  const embedded = await startEmbeddedDefault({
-    topology,
-    port: 0,
-    settingsFile: path.join(root, 'no-such-local.settings.json'),
-    storage: { kind: 'memory' },
-    armTimeScale: TIME_SCALE,
-    armThrottling: true,
-    taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
-  });
+  const rss = rssSampler();
+  const { topology, embedded } = await startBenchWorld(TIME_SCALE);
 
   try {
     let benchRequests = 0;
@@ -164,8 +148,7 @@ async function main(): Promise<void> {
     }
     const quiet = await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: timedOut ? 60_000 : 5 * 60_000 });
     const after = embedded.arm.requestLog.snapshot();
-    clearInterval(sampler);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    rss.stop();
 
     // 4. Figures. The floor: the endpoints' own creation, then one zone group write each (they run in parallel:
     // each locks only its endpoint), or the write buckets, or the per-zone record GET limit for one verification
@@ -204,10 +187,10 @@ async function main(): Promise<void> {
       line(`  ${op}`, `${entry.total} (${(entry.total / ENDPOINTS).toFixed(2)}/endpoint) [${Object.entries(entry.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ')}]`);
     }
     line('429 (throttled) answers', `${statusCount(d, 429)} (to the control plane and the bench alike)`);
-    line('peak RSS', `${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+    line('peak RSS', `${(rss.peak() / 1024 / 1024).toFixed(0)} MB`);
     line('quiet after convergence', quiet ? 'yes' : 'NO');
   } finally {
-    clearInterval(sampler);
+    rss.stop();
     await embedded.stop();
   }
 }

@@ -10,13 +10,11 @@
  *   REQUESTS=200 SPOKES=20 TIME_SCALE=0.02 npm run bench:egress
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NetworkManagementClient } from '@azure/arm-network';
-import { demoTopology, ids, staticTokenCredential } from '../../local/demo';
-import { findProjectRoot, startEmbeddedDefault, taskHubNameFrom } from '../../local/embedded';
+import { ids, staticTokenCredential } from '../../local/demo';
 import { DEFAULT_LRO_DURATIONS_MS } from '../../local/arm/options';
-import { azureTime, line, ms, sleep } from './support';
+import { azureTime, rssSampler, startBenchWorld, line, ms, sleep } from './support';
 
 const REQUESTS = Number(process.env.REQUESTS ?? 200);
 const SPOKES = Number(process.env.SPOKES ?? 20);
@@ -25,22 +23,8 @@ const TIMEOUT_MS = 20 * 60_000;
 const GROUP_PUT = 'PUT ruleCollectionGroups';
 
 async function main(): Promise<void> {
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
-  process.env.LOCAL_LOG_LEVEL = 'warning';
-  const root = findProjectRoot(__dirname);
-  const topology = demoTopology();
-  const embedded = await startEmbeddedDefault({
-    topology,
-    port: 0,
-    settingsFile: path.join(root, 'no-such-local.settings.json'),
-    storage: { kind: 'memory' },
-    armTimeScale: TIME_SCALE,
-    armThrottling: true,
-    taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
-  });
+  const rss = rssSampler();
+  const { topology, embedded } = await startBenchWorld(TIME_SCALE);
   try {
     const ca = fs.readFileSync(embedded.caCertFile, 'utf8');
     const payments = topology.workloads.find((w) => w.name === 'payments');
@@ -111,9 +95,9 @@ async function main(): Promise<void> {
     line('ratio to the floor', (((allActive - lastApproval) / groupWrite) || 0).toFixed(2));
     line('rule collection group PUTs', `${puts} (${(puts / policies).toFixed(1)} per policy)`);
     line('409 AnotherOperationInProgress', String(conflicts));
-    line('peak RSS', `${Math.round(peakRss / 1024 / 1024)} MB`);
+    line('peak RSS', `${Math.round(rss.peak() / 1024 / 1024)} MB`);
   } finally {
-    clearInterval(sampler);
+    rss.stop();
     await embedded.stop();
   }
 }

@@ -13,13 +13,12 @@
  * (409) answers to peering writes.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { NetworkManagementClient } from '@azure/arm-network';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { demoTopology, ids, staticTokenCredential, type Topology } from '../../local/demo';
-import { findProjectRoot, startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../../local/embedded';
+import { ids, staticTokenCredential, type Topology } from '../../local/demo';
+import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import { azureTime, delta, line, ms, percentile, sleep, statusCount } from './support';
+import { azureTime, rssSampler, startBenchWorld, delta, line, ms, percentile, sleep, statusCount } from './support';
 
 const SPOKES = Number(process.env.SPOKES ?? 200);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -84,24 +83,8 @@ async function main(): Promise<void> {
   if (!(TIME_SCALE > 0)) throw new Error(`TIME_SCALE must be > 0 (got ${process.env.TIME_SCALE})`);
   if (SPOKES > 256 * 156) throw new Error(`SPOKES must be at most ${256 * 156} (unique /24s from 10.100.0.0/16 upward)`);
 
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
-
-  // The app reads its settings from process.env, as in Azure.
-  process.env.LOCAL_LOG_LEVEL = 'warning';
-  const root = findProjectRoot(__dirname);
-  const topology = demoTopology();
-  const embedded = await startEmbeddedDefault({
-    topology,
-    port: 0,
-    settingsFile: path.join(root, 'no-such-local.settings.json'),
-    storage: { kind: 'memory' },
-    armTimeScale: TIME_SCALE,
-    armThrottling: true,
-    taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
-  });
+  const rss = rssSampler();
+  const { topology, embedded } = await startBenchWorld(TIME_SCALE);
 
   try {
     // Bench's own ARM requests (VNet creates and their polls, retries included), to tell them from the control plane's.
@@ -214,8 +197,7 @@ async function main(): Promise<void> {
     const quiet = await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: timedOut ? 60_000 : 5 * 60_000 });
     if (!quiet) process.stdout.write('warning: the control plane did not go quiet after convergence\n');
     const after = embedded.arm.requestLog.snapshot();
-    clearInterval(sampler);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    rss.stop();
 
     // 5. Figures.
     const d = delta(before, after);
@@ -286,10 +268,10 @@ async function main(): Promise<void> {
     }
     line('409 to PUT virtualNetworkPeerings', `${peering409} (AnotherOperationInProgress; target 0); 409s in total: ${statusCount(d, 409)}`);
     line('429 (throttled) answers', String(statusCount(d, 429)));
-    line('peak RSS', `${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+    line('peak RSS', `${(rss.peak() / 1024 / 1024).toFixed(0)} MB`);
     line('quiet after convergence', quiet ? 'yes' : 'NO');
   } finally {
-    clearInterval(sampler);
+    rss.stop();
     await embedded.stop();
   }
 }

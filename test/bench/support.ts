@@ -1,5 +1,39 @@
-/** Helpers the benchmarks share: printing figures, percentiles, request-log deltas. */
+/** Helpers the benchmarks share: the world they run in, peak RSS, printing figures, percentiles, request-log deltas. */
+import * as path from 'node:path';
 import type { RequestLogSnapshot } from '../../local/arm';
+import { demoTopology, type Topology } from '../../local/demo';
+import { findProjectRoot, startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../../local/embedded';
+
+/** Samples the process's RSS every `intervalMs` until stopped; `peak()` includes a sample taken when called. */
+export function rssSampler(intervalMs = 20): { peak(): number; stop(): void } {
+  let peak = process.memoryUsage().rss;
+  const sample = (): void => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  };
+  const timer = setInterval(sample, intervalMs);
+  return {
+    peak: () => (sample(), peak),
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** The embedded default on the demo topology, in memory, throttling on, at `timeScale`, as every flow bench runs it. */
+export async function startBenchWorld(timeScale: number): Promise<{ root: string; topology: Topology; embedded: EmbeddedDefault }> {
+  // The app reads its settings from process.env, as in Azure.
+  process.env.LOCAL_LOG_LEVEL = 'warning';
+  const root = findProjectRoot(__dirname);
+  const topology = demoTopology();
+  const embedded = await startEmbeddedDefault({
+    topology,
+    port: 0,
+    settingsFile: path.join(root, 'no-such-local.settings.json'),
+    storage: { kind: 'memory' },
+    armTimeScale: timeScale,
+    armThrottling: true,
+    taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
+  });
+  return { root, topology, embedded };
+}
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
