@@ -55,3 +55,14 @@ export function armClientOptions(settings: ArmConnectionSettings): ArmClientOpti
 export function lroOptions(settings: ArmConnectionSettings): { updateIntervalInMs?: number } {
   return settings.arm.lroPollIntervalMs !== undefined ? { updateIntervalInMs: settings.arm.lroPollIntervalMs } : {};
 }
+
+/** One SDK client per subscription (IDs compare without case), made on first use by `make`. */
+export function perSubscription<C>(make: (subscriptionId: string) => C): (subscriptionId: string) => C {
+  const clients = new Map<string, C>();
+  return (subscriptionId) => {
+    const key = subscriptionId.toLowerCase();
+    let c = clients.get(key);
+    if (c === undefined) clients.set(key, (c = make(subscriptionId)));
+    return c;
+  };
+}

@@ -6,19 +6,14 @@
  * then from its zone group's record sets, then from `customDnsConfigs` (shared/dns/spec.ts `publishedNames`).
  */
 import type { TokenCredential } from '@azure/core-auth';
-import {
-  NetworkManagementClient,
-  type NetworkInterface,
-  type PrivateDnsZoneGroup,
-  type PrivateEndpoint,
-  type PrivateLinkServiceConnection,
-} from '@azure/arm-network';
+import type { NetworkInterface, PrivateDnsZoneGroup, PrivateEndpoint, PrivateLinkServiceConnection } from '@azure/arm-network';
 import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import type { EndpointDnsName, ObservedEndpoint, ObservedZoneGroup, PrivateLinkConnection } from '../dns/model';
 import type { DnsPort } from '../dns/ports';
 import { publishedNames } from '../dns/spec';
 import { classifyArmError } from './errors';
-import type { ArmClientOptions } from './clients';
+import { perSubscription, type ArmClientOptions } from './clients';
+import { networkClients } from './network-adapter';
 import { parseResourceId, resourceKey, resourceName } from './resource-id';
 
 function connection(c: PrivateLinkServiceConnection, manual: boolean): PrivateLinkConnection {
@@ -100,20 +95,8 @@ export interface DnsAdapterOptions {
 }
 
 export function createDnsAdapter(options: DnsAdapterOptions): DnsPort {
-  const networkClients = new Map<string, NetworkManagementClient>();
-  const dnsClients = new Map<string, PrivateDnsManagementClient>();
-  const network = (subscriptionId: string): NetworkManagementClient => {
-    const key = subscriptionId.toLowerCase();
-    let c = networkClients.get(key);
-    if (!c) networkClients.set(key, (c = new NetworkManagementClient(options.credential, subscriptionId, options.clientOptions)));
-    return c;
-  };
-  const dns = (subscriptionId: string): PrivateDnsManagementClient => {
-    const key = subscriptionId.toLowerCase();
-    let c = dnsClients.get(key);
-    if (!c) dnsClients.set(key, (c = new PrivateDnsManagementClient(options.credential, subscriptionId, options.clientOptions)));
-    return c;
-  };
+  const network = networkClients(options);
+  const dns = perSubscription((subscriptionId) => new PrivateDnsManagementClient(options.credential, subscriptionId, options.clientOptions));
   const listZoneGroups = async (endpointId: string): Promise<ObservedZoneGroup[]> => {
     const p = parts(endpointId);
     const out: ObservedZoneGroup[] = [];

@@ -3,12 +3,12 @@
  * whole, DELETE) and the FQDN tag list, one client per subscription. SDK types stop here; the domain sees
  * GroupContent with application rules only (the control plane writes nothing else into its own groups).
  */
-import { NetworkManagementClient, type FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
+import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
 import type { FirewallPort } from '../egress/ports';
 import type { ApplicationRuleWire, GroupContent, RuleCollectionWire } from '../egress/spec';
 import { classifyArmError } from './errors';
 import { parseResourceId, resourceName } from './resource-id';
-import type { NetworkAdapterOptions } from './network-adapter';
+import { networkClients, type NetworkAdapterOptions } from './network-adapter';
 
 function policyParts(policyId: string): { subscriptionId: string; resourceGroup: string; name: string } {
   const id = parseResourceId(policyId);
@@ -53,13 +53,7 @@ export function groupContent(group: FirewallPolicyRuleCollectionGroup): GroupCon
 }
 
 export function createFirewallAdapter(options: NetworkAdapterOptions): FirewallPort {
-  const clients = new Map<string, NetworkManagementClient>();
-  const client = (subscriptionId: string): NetworkManagementClient => {
-    const key = subscriptionId.toLowerCase();
-    let c = clients.get(key);
-    if (!c) clients.set(key, (c = new NetworkManagementClient(options.credential, subscriptionId, options.clientOptions)));
-    return c;
-  };
+  const client = networkClients(options);
   return {
     async listGroups(policyId, isOwn) {
       const p = policyParts(policyId);

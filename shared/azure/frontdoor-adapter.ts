@@ -9,7 +9,7 @@ import { CdnManagementClient, type AFDOrigin } from '@azure/arm-cdn';
 import { FrontDoorManagementClient, type FrontDoor } from '@azure/arm-frontdoor';
 import type { EnabledState } from '../stamps/model';
 import { OriginNotFoundError, type FrontDoorPort, type ObservedOrigin, type OriginAddress, type OriginGroupAddress } from '../stamps/ports';
-import type { ArmClientOptions } from './clients';
+import { perSubscription, type ArmClientOptions } from './clients';
 import { classifyArmError } from './errors';
 import { parseResourceId, resourceName } from './resource-id';
 
@@ -42,18 +42,8 @@ function classicBackends(fd: FrontDoor, group: OriginGroupAddress): ObservedOrig
 }
 
 export function createFrontDoorAdapter(options: FrontDoorAdapterOptions): FrontDoorPort {
-  const cdnClients = new Map<string, CdnManagementClient>();
-  const classicClients = new Map<string, FrontDoorManagementClient>();
-  const cdn = (subscriptionId: string): CdnManagementClient => {
-    let c = cdnClients.get(subscriptionId.toLowerCase());
-    if (!c) cdnClients.set(subscriptionId.toLowerCase(), (c = new CdnManagementClient(options.credential, subscriptionId, options.clientOptions)));
-    return c;
-  };
-  const classic = (subscriptionId: string): FrontDoorManagementClient => {
-    let c = classicClients.get(subscriptionId.toLowerCase());
-    if (!c) classicClients.set(subscriptionId.toLowerCase(), (c = new FrontDoorManagementClient(options.credential, subscriptionId, options.clientOptions)));
-    return c;
-  };
+  const cdn = perSubscription((subscriptionId) => new CdnManagementClient(options.credential, subscriptionId, options.clientOptions));
+  const classic = perSubscription((subscriptionId) => new FrontDoorManagementClient(options.credential, subscriptionId, options.clientOptions));
   const getClassic = async (group: OriginGroupAddress): Promise<FrontDoor | null> => {
     const p = profileParts(group.profileId);
     try {

@@ -8,7 +8,7 @@ import type { ObservedPeering, ObservedVnet, PeeringState, PeeringSyncLevel } fr
 import type { NetworkPort, PeeringWrite } from '../peering/ports';
 import { classifyArmError } from './errors';
 import { parseResourceId, resourceName } from './resource-id';
-import type { ArmClientOptions } from './clients';
+import { perSubscription, type ArmClientOptions } from './clients';
 
 const PEERING_STATES = new Set<string>(['Initiated', 'Connected', 'Disconnected']);
 const SYNC_LEVELS = new Set<string>(['FullyInSync', 'RemoteNotInSync', 'LocalNotInSync', 'LocalAndRemoteNotInSync']);
@@ -70,14 +70,13 @@ export interface NetworkAdapterOptions {
   lro: { updateIntervalInMs?: number };
 }
 
+/** One `NetworkManagementClient` per subscription (IDs compare without case), made on first use. */
+export function networkClients(options: Pick<NetworkAdapterOptions, 'credential' | 'clientOptions'>): (subscriptionId: string) => NetworkManagementClient {
+  return perSubscription((subscriptionId) => new NetworkManagementClient(options.credential, subscriptionId, options.clientOptions));
+}
+
 export function createNetworkAdapter(options: NetworkAdapterOptions): NetworkPort {
-  const clients = new Map<string, NetworkManagementClient>();
-  const client = (subscriptionId: string): NetworkManagementClient => {
-    const key = subscriptionId.toLowerCase();
-    let c = clients.get(key);
-    if (!c) clients.set(key, (c = new NetworkManagementClient(options.credential, subscriptionId, options.clientOptions)));
-    return c;
-  };
+  const client = networkClients(options);
   return {
     async getVnet(vnetId) {
       const { subscriptionId, resourceGroup, name } = vnetParts(vnetId);
