@@ -22,6 +22,7 @@ import {
   type ObservableGauge,
   type Span,
 } from '@opentelemetry/api';
+import { ManagedIdentityCredential } from '@azure/identity';
 import type { ManagedKind, ManagedRecord, TriggerInfo } from '../store/records';
 import { FLOW_OF_KIND, METRICS, type MetricKey } from './metrics';
 import { recordGauges, type GaugePoint } from './records-view';
@@ -47,7 +48,11 @@ export function startAzureMonitor(env: NodeJS.ProcessEnv = process.env): boolean
   // Loaded only when used: the distro pulls in the whole Node SDK, which a local run has no use for.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, heavy dependency loaded on demand
   const { useAzureMonitor } = require('@azure/monitor-opentelemetry') as typeof import('@azure/monitor-opentelemetry');
-  useAzureMonitor({ azureMonitorExporterOptions: { connectionString }, instrumentationOptions: { azureSdk: { enabled: true } } });
+  // infra/app/monitoring.bicep turns local auth off: ingestion with the app's managed identity (the same client ID the
+  // Functions host is given in APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
+  const clientId = /ClientId=([^;]+)/i.exec(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '')?.[1];
+  const credential = /Authorization=AAD/i.test(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '') ? new ManagedIdentityCredential(clientId ? { clientId } : {}) : undefined;
+  useAzureMonitor({ azureMonitorExporterOptions: { connectionString, ...(credential ? { credential } : {}) }, instrumentationOptions: { azureSdk: { enabled: true } } });
   azureMonitorStarted = true;
   return true;
 }
