@@ -32,9 +32,6 @@ export { METRICS, METRIC_NAMES, prometheusName, FLOW_OF_KIND, type MetricDefinit
 /** The instrumentation scope of every metric and span the app makes. */
 export const TELEMETRY_SCOPE = 'hubspoke-control-plane';
 
-/** The setting that turns Azure Monitor on (the connection string of the Application Insights resource). */
-export const CONNECTION_STRING_SETTING = 'APPLICATIONINSIGHTS_CONNECTION_STRING';
-
 let azureMonitorStarted = false;
 
 /**
@@ -43,7 +40,7 @@ let azureMonitorStarted = false;
  * client call and HTTP request is a span). Called once at the app's start; false when the setting is absent.
  */
 export function startAzureMonitor(env: NodeJS.ProcessEnv = process.env): boolean {
-  const connectionString = env[CONNECTION_STRING_SETTING];
+  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING;
   if (!connectionString || azureMonitorStarted) return azureMonitorStarted;
   // Loaded only when used: the distro pulls in the whole Node SDK, which a local run has no use for.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, heavy dependency loaded on demand
