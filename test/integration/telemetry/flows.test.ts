@@ -34,6 +34,11 @@ describe('telemetry of the flows on the embedded default', () => {
     expect(await counted(telemetry.reader, METRICS.reconcileOutcomes.name, { flow: 'peering', status: 'True', reason: 'Converged', source: 'event' })).toBeGreaterThan(before);
     expect(await histogramCount(telemetry.reader, METRICS.convergeLatency.name, { flow: 'peering' })).toBeGreaterThan(latencyBefore);
     expect(await counted(telemetry.reader, METRICS.armRequests.name, { operation: 'PUT virtualNetworkPeerings', status: '200' }) + (await counted(telemetry.reader, METRICS.armRequests.name, { operation: 'PUT virtualNetworkPeerings', status: '201' }))).toBeGreaterThanOrEqual(2);
+    // Both peering writes went through the hub's writer queue: their waits are recorded, and the queue is empty again.
+    expect(await histogramCount(telemetry.reader, METRICS.writerQueueWait.name, { queue: 'hubWriteQueue' })).toBeGreaterThanOrEqual(1);
+    const depths = (await points(telemetry.reader, METRICS.writerQueueDepth.name)).filter((p) => p.attributes['queue'] === 'hubWriteQueue');
+    expect(depths.length).toBeGreaterThanOrEqual(1);
+    expect(depths.every((p) => p.value === 0)).toBe(true);
     // The gauge read from the records counts it.
     const resources = await points(telemetry.reader, METRICS.resources.name);
     expect(resources.find((p) => p.attributes['flow'] === 'peering' && p.attributes['reason'] === 'Converged')?.value).toBeGreaterThanOrEqual(1);
