@@ -11,7 +11,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createAzureSdkInstrumentation } from '@azure/opentelemetry-instrumentation-azure-sdk';
+import { enableAzureSdkSpans } from '../shared/telemetry';
 import type { RouteHandler } from './contract';
 
 /** Where the embedded default serves its metrics. */
@@ -30,17 +30,6 @@ export interface LocalTelemetry {
   /** Serves `GET /metrics` in Prometheus text format. */
   routes: RouteHandler;
   stop(): Promise<void>;
-}
-
-/**
- * Lets @azure/core-tracing report through OpenTelemetry. The instrumentation normally does this from a require hook
- * when @azure/core-tracing is first loaded; here it was loaded before (the emulator's seeding uses the same SDK) and
- * jest has no require hooks, so its own patch is applied to the loaded module.
- */
-function enableAzureSdkSpans(): void {
-  const instrumentation = createAzureSdkInstrumentation() as unknown as { init(): { patch?: (exports: unknown) => unknown } };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module the SDK clients already loaded
-  instrumentation.init().patch?.(require('@azure/core-tracing'));
 }
 
 export function startLocalTelemetry(options: LocalTelemetryOptions): LocalTelemetry {

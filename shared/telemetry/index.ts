@@ -23,6 +23,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { ManagedIdentityCredential } from '@azure/identity';
+import { createAzureSdkInstrumentation } from '@azure/opentelemetry-instrumentation-azure-sdk';
 import type { ManagedKind, ManagedRecord, TriggerInfo } from '../store/records';
 import { FLOW_OF_KIND, METRICS, type MetricKey } from './metrics';
 import { recordGauges, type GaugePoint } from './records-view';
@@ -50,8 +51,23 @@ export function startAzureMonitor(env: NodeJS.ProcessEnv = process.env): boolean
   const clientId = /ClientId=([^;]+)/i.exec(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '')?.[1];
   const credential = /Authorization=AAD/i.test(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '') ? new ManagedIdentityCredential(clientId ? { clientId } : {}) : undefined;
   useAzureMonitor({ azureMonitorExporterOptions: { connectionString, ...(credential ? { credential } : {}) }, instrumentationOptions: { azureSdk: { enabled: true } } });
+  // The distro's Azure SDK instrumentation hooks `require`: @azure/core-tracing is loaded already (by @azure/identity
+  // above, and by the app's imports), so its patch is applied to the loaded module too.
+  enableAzureSdkSpans();
   azureMonitorStarted = true;
   return true;
+}
+
+/**
+ * Lets @azure/core-tracing report through OpenTelemetry (every Azure SDK client call and HTTP request a span). The
+ * instrumentation (@azure/opentelemetry-instrumentation-azure-sdk) normally does this from a require hook when
+ * @azure/core-tracing is first loaded; when it was loaded before (or under jest, which has no require hooks) its
+ * own patch is applied to the loaded module. Idempotent.
+ */
+export function enableAzureSdkSpans(): void {
+  const instrumentation = createAzureSdkInstrumentation() as unknown as { init(): { patch?: (exports: unknown) => unknown } };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module the SDK clients already loaded
+  instrumentation.init().patch?.(require('@azure/core-tracing'));
 }
 
 /** Where the observable gauges read from (the record store), set by the app once its dependencies exist. */
