@@ -4,6 +4,14 @@
  */
 import { app } from '@azure/functions';
 import { currentConfig } from '../shared/config';
+import { observeRecords, startAzureMonitor } from '../shared/telemetry';
+import { flowDeps } from '../orchestrations/common/deps';
+
+// Telemetry first: in Azure (APPLICATIONINSIGHTS_CONNECTION_STRING set) the Azure Monitor distro, with the Azure SDK's
+// spans for ARM requests; locally the embedded default registered its providers before loading the app.
+startAzureMonitor();
+// The gauges read from the records (resources by condition, egress requests, stamps) at each collection.
+observeRecords((kind) => flowDeps().store.listRecords(kind));
 import '../orchestrations/peering';
 import '../orchestrations/dns';
 import '../orchestrations/stamps';

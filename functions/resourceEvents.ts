@@ -19,6 +19,7 @@ import { flowDeps, runtimeStatus, timingFrom, type Timing } from '../orchestrati
 import { requestEndpointDns } from '../orchestrations/dns';
 import { requestSpokeTagReconcile } from '../orchestrations/egress';
 import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, requestSpokeReconcile, type HubEventInput } from '../orchestrations/peering';
+import { inTriggerSpan, SPAN_ATTRIBUTES } from '../shared/telemetry';
 import { signalStamp } from '../orchestrations/stamps';
 
 /** Rejected events are kept together (GET /api/events/rejected), whatever their subject. */
@@ -190,7 +191,9 @@ export async function resourceEvents(raw: unknown, context: InvocationContext): 
       context.debug(`Event ${event.eventId} (${event.operationName} on ${event.resourceId}) ignored by ${router.flow}: ${route.reason}`);
       continue;
     }
-    context.log(`Event ${event.eventId} (${event.operationName}) for ${router.flow}: ${await route.run(dispatch)}`);
+    // The event's span: the root of the trace its flow's activities and ARM requests join (see shared/telemetry).
+    const result = await inTriggerSpan(`event ${router.flow}`, dispatch.trigger, { [SPAN_ATTRIBUTES.flow]: router.flow, [SPAN_ATTRIBUTES.resourceId]: event.resourceId }, () => route.run(dispatch));
+    context.log(`Event ${event.eventId} (${event.operationName}) for ${router.flow}: ${result}`);
   }
   if (!claimed) context.debug(`Event ${event.eventId} (${event.operationName} on ${event.resourceId}) ignored: no flow manages this resource type`);
 }

@@ -8,6 +8,18 @@
 // `az bicep build` and what-if where Azure is reachable (.github/workflows/azure.yml).
 targetScope = 'subscription'
 
+@description('Alert rule: a resource not converged for this many minutes.')
+param alertNotConvergedMinutes int = 30
+
+@description('Alert rule: an egress request waiting for approval this many hours.')
+param alertApprovalWaitHours int = 24
+
+@description('Alert rule: more failed function invocations than this in 15 minutes.')
+param alertFunctionFailures int = 5
+
+@description('Alert rules notify this action group (resource ID); empty: alerts show in the portal only.')
+param alertActionGroupId string = ''
+
 @minLength(1)
 @maxLength(64)
 @description('azd environment name; names and tags every resource.')
@@ -137,6 +149,22 @@ module monitoring 'app/monitoring.bicep' = {
     tags: tags
     principalId: identity.outputs.principalId
     builtInRoles: needs.builtInRoles
+  }
+}
+
+// The operator's workbook and alert rules over the app's telemetry (README "Operating it").
+module observability 'app/observability.bicep' = {
+  name: 'observability'
+  scope: rg
+  params: {
+    name: resourceToken
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.id
+    notConvergedMinutes: alertNotConvergedMinutes
+    approvalWaitHours: alertApprovalWaitHours
+    functionFailureThreshold: alertFunctionFailures
+    actionGroupId: alertActionGroupId
   }
 }
 
@@ -371,3 +399,4 @@ output CONTROL_PLANE_HUB_SUBSCRIPTIONS string = join(filter(hubSubscriptions, s 
 output CONTROL_PLANE_PRIVATE_DNS bool = conditions.privateDns
 output CONTROL_PLANE_STAMPS bool = conditions.stamps
 output CONTROL_PLANE_MODE string = controlPlaneMode
+output AZURE_MONITOR_WORKBOOK_ID string = observability.outputs.workbookId

@@ -10,8 +10,10 @@ import { startAzurite, type AzuriteTables } from './azurite';
 import { createArmEmulator, type ArmEmulator } from './arm';
 import { createDurableEngine, WEBHOOK_PREFIX, type DurableEngine } from './durable';
 import { createEventGridPublisher, publishResourceEvents, type EventGridPublisher } from './eventgrid';
-import { createLocalHost, FileTimerStatusStore, MemoryTimerStatusStore, startRpcListener, type LocalHost } from './host';
+import { createLocalHost, FileTimerStatusStore, LOG_LEVEL_SETTING, MemoryTimerStatusStore, startRpcListener, type LocalHost } from './host';
 import { MASTER_KEY_SETTING } from './host/keys';
+import { readLocalSettingsFile, settingOf } from './host/settings';
+import { METRICS_PATH, startLocalTelemetry, type LocalTelemetryOptions } from './telemetry';
 import { findProjectRoot } from './project';
 import { AUDIENCE_SETTING, createLocalIdentity, DEFAULT_AUDIENCE, IDENTITY_PREFIX, TOKEN_PATH } from './identity';
 import { LOCAL_APP_ID, LOCAL_OBJECT_ID, staticTokenCredential } from '../shared/azure/local-credential';
@@ -62,10 +64,14 @@ export interface EmbeddedOptions {
   /** host.json `extensions.durableTask.hubName`. */
   taskHubName: string;
   clock?: Clock;
+  /** More telemetry readers and exporters (tests: in-memory ones) beside the Prometheus endpoint; see local/telemetry.ts. */
+  telemetry?: Pick<LocalTelemetryOptions, 'metricReaders' | 'spanExporters'>;
 }
 
 export interface EmbeddedDefault {
   baseUrl: string;
+  /** The Prometheus text endpoint (`{baseUrl}/metrics`). */
+  metricsUrl: string;
   host: LocalHost;
   engine: DurableEngine;
   arm: ArmEmulator;
@@ -183,6 +189,12 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     env.TABLES_CONNECTION_STRING = tables.connectionString;
     env.CONTROL_PLANE_LOCAL = 'true';
 
+    // Telemetry providers before the app loads (the app records through the OpenTelemetry API): metrics at /metrics,
+    // spans on the console at debug level.
+    const logLevel = settingOf(env, readLocalSettingsFile(options.settingsFile ?? path.resolve('local.settings.json'))?.Values ?? {}, LOG_LEVEL_SETTING);
+    const telemetry = startLocalTelemetry({ printSpans: logLevel === 'debug' || logLevel === 'trace', ...options.telemetry });
+    started.push(telemetry);
+
     const host = createLocalHost({
       entries: options.entries ?? [appEntryFrom(projectRoot)],
       env,
@@ -247,6 +259,8 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     });
     started.push(rpc);
     host.mount(WEBHOOK_PREFIX, engine.routeHandler);
+    host.mount(METRICS_PATH, telemetry.routes);
+    host.addInfo('metrics', () => ({ url: new URL(METRICS_PATH, host.baseUrl()).toString(), format: 'Prometheus text (OpenTelemetry Prometheus exporter)', spans: logLevel === 'debug' || logLevel === 'trace' ? 'printed (LOCAL_LOG_LEVEL debug)' : 'not printed (set LOCAL_LOG_LEVEL=debug)' }));
     // The local token issuer: an Entra-shaped tenant whose key survives restarts when the data is on disk.
     const clock = options.clock;
     const identity = createLocalIdentity({
@@ -328,6 +342,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
 
     return {
       baseUrl,
+      metricsUrl: new URL(METRICS_PATH, baseUrl).toString(),
       host,
       engine,
       arm,

@@ -5,6 +5,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { parseResourceId } from '../../shared/azure/resource-id';
+import { tracedActivity } from '../../shared/telemetry';
 import type { ManagedKind, TriggerInfo } from '../../shared/store/records';
 import { flowDeps } from './deps';
 import { COMMON_ACTIVITY } from './names';
@@ -37,6 +38,6 @@ export async function recordedResources(input: { kind: Exclude<ManagedKind, 'dns
     });
 }
 
-df.app.activity(COMMON_ACTIVITY.beginReconcile, { handler: beginReconcileActivity });
+df.app.activity(COMMON_ACTIVITY.beginReconcile, { handler: tracedActivity(COMMON_ACTIVITY.beginReconcile, beginReconcileActivity) });
 df.app.activity(COMMON_ACTIVITY.recordNothing, { handler: recordNothingActivity });
 df.app.activity(COMMON_ACTIVITY.recordedResources, { handler: recordedResources });

@@ -5,6 +5,7 @@
  */
 import type * as df from 'durable-functions';
 import { classifyArmError } from '../../shared/azure/errors';
+import type { TriggerInfo } from '../../shared/store/records';
 import type { ArmResult, Timing } from './types';
 
 export function backoffMs(timing: Timing, attempt: number, retryAfterMs?: number): number {
@@ -16,9 +17,14 @@ export function timerIn(context: df.OrchestrationContext, ms: number): df.TimerT
   return context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + ms));
 }
 
-export function* callArm<T>(context: df.OrchestrationContext, activity: string, input: unknown, timing: Timing): Generator<df.Task, ArmResult<T>, unknown> {
+/**
+ * `trigger`: the trigger the call works for, added to an object input as `trigger` so the activity's span joins its
+ * trace (see tracedActivity in shared/telemetry).
+ */
+export function* callArm<T>(context: df.OrchestrationContext, activity: string, input: unknown, timing: Timing, trigger?: TriggerInfo): Generator<df.Task, ArmResult<T>, unknown> {
+  const withTrigger = trigger && typeof input === 'object' && input !== null ? { ...input, trigger } : input;
   for (let attempt = 1; ; attempt++) {
-    const result = (yield context.df.callActivity(activity, input)) as ArmResult<T>;
+    const result = (yield context.df.callActivity(activity, withTrigger)) as ArmResult<T>;
     if (result.ok || result.error.class !== 'retryable' || attempt >= timing.maxAttempts) return result;
     yield timerIn(context, backoffMs(timing, attempt, result.error.retryAfterMs));
   }

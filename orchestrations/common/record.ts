@@ -4,7 +4,8 @@
  * be none of ours (never seen and not found, a hub, a flow switched off), no record at all.
  */
 import type { InvocationContext } from '@azure/functions';
-import { nextCondition, type Condition, type ManagedKind, type ManagedRecord, type RecordStore, type TriggerInfo } from '../../shared/store/records';
+import { isFailure, nextCondition, type Condition, type ManagedKind, type ManagedRecord, type RecordStore, type TriggerInfo } from '../../shared/store/records';
+import { FLOW_OF_KIND, recordReconcileOutcome } from '../../shared/telemetry';
 import type { FlowOutcome } from './orchestration';
 
 /** The condition a record carries while its resource's first pass runs. */
@@ -23,17 +24,32 @@ export type RecordInput = Omit<FlowOutcome, 'mode'> & { trigger: TriggerInfo; mo
 /** Where the outcome lines go: the activity's InvocationContext (the host's log, Application Insights in Azure). */
 export type OutcomeLog = Pick<InvocationContext, 'log' | 'warn'>;
 
-/** Reasons of a False condition that are a decision, not a failure: logged at information level. */
-const DECIDED = new Set(['OptedOut', 'NotOptedIn', 'NotWatched', 'IsHub', 'Deleted', 'WouldChange']);
+export { isFailure };
 
-/** Whether an outcome is a failure an operator should look at (logged as a warning). */
-export function isFailure(condition: Pick<Condition, 'status' | 'reason'>): boolean {
-  return condition.status === 'Unknown' || (condition.status === 'False' && !DECIDED.has(condition.reason));
-}
+/** The marker before the outcome line's JSON part (a log query: `extract(@"outcome=(\{.*\})$", 1, message)`). */
+export const OUTCOME_MARKER = ' outcome=';
 
-/** The one line an outcome is logged with, e.g. `spoke /subscriptions/.../my-spoke: Peered=True Converged (peered ...)`. */
-export function outcomeLine(target: RecordTarget, condition: Pick<Condition, 'type' | 'status' | 'reason' | 'message'>): string {
-  return `${target.kind} ${target.resourceId}: ${condition.type}=${condition.status} ${condition.reason}${condition.message ? ` (${condition.message})` : ''}`;
+/**
+ * The one line an outcome is logged with: the human text, e.g. `spoke /subscriptions/.../my-spoke: Peered=True
+ * Converged (peered ...)`, then, when the trigger is given, ` outcome={...}` with the resource ID, flow, condition,
+ * trigger source and correlation ID as JSON, so that a log query can answer "what happened to this VNet".
+ */
+export function outcomeLine(target: RecordTarget, condition: Pick<Condition, 'type' | 'status' | 'reason' | 'message'>, trigger?: TriggerInfo, mode?: 'enforce' | 'observe'): string {
+  const human = `${target.kind} ${target.resourceId}: ${condition.type}=${condition.status} ${condition.reason}${condition.message ? ` (${condition.message})` : ''}`;
+  if (!trigger) return human;
+  const fields = {
+    resourceId: target.resourceId,
+    kind: target.kind,
+    flow: FLOW_OF_KIND[target.kind],
+    condition: condition.type,
+    status: condition.status,
+    reason: condition.reason,
+    ...(mode ? { mode } : {}),
+    source: trigger.source,
+    correlationId: trigger.correlationId ?? null,
+    eventId: trigger.eventId ?? null,
+  };
+  return `${human}${OUTCOME_MARKER}${JSON.stringify(fields)}`;
 }
 
 /**
@@ -60,7 +76,8 @@ export async function recordOutcome(
     updatedAt: now,
   });
   await store.appendAudit(input.audit.map((a) => ({ ...a, at: now, resourceId: target.resourceId, kind: target.kind, trigger: input.trigger, mode: input.mode })));
-  const line = outcomeLine(target, condition);
+  recordReconcileOutcome({ kind: target.kind, status: condition.status, reason: condition.reason, mode: input.mode, trigger: input.trigger, at: new Date(now) });
+  const line = outcomeLine(target, condition, input.trigger, input.mode);
   if (isFailure(condition)) log.warn(line);
   else log.log(line);
 }

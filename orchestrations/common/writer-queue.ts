@@ -12,12 +12,16 @@
  * Replies go back to each requester as an external event (raised by the flow's activities); a requester that hears
  * nothing in time checks whether the writer is still alive and, if not, hands the queue to a new one.
  *
+ * Telemetry: the entity sets the queue's depth gauge after each enqueue and take (setting a value is idempotent, so
+ * an operation run again does no harm) and records each taken request's wait since its requester enqueued it.
+ *
  * Each flow registers its own queue (entity, writer orchestrator and two activities) with {@link registerWriterQueue}
  * and submits with {@link submitToWriter}: one mechanism, several queues.
  */
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { ClassifiedError } from '../../shared/azure/errors';
+import { recordQueueDepth, recordQueueWait } from '../../shared/telemetry';
 import { timerIn } from './arm-retry';
 import { isActive, runtimeStatus } from './start';
 
@@ -26,6 +30,8 @@ export interface QueuedRequest {
   requestId: string;
   /** The orchestration that waits for the reply. */
   requesterInstanceId: string;
+  /** When it was enqueued (the requester's replay-safe time), for the queue-wait metric. */
+  enqueuedAt?: string;
 }
 
 export interface QueueReply {
@@ -102,6 +108,7 @@ export function registerWriterQueue(definition: WriterQueueDefinition): void {
         if (!request) throw new Error('enqueue needs a request');
         state.pending = state.pending.filter((p) => replaceKey(p) !== replaceKey(request));
         state.pending.push(request);
+        recordQueueDepth(definition.entity, key, state.pending.length);
         const result: EnqueueResult = { startWriter: state.active ? null : activate() };
         context.df.setState(state);
         context.df.return(result);
@@ -109,6 +116,9 @@ export function registerWriterQueue(definition: WriterQueueDefinition): void {
       }
       case 'take': {
         const batch = state.pending.splice(0, takeBatch);
+        recordQueueDepth(definition.entity, key, state.pending.length);
+        const now = Date.now();
+        for (const r of batch) if (r.enqueuedAt) recordQueueWait(definition.entity, now - Date.parse(r.enqueuedAt));
         if (batch.length === 0) {
           state.active = false;
           state.writerInstanceId = null;
@@ -197,7 +207,7 @@ export function* submitToWriter<R extends QueuedRequest, P extends QueueReply>(
 ): Generator<df.Task, P | undefined, unknown> {
   const queue = new df.EntityId(definition.entity, queueKey);
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const enqueued = (yield context.df.callEntity(queue, 'enqueue', request)) as EnqueueResult;
+    const enqueued = (yield context.df.callEntity(queue, 'enqueue', { ...request, enqueuedAt: context.df.currentUtcDateTime.toISOString() })) as EnqueueResult;
     if (enqueued.startWriter) yield context.df.callActivity(definition.startActivity, { instanceId: enqueued.startWriter, target, queueKey });
     for (;;) {
       const timer = timerIn(context, replyTimeoutMs);

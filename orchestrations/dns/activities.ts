@@ -16,6 +16,7 @@ import { flowDeps, timingFrom } from '../common/deps';
 import { startOrSignal, type ReconcileRequestOutcome } from '../common/start';
 import type { ArmResult } from '../common/types';
 import { DNS_ACTIVITY, ENDPOINT_ORCHESTRATOR, RECONCILE_EVENT, endpointInstanceId, endpointRecordTarget } from './names';
+import { tracedActivity } from '../../shared/telemetry';
 import type { EndpointInput, EndpointObservation, JudgedName, RecordedName } from './types';
 
 /** Tags on what the control plane creates, so people can tell. */
@@ -261,12 +262,12 @@ export async function listEndpoints(input: { subscriptionId: string }): Promise<
 
 const withClient = { extraInputs: [df.input.durableClient()] };
 
-df.app.activity(DNS_ACTIVITY.observe, { handler: observeEndpoint });
-df.app.activity(DNS_ACTIVITY.ensureZone, { handler: ensureZone });
-df.app.activity(DNS_ACTIVITY.claimNames, { handler: claimNames });
-df.app.activity(DNS_ACTIVITY.writeZoneGroup, { handler: writeZoneGroup });
-df.app.activity(DNS_ACTIVITY.verifyRecords, { handler: verifyRecords });
-df.app.activity(DNS_ACTIVITY.removeEndpoint, { handler: removeEndpoint });
-df.app.activity(DNS_ACTIVITY.record, { handler: recordEndpoint });
+df.app.activity(DNS_ACTIVITY.observe, { handler: tracedActivity(DNS_ACTIVITY.observe, observeEndpoint) });
+df.app.activity(DNS_ACTIVITY.ensureZone, { handler: tracedActivity(DNS_ACTIVITY.ensureZone, ensureZone) });
+df.app.activity(DNS_ACTIVITY.claimNames, { handler: tracedActivity(DNS_ACTIVITY.claimNames, claimNames) });
+df.app.activity(DNS_ACTIVITY.writeZoneGroup, { handler: tracedActivity(DNS_ACTIVITY.writeZoneGroup, writeZoneGroup) });
+df.app.activity(DNS_ACTIVITY.verifyRecords, { handler: tracedActivity(DNS_ACTIVITY.verifyRecords, verifyRecords) });
+df.app.activity(DNS_ACTIVITY.removeEndpoint, { handler: tracedActivity(DNS_ACTIVITY.removeEndpoint, removeEndpoint) });
+df.app.activity(DNS_ACTIVITY.record, { handler: tracedActivity(DNS_ACTIVITY.record, recordEndpoint) });
 df.app.activity(DNS_ACTIVITY.requestReconcile, { ...withClient, handler: requestEndpointReconcile });
 df.app.activity(DNS_ACTIVITY.listEndpoints, { handler: listEndpoints });

@@ -84,7 +84,7 @@ function* reconcile(context: Ctx, input: EndpointInput, trigger: TriggerInfo, st
   let snapshot = input.snapshot;
   let lastNote = '';
   for (let pass = 1; pass <= timing.maxPasses; pass++) {
-    const observed = yield* callArm<EndpointObservation>(context, DNS_ACTIVITY.observe, { endpointId: input.endpointId, ...(snapshot ? { snapshot } : {}) }, timing);
+    const observed = yield* callArm<EndpointObservation>(context, DNS_ACTIVITY.observe, { endpointId: input.endpointId, ...(snapshot ? { snapshot } : {}) }, timing, trigger);
     snapshot = undefined;
     if (!observed.ok) return armFailure(observed.error, 'Reading the endpoint and its zones');
     const obs = observed.value;
@@ -180,7 +180,7 @@ function* reconcile(context: Ctx, input: EndpointInput, trigger: TriggerInfo, st
     const calls = requestInChunks(context, DNS_ACTIVITY.requestReconcile, holders.map((endpointId) => ({ endpointId, trigger })));
     if (calls.length) yield context.df.Task.all(calls);
 
-    const verified = yield* callArm<string[]>(context, DNS_ACTIVITY.verifyRecords, { names: mine.filter((n) => plan.zoneIds.includes(n.zoneId)).map(recorded) }, timing);
+    const verified = yield* callArm<string[]>(context, DNS_ACTIVITY.verifyRecords, { names: mine.filter((n) => plan.zoneIds.includes(n.zoneId)).map(recorded) }, timing, trigger);
     if (verified.ok && verified.value.length === 0) return settled(obs, plan.groupName);
     lastNote = verified.ok ? `records of ${list(verified.value)} do not point at the endpoint yet` : `verifying: ${verified.error.code}: ${verified.error.message}`;
     yield timerIn(context, backoffMs(timing, pass));

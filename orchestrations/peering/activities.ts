@@ -19,6 +19,7 @@ import { flowDeps, timingFrom } from '../common/deps';
 import type { ReconcileRequestOutcome } from '../common/start';
 import { ACTIVITY, HUB_WORK_DONE_EVENT, spokeRecordTarget } from './names';
 import { requestSpokeReconcile } from './start';
+import { tracedActivity } from '../../shared/telemetry';
 import type { AppliedChange, ArmResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeObservation } from './types';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -206,11 +207,11 @@ export async function listSpokeCandidates(input: { subscriptionId: string }): Pr
 
 const withClient = { extraInputs: [df.input.durableClient()] };
 
-df.app.activity(ACTIVITY.observeSpoke, { handler: observeSpoke });
-df.app.activity(ACTIVITY.observeRemoval, { handler: observeRemoval });
-df.app.activity(ACTIVITY.applyHubWork, { ...withClient, handler: applyHubWork });
+df.app.activity(ACTIVITY.observeSpoke, { handler: tracedActivity(ACTIVITY.observeSpoke, observeSpoke) });
+df.app.activity(ACTIVITY.observeRemoval, { handler: tracedActivity(ACTIVITY.observeRemoval, observeRemoval) });
+df.app.activity(ACTIVITY.applyHubWork, { ...withClient, handler: tracedActivity(ACTIVITY.applyHubWork, applyHubWork) });
 df.app.activity(ACTIVITY.notifySpoke, { ...withClient, handler: notifySpoke });
-df.app.activity(ACTIVITY.recordSpoke, { handler: recordSpoke });
+df.app.activity(ACTIVITY.recordSpoke, { handler: tracedActivity(ACTIVITY.recordSpoke, recordSpoke) });
 df.app.activity(ACTIVITY.spokesOfHubEvent, { handler: spokesOfHubEvent });
 df.app.activity(ACTIVITY.requestReconcile, { ...withClient, handler: requestReconcile });
 df.app.activity(ACTIVITY.listSpokeCandidates, { handler: listSpokeCandidates });

@@ -46,7 +46,7 @@ function* submitToHub(context: Ctx, input: SpokeInput, trigger: TriggerInfo, hub
  * never saw, with nothing pointing at it, leaves no record (a typo in a reconcile request must not stay listed).
  */
 function* removeSpoke(context: Ctx, input: SpokeInput, trigger: TriggerInfo, seen: boolean): Generator<df.Task, Outcome | NoRecord, unknown> {
-  const observed = yield* callArm<{ removals: PeeringRemoval[]; mode: 'enforce' | 'observe' }>(context, ACTIVITY.observeRemoval, { vnetId: input.vnetId }, input.timing);
+  const observed = yield* callArm<{ removals: PeeringRemoval[]; mode: 'enforce' | 'observe' }>(context, ACTIVITY.observeRemoval, { vnetId: input.vnetId }, input.timing, trigger);
   if (!observed.ok) return armFailure(observed.error, 'Reading the hubs for peerings of the deleted VNet');
   const { removals, mode } = observed.value;
   if (!seen && removals.length === 0) return { noRecord: 'NotFound', message: `${input.vnetId} does not exist and the control plane never recorded it` };
@@ -90,7 +90,7 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo, start
   let snapshot: ObservedVnet | undefined = input.snapshot;
   let lastNote = '';
   for (let pass = 1; pass <= timing.maxPasses; pass++) {
-    const observed = yield* callArm<SpokeObservation>(context, ACTIVITY.observeSpoke, { vnetId: input.vnetId, ...(snapshot ? { snapshot } : {}) }, timing);
+    const observed = yield* callArm<SpokeObservation>(context, ACTIVITY.observeSpoke, { vnetId: input.vnetId, ...(snapshot ? { snapshot } : {}) }, timing, trigger);
     snapshot = undefined;
     if (!observed.ok) return armFailure(observed.error, 'Reading the spoke and its hub');
     const obs = observed.value;

@@ -10,6 +10,7 @@ import { originGroups } from '../../shared/stamps/config';
 import type { ProbeResult, StampStatus } from '../../shared/stamps/model';
 import type { ObservedOrigin, OriginGroupAddress } from '../../shared/stamps/ports';
 import { nextCondition, type AuditEntry, type Condition, type ManagedRecord } from '../../shared/store/records';
+import { recordStampEjection } from '../../shared/telemetry';
 import { arm } from '../common/arm-retry';
 import { flowDeps, timingFrom } from '../common/deps';
 import type { ArmResult } from '../common/types';
@@ -223,6 +224,9 @@ export async function recordStampRound(input: RoundRecord, context: InvocationCo
       updatedAt: input.at,
     };
     await store.putRecord(record);
+    // An ejection is counted once: a round recorded again (the activity retried) finds the count already raised.
+    const priorEjections = typeof (previous?.details as { ejectionCount?: unknown } | undefined)?.ejectionCount === 'number' ? (previous?.details as { ejectionCount: number }).ejectionCount : 0;
+    if (status.state === 'Ejected' && status.ejectionCount > priorEjections) recordStampEjection(status.name);
   }
   for (const d of input.decisions) context.log(`stamp ${d.stamp}: ${d.action} (${d.enabledState}): ${d.why}`);
 }

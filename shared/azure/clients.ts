@@ -6,8 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { ArmSettings } from '../config';
+import { recordArmResponse } from '../telemetry';
+import { retryAfterMs } from './errors';
 import { staticTokenCredential } from './local-credential';
 
 const TOKEN_TIMEOUT_MS = 30_000;
@@ -40,14 +43,30 @@ export interface ArmClientOptions {
   endpoint?: string;
   tlsOptions?: { ca: string };
   retryOptions: { retryDelayInMs: number; maxRetries: number };
+  additionalPolicies?: Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }>;
 }
 
-/** Options every ARM client takes: endpoint and CA (local emulator), and the retry base delay. */
+/**
+ * Counts every ARM response (each attempt, so the 429s the SDK's retry policy waits out are seen too) in the
+ * telemetry: by operation and status, and a 429 with the Retry-After it asked for. One policy for every adapter.
+ */
+export const armTelemetryPolicy: PipelinePolicy = {
+  name: 'controlPlaneArmTelemetry',
+  async sendRequest(request, next) {
+    const response = await next(request);
+    const waitMs = response.status === 429 ? retryAfterMs({ response }) : undefined;
+    recordArmResponse({ method: request.method, url: request.url, status: response.status, ...(waitMs !== undefined ? { retryAfterSeconds: waitMs / 1000 } : {}) });
+    return response;
+  },
+};
+
+/** Options every ARM client takes: endpoint and CA (local emulator), the retry base delay, and the telemetry policy. */
 export function armClientOptions(settings: ArmConnectionSettings): ArmClientOptions {
   return {
     ...(settings.arm.endpoint ? { endpoint: settings.arm.endpoint } : {}),
     ...(settings.arm.caCertFile ? { tlsOptions: { ca: readFileSync(settings.arm.caCertFile, 'utf8') } } : {}),
     retryOptions: { retryDelayInMs: settings.arm.retryDelayMs, maxRetries: 3 },
+    additionalPolicies: [{ policy: armTelemetryPolicy, position: 'perRetry' }],
   };
 }
 

@@ -65,6 +65,14 @@ export interface AuditEntry {
   mode: 'enforce' | 'observe';
 }
 
+/** Reasons of a False condition that are a decision, not a failure: logged at information level. */
+const DECIDED = new Set(['OptedOut', 'NotOptedIn', 'NotWatched', 'IsHub', 'Deleted', 'WouldChange']);
+
+/** Whether an outcome (a condition) is a failure an operator should look at (logged as a warning). */
+export function isFailure(condition: Pick<Condition, 'status' | 'reason'>): boolean {
+  return condition.status === 'Unknown' || (condition.status === 'False' && !DECIDED.has(condition.reason));
+}
+
 export interface RecordStore {
   appendAudit(entries: AuditEntry[]): Promise<void>;
   /** Newest first. */

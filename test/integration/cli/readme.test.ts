@@ -144,6 +144,8 @@ describe('README quick start and "try it", verbatim', () => {
       },
       { command: /^npx hubspoke-local endpoint delete \S+\/pe-mystorage --wait Deleted$/, output: [/^ {2}DnsRegistered False Deleted/m] },
       { command: /^npx hubspoke-local vnet delete \S+\/my-spoke --wait Deleted$/, output: [/^ {2}Peered False Deleted/m] },
+      // The numbers moved while the lines above used the flows ("Operating it").
+      { command: /^curl -s http:\/\/127\.0\.0\.1:\$\{PORT:-7071\}\/metrics \| grep /, output: [/^controlplane_reconcile_outcomes_total\{flow="peering",status="True",reason="Converged",source="event",mode="enforce"[^}]*\} [1-9]\d*$/m, /^controlplane_reconcile_outcomes_total\{flow="peering",status="False",reason="Deleted",source="event",mode="enforce"[^}]*\} [1-9]\d*$/m] },
     ];
 
     const lines = blockLines(readme, 'sh try-it');

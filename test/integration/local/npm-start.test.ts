@@ -94,8 +94,15 @@ describe('npm start (dist/local/main.js)', () => {
     const run = startControlPlane(dir, { PORT: '0', LOCAL_DATA_DIR: dataDir });
     try {
       const [, baseUrl] = await waitFor(run, /Control plane running on the embedded default at (http:\/\/127\.0\.0\.1:\d+)/);
-      const info = (await (await fetch(`${baseUrl}/api/local/info`)).json()) as { arm: { endpoint: string }; durable: { store: string } };
+      const info = (await (await fetch(`${baseUrl}/api/local/info`)).json()) as { arm: { endpoint: string }; durable: { store: string }; metrics: { url: string } };
       expect(info.arm.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      // The metrics URL: in the banner and in the info document, serving Prometheus text.
+      expect(info.metrics.url).toBe(`${baseUrl}/metrics`);
+      const [, bannerMetrics] = await waitFor(run, /Metrics: +(http\S+)/);
+      expect(bannerMetrics).toBe(info.metrics.url);
+      const metrics = await fetch(info.metrics.url);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/^# HELP controlplane_/m);
       expect(info.durable.store).toBe(path.join(dataDir, 'durable'));
       expect(fs.existsSync(path.join(dataDir, 'durable'))).toBe(true);
       run.child.kill('SIGTERM');

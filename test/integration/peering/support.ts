@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { demoTopology, ids, staticTokenCredential, type Topology } from '../../../local/demo';
 import type { Clock } from '../../../local/contract';
-import { startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../../../local/embedded';
+import { startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault, type EmbeddedOptions } from '../../../local/embedded';
 
 export const root = path.resolve(__dirname, '../../..');
 export const POLL = { updateIntervalInMs: 5 };
@@ -25,7 +25,7 @@ export interface PeeringWorld {
 const SETTINGS = ['CONTROL_PLANE_MODE', 'LOCAL_LOG_LEVEL', 'CONTROL_PLANE_TOPOLOGY', 'CONTROL_PLANE_TOPOLOGY_FILE', 'ARM_ENDPOINT', 'ARM_CA_CERT_FILE', 'TABLES_CONNECTION_STRING', 'CONTROL_PLANE_LOCAL', 'AZURE_TENANT_ID', 'ARM_LRO_POLL_INTERVAL_MS', 'ARM_RETRY_DELAY_MS', 'WEBSITE_HOSTNAME', 'CONTROL_PLANE_PRINCIPAL_IDS', 'AUTH_ISSUERS', 'AUTH_JWKS_URL', 'LOCAL_EGRESS_APPLY_MODE'];
 
 /** Starts the embedded default with the real app; the app reads process.env, as in Azure, so settings go there. */
-export async function startWorld(settings: Record<string, string> = {}, armTimeScale = 0.005, clock?: Clock): Promise<PeeringWorld> {
+export async function startWorld(settings: Record<string, string> = {}, armTimeScale = 0.005, clock?: Clock, telemetry?: EmbeddedOptions['telemetry']): Promise<PeeringWorld> {
   const saved = Object.fromEntries(SETTINGS.map((k) => [k, process.env[k]]));
   Object.assign(process.env, { LOCAL_LOG_LEVEL: 'warning', ...settings });
   const topology = demoTopology();
@@ -37,6 +37,7 @@ export async function startWorld(settings: Record<string, string> = {}, armTimeS
     armTimeScale,
     taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
     ...(clock ? { clock } : {}),
+    ...(telemetry ? { telemetry } : {}),
   });
   const ca = fs.readFileSync(embedded.caCertFile, 'utf8');
   const clients = new Map<string, NetworkManagementClient>();

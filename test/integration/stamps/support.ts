@@ -9,7 +9,7 @@ import { CdnManagementClient } from '@azure/arm-cdn';
 import { FrontDoorManagementClient } from '@azure/arm-frontdoor';
 import { demoTopology, staticTokenCredential } from '../../../local/demo';
 import { DEMO_EDGE_RESOURCE_GROUP, DEMO_FRONT_DOORS, DEMO_STAMP_SUBSCRIPTION } from '../../../local/demo/stamps';
-import { startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../../../local/embedded';
+import { startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault, type EmbeddedOptions } from '../../../local/embedded';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -33,7 +33,7 @@ export interface StampWorld {
   stop(): Promise<void>;
 }
 
-export async function startStampWorld(settings: Record<string, string> = {}, policy: Record<string, unknown> = FAST_POLICY): Promise<StampWorld> {
+export async function startStampWorld(settings: Record<string, string> = {}, policy: Record<string, unknown> = FAST_POLICY, telemetry?: EmbeddedOptions['telemetry']): Promise<StampWorld> {
   const saved = Object.fromEntries(SETTINGS.map((k) => [k, process.env[k]]));
   Object.assign(process.env, { LOCAL_LOG_LEVEL: 'warning', ...settings });
   const topology = demoTopology();
@@ -45,6 +45,7 @@ export async function startStampWorld(settings: Record<string, string> = {}, pol
     armTimeScale: 0.005,
     taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
     demoStamps: { policy },
+    ...(telemetry ? { telemetry } : {}),
   });
   const options = { endpoint: embedded.armEndpoint, tlsOptions: { ca: fs.readFileSync(embedded.caCertFile, 'utf8') }, retryOptions: { retryDelayInMs: 5 } };
   const credential = staticTokenCredential({ tenantId: topology.tenantId, objectId: 'oid-stamp-tests', appId: 'a11ce000-0000-4000-8000-00000000a11c' });

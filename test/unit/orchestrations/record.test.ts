@@ -2,7 +2,7 @@
  * A managed resource's record over a reconcile (orchestrations/common/record.ts) on the in-memory RecordStore: the
  * `Reconciling` mark, the one log line per outcome, the no-record end; and the sweeps' bounded custom status.
  */
-import { beginReconcile, isFailure, recordNothing, recordOutcome, type RecordTarget } from '../../../orchestrations/common/record';
+import { beginReconcile, isFailure, OUTCOME_MARKER, recordNothing, recordOutcome, type RecordTarget } from '../../../orchestrations/common/record';
 import { MAX_FAILURE_CHARS, sweepProgress } from '../../../orchestrations/common/orchestration';
 import { createMemoryRecordStore } from '../../../shared/store/memory-store';
 import type { ConditionStatus, TriggerInfo } from '../../../shared/store/records';
@@ -16,6 +16,12 @@ function captureLog() {
   return { lines, log: { log: (line: string) => lines.push({ level: 'information', line }), warn: (line: string) => lines.push({ level: 'warning', line }) } };
 }
 
+/** The human text and the JSON after the outcome marker, as a log query splits them. */
+function splitOutcome(line: string): [string, unknown] {
+  const at = line.lastIndexOf(OUTCOME_MARKER);
+  return [line.slice(0, at), JSON.parse(line.slice(at + OUTCOME_MARKER.length)) as unknown];
+}
+
 const outcome = (status: ConditionStatus, reason: string, message: string) => ({ condition: { status, reason, message }, details: {}, audit: [], trigger: TRIGGER, mode: 'enforce' as const });
 
 describe('recordOutcome', () => {
@@ -23,7 +29,12 @@ describe('recordOutcome', () => {
     const store = createMemoryRecordStore();
     const { lines, log } = captureLog();
     await recordOutcome(store, SPOKE, outcome('True', 'Converged', 'peered with hub westeurope: both sides Connected and FullyInSync'), log);
-    expect(lines).toEqual([{ level: 'information', line: `spoke ${VNET}: Peered=True Converged (peered with hub westeurope: both sides Connected and FullyInSync)` }]);
+    const human = `spoke ${VNET}: Peered=True Converged (peered with hub westeurope: both sides Connected and FullyInSync)`;
+    expect(lines).toEqual([{ level: 'information', line: expect.stringMatching(/ outcome=\{.*\}$/) }]);
+    const [text, json] = splitOutcome(lines[0]?.line ?? '');
+    expect(text).toBe(human);
+    // The parseable part a log query reads: resource ID, flow, reason and the correlation ID.
+    expect(json).toEqual({ resourceId: VNET, kind: 'spoke', flow: 'peering', condition: 'Peered', status: 'True', reason: 'Converged', mode: 'enforce', source: 'http', correlationId: 'c-1', eventId: null });
     expect((await store.getRecord('spoke', VNET))?.condition).toMatchObject({ type: 'Peered', status: 'True', reason: 'Converged' });
   });
 
@@ -40,7 +51,10 @@ describe('recordOutcome', () => {
   ])('logs %s %s at %s level', async (status, reason, level) => {
     const { lines, log } = captureLog();
     await recordOutcome(createMemoryRecordStore(), { kind: 'endpoint', conditionType: 'DnsRegistered', resourceId: 'pe-1' }, outcome(status, reason, 'why'), log);
-    expect(lines).toEqual([{ level, line: `endpoint pe-1: DnsRegistered=${status} ${reason} (why)` }]);
+    expect(lines.map((l) => l.level)).toEqual([level]);
+    const [text, json] = splitOutcome(lines[0]?.line ?? '');
+    expect(text).toBe(`endpoint pe-1: DnsRegistered=${status} ${reason} (why)`);
+    expect(json).toMatchObject({ resourceId: 'pe-1', flow: 'dns', status, reason, correlationId: 'c-1' });
     expect(isFailure({ status, reason })).toBe(level === 'warning');
   });
 });
