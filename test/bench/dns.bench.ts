@@ -9,6 +9,11 @@
  *   npm run bench:dns                      (builds, then runs dist/test/bench/dns.bench.js)
  *   ENDPOINTS=50 npm run bench:dns         number of private endpoints (default 300)
  *   TIME_SCALE=0.05 npm run bench:dns      ARM emulator time scale (default 0.02: 50x faster than Azure)
+ *   ENDPOINTS=1500 npm run bench:dns       scale mode, 5x the default (the ratio to the floor should not grow with N,
+ *                                          peak RSS no faster than linearly)
+ *
+ * Also printed: LRO status polls per write (control plane and bench), and what the run cost the Durable backend
+ * (orchestrator episodes, activity executions, entity operations) per Registered endpoint.
  *
  * Target: exactly 1 zone group write per new endpoint.
  */
@@ -18,7 +23,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ids, staticTokenCredential } from '../../local/demo';
 import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import { azureTime, rssSampler, startBenchWorld, delta, line, ms, percentile, sleep, statusCount } from './support';
+import { azureTime, rssSampler, startBenchWorld, delta, durableCounts, line, ms, percentile, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
 
 const ENDPOINTS = Number(process.env.ENDPOINTS ?? 300);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -56,7 +61,15 @@ async function main(): Promise<void> {
 
   try {
     let benchRequests = 0;
-    const counter: PipelinePolicy = { name: 'benchRequestCounter', sendRequest: (request, next) => ((benchRequests += 1), next(request)) };
+    let benchPolls = 0;
+    const counter: PipelinePolicy = {
+      name: 'benchRequestCounter',
+      sendRequest: (request, next) => {
+        benchRequests += 1;
+        if (request.method === 'GET' && /\/operations\//i.test(request.url)) benchPolls += 1;
+        return next(request);
+      },
+    };
     const ca = fs.readFileSync(embedded.caCertFile, 'utf8');
     const clients = new Map<string, NetworkManagementClient>();
     const network = (subscriptionId: string): NetworkManagementClient => {
@@ -72,7 +85,9 @@ async function main(): Promise<void> {
       }
       return c;
     };
-    const pollInterval = { updateIntervalInMs: Math.max(5, Math.round(2000 * TIME_SCALE)) };
+    // What the SDK waits between polls in Azure: NRP's Retry-After (10 s), scaled (the emulator's scaled Retry-After
+    // rounds to 0 s at small time scales, and the SDK then falls back to this interval).
+    const pollInterval = { updateIntervalInMs: Math.max(5, Math.round(10_000 * TIME_SCALE)) };
 
     // 1. One endpoint VNet per watched subscription, with a /19 subnet (opted out of peering to keep the run about DNS).
     const watched = topology.workloads.filter((w) => w.watched).map((w) => w.subscriptionId);
@@ -100,6 +115,8 @@ async function main(): Promise<void> {
     if (!(await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: 120_000 }))) process.stdout.write('warning: the control plane did not go quiet after start within 120 s\n');
     const before = embedded.arm.requestLog.snapshot();
     const benchBefore = benchRequests;
+    const benchPollsBefore = benchPolls;
+    const durableBefore = durableCounts(embedded);
     const baseline = (await listEndpoints(embedded, 'True')).count;
 
     // 2. Every endpoint at once.
@@ -148,6 +165,7 @@ async function main(): Promise<void> {
     }
     const quiet = await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: timedOut ? 60_000 : 5 * 60_000 });
     const after = embedded.arm.requestLog.snapshot();
+    const durableAfter = durableCounts(embedded);
     rss.stop();
 
     // 4. Figures. The floor: the endpoints' own creation, then one zone group write each (they run in parallel:
@@ -187,6 +205,8 @@ async function main(): Promise<void> {
       line(`  ${op}`, `${entry.total} (${(entry.total / ENDPOINTS).toFixed(2)}/endpoint) [${Object.entries(entry.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ')}]`);
     }
     line('429 (throttled) answers', `${statusCount(d, 429)} (to the control plane and the bench alike)`);
+    printPollsPerWrite(d, { polls: benchPolls - benchPollsBefore, writes: ENDPOINTS }, [ZONE_GROUP_PUT, 'PUT privateDnsZones', 'PUT virtualNetworkLinks']);
+    printDurableCost(durableBefore, durableAfter, ENDPOINTS, 'endpoint');
     line('peak RSS', `${(rss.peak() / 1024 / 1024).toFixed(0)} MB`);
     line('quiet after convergence', quiet ? 'yes' : 'NO');
   } finally {

@@ -8,6 +8,12 @@
  *   npm run bench:peering                      (builds, then runs dist/test/bench/peering.bench.js)
  *   SPOKES=20 npm run bench:peering            number of spoke VNets (default 200)
  *   TIME_SCALE=0.05 npm run bench:peering      ARM emulator time scale (default 0.02: 50x faster than Azure)
+ *   SPOKES=1000 npm run bench:peering          scale mode: 500 spokes on each of the 2 hubs, Azure's peering limit per
+ *                                              VNet and so the largest burst one hub can see (the ratio to the floor
+ *                                              should not grow with N, peak RSS no faster than linearly)
+ *
+ * Also printed: LRO status polls per write (control plane and bench), and what the run cost the Durable backend
+ * (orchestrator episodes, activity executions, entity operations) per converged spoke.
  *
  * Targets: convergence / lower bound <= 1.25; exactly 2 peering writes per spoke; zero AnotherOperationInProgress
  * (409) answers to peering writes.
@@ -18,7 +24,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ids, staticTokenCredential, type Topology } from '../../local/demo';
 import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import { azureTime, rssSampler, startBenchWorld, delta, line, ms, percentile, sleep, statusCount } from './support';
+import { azureTime, rssSampler, startBenchWorld, delta, durableCounts, line, ms, percentile, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
 
 const SPOKES = Number(process.env.SPOKES ?? 200);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -89,10 +95,12 @@ async function main(): Promise<void> {
   try {
     // Bench's own ARM requests (VNet creates and their polls, retries included), to tell them from the control plane's.
     let benchRequests = 0;
+    let benchPolls = 0;
     const counter: PipelinePolicy = {
       name: 'benchRequestCounter',
       sendRequest: (request, next) => {
         benchRequests += 1;
+        if (request.method === 'GET' && /\/operations\//i.test(request.url)) benchPolls += 1;
         return next(request);
       },
     };
@@ -118,10 +126,14 @@ async function main(): Promise<void> {
     // 2. Quiet after start, then the baseline.
     if (!(await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: 120_000 }))) process.stdout.write('warning: the control plane did not go quiet after start within 120 s\n');
     const before = embedded.arm.requestLog.snapshot();
+    const benchPollsBefore = benchPolls;
+    const durableBefore = durableCounts(embedded);
     const baselineConverged = (await listSpokes(embedded, 'True')).count;
 
     // 3. All spoke VNets at once.
-    const pollInterval = { updateIntervalInMs: Math.max(5, Math.round(2000 * TIME_SCALE)) };
+    // What the SDK waits between polls in Azure: NRP's Retry-After (10 s), scaled (the emulator's scaled Retry-After
+    // rounds to 0 s at small time scales, and the SDK then falls back to this interval).
+    const pollInterval = { updateIntervalInMs: Math.max(5, Math.round(10_000 * TIME_SCALE)) };
     const t0 = performance.now();
     const creates = Promise.all(
       plan.map((s) =>
@@ -197,6 +209,7 @@ async function main(): Promise<void> {
     const quiet = await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: timedOut ? 60_000 : 5 * 60_000 });
     if (!quiet) process.stdout.write('warning: the control plane did not go quiet after convergence\n');
     const after = embedded.arm.requestLog.snapshot();
+    const durableAfter = durableCounts(embedded);
     rss.stop();
 
     // 5. Figures.
@@ -268,6 +281,8 @@ async function main(): Promise<void> {
     }
     line('409 to PUT virtualNetworkPeerings', `${peering409} (AnotherOperationInProgress; target 0); 409s in total: ${statusCount(d, 409)}`);
     line('429 (throttled) answers', String(statusCount(d, 429)));
+    printPollsPerWrite(d, { polls: benchPolls - benchPollsBefore, writes: SPOKES }, [PEERING_PUT, 'DELETE virtualNetworkPeerings']);
+    printDurableCost(durableBefore, durableAfter, SPOKES, 'spoke');
     line('peak RSS', `${(rss.peak() / 1024 / 1024).toFixed(0)} MB`);
     line('quiet after convergence', quiet ? 'yes' : 'NO');
   } finally {

@@ -72,3 +72,46 @@ export const statusCount = (snapshot: RequestLogSnapshot, status: number, op?: s
     .filter(([name]) => op === undefined || name === op)
     .reduce((sum, [, entry]) => sum + (entry.byStatus[String(status)] ?? 0), 0);
 
+
+/** The Durable engine's counts (orchestrator episodes, activity executions, entity operations), totals and by name. */
+export interface DurableCounts {
+  episodes: number;
+  activities: number;
+  entityOperations: number;
+  byName: Record<string, number>;
+}
+
+export function durableCounts(embedded: EmbeddedDefault): DurableCounts {
+  const { counts } = embedded.engine;
+  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  const byName: Record<string, number> = {};
+  for (const [kind, m] of [['episode', counts.episodes], ['activity', counts.activities], ['entity op', counts.entityOperations]] as const) {
+    for (const [name, n] of m) byName[`${kind} ${name}`] = n;
+  }
+  return { episodes: sum(counts.episodes), activities: sum(counts.activities), entityOperations: sum(counts.entityOperations), byName };
+}
+
+/** Prints what the run cost the Durable backend, per `unit` (converged resource), and the heaviest functions. */
+export function printDurableCost(before: DurableCounts, after: DurableCounts, per: number, unit: string): void {
+  const d = (a: number, b: number): string => `${b - a} (${((b - a) / per).toFixed(2)}/${unit})`;
+  line('durable: orchestrator episodes', d(before.episodes, after.episodes));
+  line('durable: activity executions', d(before.activities, after.activities));
+  line('durable: entity operations', d(before.entityOperations, after.entityOperations));
+  const names = Object.entries(after.byName)
+    .map(([name, n]) => [name, n - (before.byName[name] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  for (const [name, n] of names) line(`  ${name}`, `${n} (${(n / per).toFixed(2)}/${unit})`);
+}
+
+/**
+ * Status polls per long-running write: the control plane's (the request log's status polls less the bench's own,
+ * over the control plane's LRO writes) and the bench's own (its polls over its own writes).
+ */
+export function printPollsPerWrite(d: RequestLogSnapshot, bench: { polls: number; writes: number }, controlPlaneWriteOps: readonly string[]): void {
+  const polls = d.byOperation['GET operations']?.total ?? 0;
+  const writes = controlPlaneWriteOps.reduce((sum, op) => sum + (d.byOperation[op]?.total ?? 0), 0);
+  const own = polls - bench.polls;
+  line('LRO status polls per write: control plane', `${writes ? (own / writes).toFixed(2) : '-'} (${own} polls / ${writes} writes: ${controlPlaneWriteOps.join(', ')})`);
+  line('LRO status polls per write: bench', `${bench.writes ? (bench.polls / bench.writes).toFixed(2) : '-'} (${bench.polls} polls / ${bench.writes} writes)`);
+}
