@@ -23,7 +23,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ids, staticTokenCredential } from '../../local/demo';
 import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import { azureTime, rssSampler, startBenchWorld, delta, durableCounts, line, ms, percentile, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
+import { azureTime, rssSampler, startBenchWorld, delta, cpuMeter, durableCounts, line, ms, percentile, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
 
 const ENDPOINTS = Number(process.env.ENDPOINTS ?? 300);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     const benchBefore = benchRequests;
     const benchPollsBefore = benchPolls;
     const durableBefore = durableCounts(embedded);
+    const cpu = cpuMeter();
     const baseline = (await listEndpoints(embedded, 'True')).count;
 
     // 2. Every endpoint at once.
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
     const quiet = await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: timedOut ? 60_000 : 5 * 60_000 });
     const after = embedded.arm.requestLog.snapshot();
     const durableAfter = durableCounts(embedded);
+    const cpuMs = cpu.stop();
     rss.stop();
 
     // 4. Figures. The floor: the endpoints' own creation, then one zone group write each (they run in parallel:
@@ -207,6 +209,7 @@ async function main(): Promise<void> {
     line('429 (throttled) answers', `${statusCount(d, 429)} (to the control plane and the bench alike)`);
     printPollsPerWrite(d, { polls: benchPolls - benchPollsBefore, writes: ENDPOINTS }, [ZONE_GROUP_PUT, 'PUT privateDnsZones', 'PUT virtualNetworkLinks']);
     printDurableCost(durableBefore, durableAfter, ENDPOINTS, 'endpoint');
+    line('CPU time (process, until quiet)', `${ms(cpuMs)} (${(cpuMs / ENDPOINTS).toFixed(1)} ms/endpoint; unlike wall time, barely moved by other load)`);
     line('peak RSS', `${(rss.peak() / 1024 / 1024).toFixed(0)} MB`);
     line('quiet after convergence', quiet ? 'yes' : 'NO');
   } finally {

@@ -24,7 +24,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ids, staticTokenCredential, type Topology } from '../../local/demo';
 import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import { azureTime, rssSampler, startBenchWorld, delta, durableCounts, line, ms, percentile, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
+import { azureTime, rssSampler, startBenchWorld, delta, cpuMeter, durableCounts, line, ms, percentile, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
 
 const SPOKES = Number(process.env.SPOKES ?? 200);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     const before = embedded.arm.requestLog.snapshot();
     const benchPollsBefore = benchPolls;
     const durableBefore = durableCounts(embedded);
+    const cpu = cpuMeter();
     const baselineConverged = (await listSpokes(embedded, 'True')).count;
 
     // 3. All spoke VNets at once.
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
     if (!quiet) process.stdout.write('warning: the control plane did not go quiet after convergence\n');
     const after = embedded.arm.requestLog.snapshot();
     const durableAfter = durableCounts(embedded);
+    const cpuMs = cpu.stop();
     rss.stop();
 
     // 5. Figures.
@@ -283,6 +285,7 @@ async function main(): Promise<void> {
     line('429 (throttled) answers', String(statusCount(d, 429)));
     printPollsPerWrite(d, { polls: benchPolls - benchPollsBefore, writes: SPOKES }, [PEERING_PUT, 'DELETE virtualNetworkPeerings']);
     printDurableCost(durableBefore, durableAfter, SPOKES, 'spoke');
+    line('CPU time (process, until quiet)', `${ms(cpuMs)} (${(cpuMs / SPOKES).toFixed(1)} ms/spoke; unlike wall time, barely moved by other load)`);
     line('peak RSS', `${(rss.peak() / 1024 / 1024).toFixed(0)} MB`);
     line('quiet after convergence', quiet ? 'yes' : 'NO');
   } finally {
