@@ -19,11 +19,10 @@
  */
 import * as fs from 'node:fs';
 import { NetworkManagementClient } from '@azure/arm-network';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ids, staticTokenCredential } from '../../local/demo';
 import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import { azureTime, rssSampler, startBenchWorld, delta, cpuMeter, durableCounts, line, ms, percentile, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
+import { azureTime, rssSampler, startBenchWorld, delta, cpuMeter, durableCounts, line, ms, percentile, benchTally, printControlPlaneRequests, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
 
 const ENDPOINTS = Number(process.env.ENDPOINTS ?? 300);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -60,16 +59,7 @@ async function main(): Promise<void> {
   const { topology, embedded } = await startBenchWorld(TIME_SCALE);
 
   try {
-    let benchRequests = 0;
-    let benchPolls = 0;
-    const counter: PipelinePolicy = {
-      name: 'benchRequestCounter',
-      sendRequest: (request, next) => {
-        benchRequests += 1;
-        if (request.method === 'GET' && /\/operations\//i.test(request.url)) benchPolls += 1;
-        return next(request);
-      },
-    };
+    const tally = benchTally();
     const ca = fs.readFileSync(embedded.caCertFile, 'utf8');
     const clients = new Map<string, NetworkManagementClient>();
     const network = (subscriptionId: string): NetworkManagementClient => {
@@ -79,7 +69,7 @@ async function main(): Promise<void> {
           endpoint: embedded.armEndpoint,
           tlsOptions: { ca },
           retryOptions: { retryDelayInMs: Math.max(5, Math.round(800 * TIME_SCALE)) },
-          additionalPolicies: [{ policy: counter, position: 'perRetry' }],
+          additionalPolicies: [{ policy: tally.policy, position: 'perRetry' }],
         });
         clients.set(subscriptionId, c);
       }
@@ -114,8 +104,7 @@ async function main(): Promise<void> {
 
     if (!(await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: 120_000 }))) process.stdout.write('warning: the control plane did not go quiet after start within 120 s\n');
     const before = embedded.arm.requestLog.snapshot();
-    const benchBefore = benchRequests;
-    const benchPollsBefore = benchPolls;
+    const benchBefore = tally.snapshot();
     const durableBefore = durableCounts(embedded);
     const cpu = cpuMeter();
     const baseline = (await listEndpoints(embedded, 'True')).count;
@@ -174,7 +163,9 @@ async function main(): Promise<void> {
     // each locks only its endpoint), or the write buckets, or the per-zone record GET limit for one verification
     // read per name, whichever binds.
     const d = delta(before, after);
-    const benchOwn = benchRequests - benchBefore;
+    const benchAfter = tally.snapshot();
+    const benchOwn = benchAfter.total - benchBefore.total;
+    const benchOps = Object.fromEntries(Object.entries(benchAfter.byOperation).map(([op, n]) => [op, n - (benchBefore.byOperation[op] ?? 0)]));
     const convergenceMs = endAt - t0;
     const peDuration = DEFAULT_LRO_DURATIONS_MS.privateEndpoints * TIME_SCALE;
     const zgDuration = DEFAULT_LRO_DURATIONS_MS.privateDnsZoneGroups * TIME_SCALE;
@@ -207,7 +198,8 @@ async function main(): Promise<void> {
       line(`  ${op}`, `${entry.total} (${(entry.total / ENDPOINTS).toFixed(2)}/endpoint) [${Object.entries(entry.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ')}]`);
     }
     line('429 (throttled) answers', `${statusCount(d, 429)} (to the control plane and the bench alike)`);
-    printPollsPerWrite(d, { polls: benchPolls - benchPollsBefore, writes: ENDPOINTS }, [ZONE_GROUP_PUT, 'PUT privateDnsZones', 'PUT virtualNetworkLinks']);
+    printControlPlaneRequests(d, { byOperation: benchOps }, ENDPOINTS, 'endpoint');
+    printPollsPerWrite(d, { polls: benchOps['GET operations'] ?? 0, writes: ENDPOINTS }, [ZONE_GROUP_PUT, 'PUT privateDnsZones', 'PUT virtualNetworkLinks']);
     printDurableCost(durableBefore, durableAfter, ENDPOINTS, 'endpoint');
     line('CPU time (process, until quiet)', `${ms(cpuMs)} (${(cpuMs / ENDPOINTS).toFixed(1)} ms/endpoint; unlike wall time, barely moved by other load)`);
     line('peak RSS', `${(rss.peak() / 1024 / 1024).toFixed(0)} MB`);

@@ -20,11 +20,10 @@
  */
 import * as fs from 'node:fs';
 import { NetworkManagementClient } from '@azure/arm-network';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ids, staticTokenCredential, type Topology } from '../../local/demo';
 import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import { azureTime, rssSampler, startBenchWorld, delta, cpuMeter, durableCounts, line, ms, percentile, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
+import { azureTime, rssSampler, startBenchWorld, delta, cpuMeter, durableCounts, line, ms, percentile, benchTally, printControlPlaneRequests, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
 
 const SPOKES = Number(process.env.SPOKES ?? 200);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -94,16 +93,7 @@ async function main(): Promise<void> {
 
   try {
     // Bench's own ARM requests (VNet creates and their polls, retries included), to tell them from the control plane's.
-    let benchRequests = 0;
-    let benchPolls = 0;
-    const counter: PipelinePolicy = {
-      name: 'benchRequestCounter',
-      sendRequest: (request, next) => {
-        benchRequests += 1;
-        if (request.method === 'GET' && /\/operations\//i.test(request.url)) benchPolls += 1;
-        return next(request);
-      },
-    };
+    const tally = benchTally();
     const ca = fs.readFileSync(embedded.caCertFile, 'utf8');
     const clients = new Map<string, NetworkManagementClient>();
     const network = (subscriptionId: string): NetworkManagementClient => {
@@ -113,7 +103,7 @@ async function main(): Promise<void> {
           endpoint: embedded.armEndpoint,
           tlsOptions: { ca },
           retryOptions: { retryDelayInMs: Math.max(5, Math.round(800 * TIME_SCALE)) },
-          additionalPolicies: [{ policy: counter, position: 'perRetry' }],
+          additionalPolicies: [{ policy: tally.policy, position: 'perRetry' }],
         });
         clients.set(subscriptionId, c);
       }
@@ -126,7 +116,7 @@ async function main(): Promise<void> {
     // 2. Quiet after start, then the baseline.
     if (!(await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: 120_000 }))) process.stdout.write('warning: the control plane did not go quiet after start within 120 s\n');
     const before = embedded.arm.requestLog.snapshot();
-    const benchPollsBefore = benchPolls;
+    const benchBefore = tally.snapshot();
     const durableBefore = durableCounts(embedded);
     const cpu = cpuMeter();
     const baselineConverged = (await listSpokes(embedded, 'True')).count;
@@ -216,6 +206,9 @@ async function main(): Promise<void> {
 
     // 5. Figures.
     const d = delta(before, after);
+    const benchAfter = tally.snapshot();
+    const benchOwn = benchAfter.total - benchBefore.total;
+    const benchOps = Object.fromEntries(Object.entries(benchAfter.byOperation).map(([op, n]) => [op, n - (benchBefore.byOperation[op] ?? 0)]));
     const convergenceMs = endAt - t0;
     const peeringDuration = DEFAULT_LRO_DURATIONS_MS.virtualNetworkPeerings * TIME_SCALE;
     const vnetDuration = DEFAULT_LRO_DURATIONS_MS.virtualNetworks * TIME_SCALE;
@@ -275,7 +268,7 @@ async function main(): Promise<void> {
     line('ARM peering PUTs per spoke', `${(peeringPuts / SPOKES).toFixed(2)} (${peeringPuts} PUT virtualNetworkPeerings; target exactly 2)`);
     line(
       'ARM requests per spoke',
-      `${(d.total / SPOKES).toFixed(2)} (${d.total} total; bench's own VNet creates + polls ${benchRequests}, control plane ${((d.total - benchRequests) / SPOKES).toFixed(2)}/spoke)`,
+      `${(d.total / SPOKES).toFixed(2)} (${d.total} total; bench's own VNet creates + polls ${benchOwn}, control plane ${((d.total - benchOwn) / SPOKES).toFixed(2)}/spoke)`,
     );
     for (const [op, entry] of Object.entries(d.byOperation).sort((a, b) => b[1].total - a[1].total)) {
       const statuses = Object.entries(entry.byStatus).map(([status, n]) => `${status}: ${n}`).join(', ');
@@ -283,7 +276,8 @@ async function main(): Promise<void> {
     }
     line('409 to PUT virtualNetworkPeerings', `${peering409} (AnotherOperationInProgress; target 0); 409s in total: ${statusCount(d, 409)}`);
     line('429 (throttled) answers', String(statusCount(d, 429)));
-    printPollsPerWrite(d, { polls: benchPolls - benchPollsBefore, writes: SPOKES }, [PEERING_PUT, 'DELETE virtualNetworkPeerings']);
+    printControlPlaneRequests(d, { byOperation: benchOps }, SPOKES, 'spoke');
+    printPollsPerWrite(d, { polls: benchOps['GET operations'] ?? 0, writes: SPOKES }, [PEERING_PUT, 'DELETE virtualNetworkPeerings']);
     printDurableCost(durableBefore, durableAfter, SPOKES, 'spoke');
     line('CPU time (process, until quiet)', `${ms(cpuMs)} (${(cpuMs / SPOKES).toFixed(1)} ms/spoke; unlike wall time, barely moved by other load)`);
     line('peak RSS', `${(rss.peak() / 1024 / 1024).toFixed(0)} MB`);

@@ -1,5 +1,6 @@
 /** Helpers the benchmarks share: the world they run in, peak RSS, printing figures, percentiles, request-log deltas. */
 import * as path from 'node:path';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { RequestLogSnapshot } from '../../local/arm';
 import { demoTopology, type Topology } from '../../local/demo';
 import { findProjectRoot, startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../../local/embedded';
@@ -132,4 +133,51 @@ export function cpuMeter(): { stop(): number } {
       return (d.user + d.system) / 1000;
     },
   };
+}
+
+/** The bench's own ARM requests (its creates, their polls and final reads), by operation as the request log names them. */
+export interface BenchTally {
+  policy: PipelinePolicy;
+  snapshot(): { total: number; byOperation: Record<string, number> };
+}
+
+/** `GET privateEndpoints`, `GET operations`: method and the resource type of a request to a named resource. */
+const benchOperation = (method: string, url: string): string => {
+  const segments = new URL(url).pathname.split('/').filter((s) => s !== '');
+  return `${method} ${segments[segments.length - 2] ?? ''}`;
+};
+
+export function benchTally(): BenchTally {
+  const byOperation: Record<string, number> = {};
+  let total = 0;
+  return {
+    policy: {
+      name: 'benchRequestTally',
+      sendRequest: (request, next) => {
+        total += 1;
+        const op = benchOperation(request.method, request.url);
+        byOperation[op] = (byOperation[op] ?? 0) + 1;
+        return next(request);
+      },
+    },
+    snapshot: () => ({ total, byOperation: { ...byOperation } }),
+  };
+}
+
+/**
+ * The control plane's own ARM requests per resource: the request log's, less the bench's. Reads besides status polls
+ * are what the flows' targets count (the request log alone mixes in the bench's creates, their polls and the SDK's
+ * final GET after each of them).
+ */
+export function printControlPlaneRequests(d: RequestLogSnapshot, bench: { byOperation: Record<string, number> }, per: number, unit: string): void {
+  let reads = 0;
+  const rows: Array<[string, number]> = [];
+  for (const [op, entry] of Object.entries(d.byOperation)) {
+    const own = entry.total - (bench.byOperation[op] ?? 0);
+    if (own <= 0) continue;
+    rows.push([op, own]);
+    if (op.startsWith('GET ') && op !== 'GET operations' && op !== 'GET operationResults') reads += own;
+  }
+  line('control plane: ARM reads besides polls', `${(reads / per).toFixed(2)}/${unit} (${reads})`);
+  for (const [op, n] of rows.sort((a, b) => b[1] - a[1])) line(`  control plane: ${op}`, `${n} (${(n / per).toFixed(2)}/${unit})`);
 }
