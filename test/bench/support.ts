@@ -7,10 +7,10 @@ import { findProjectRoot, startEmbeddedDefault, taskHubNameFrom, type EmbeddedDe
 
 /**
  * Samples the process's RSS every `intervalMs` until stopped; `peak()` includes a sample taken when called.
- * `process.memoryUsage.rss()`, not `process.memoryUsage()` (which walks the heap's spaces), every 50 ms, not 20: the
+ * `process.memoryUsage.rss()`, not `process.memoryUsage()` (which walks the heap's spaces), every 100 ms, not 20: the
  * sampler alone was 1.2-1.7 % of the DNS bench's CPU profile.
  */
-export function rssSampler(intervalMs = 50): { peak(): number; stop(): void } {
+export function rssSampler(intervalMs = 100): { peak(): number; stop(): void } {
   let peak = process.memoryUsage.rss();
   const sample = (): void => {
     peak = Math.max(peak, process.memoryUsage.rss());
