@@ -160,6 +160,12 @@ export class DurableEngineCore {
   private pumpScheduled = false;
   private started = false;
   private stopping = false;
+  /**
+   * What a production backend bills and throttles on, counted since the engine was made: orchestrator invocations
+   * (episodes, replays included), activity executions and entity operations, each by function name. Read-only
+   * bookkeeping for benchmarks and diagnostics; nothing in the engine depends on it.
+   */
+  readonly counts = { episodes: new Map<string, number>(), activities: new Map<string, number>(), entityOperations: new Map<string, number>() };
 
   constructor(options: EngineCoreOptions) {
     this.invoker = options.invoker;
@@ -531,6 +537,7 @@ export class DurableEngineCore {
         Details: JSON.stringify({ ClassName: 'Microsoft.Azure.WebJobs.Extensions.DurableTask.FunctionFailedException', Message: inner }),
       });
     } else {
+      bump(this.counts.activities, fn.name);
       const result = await this.invoker.invoke({ functionName: fn.name, triggerData: activityTriggerData(work.input) });
       if (result.ok) {
         completion = event(EventType.TaskCompleted, now(), { TaskScheduledId: work.seq, Result: JSON.stringify(result.returnValue) ?? 'null' });
@@ -572,6 +579,7 @@ export class DurableEngineCore {
         state: rec.state,
         batch: batch.map((r) => ({ name: r.op, signal: r.signal, input: r.input, id: r.id })),
       };
+      bump(this.counts.entityOperations, fn.name, batch.length);
       const result = await this.invoker.invoke({ functionName: fn.name, triggerData: { string: JSON.stringify(input) } });
       if (!result.ok) {
         batch.forEach(() => errors.push(`Entity function '${self.name}' failed: ${result.error.message}`));
@@ -736,6 +744,7 @@ export class DurableEngineCore {
 
   /** One orchestrator invocation over the committed history plus `newEvents` (the episode's messages). */
   private invokeOrchestrator(rec: OrchestrationRecord, functionName: string, newEvents: HistoryEvent[]): Promise<InvokeResult> {
+    bump(this.counts.episodes, functionName);
     const input = rec.input === undefined ? undefined : (JSON.parse(rec.input) as unknown);
     return this.invoker.invoke({
       functionName,
@@ -986,6 +995,10 @@ export class DurableEngineCore {
     if (rec.inbox.length > 0) this.enqueueOrchestration(rec.instanceId);
   }
 }
+
+const bump = (counts: Map<string, number>, name: string, by = 1): void => {
+  counts.set(name, (counts.get(name) ?? 0) + by);
+};
 
 const played = (events: HistoryEvent[]): HistoryEvent[] => events.map((e) => (e.IsPlayed ? e : { ...e, IsPlayed: true }));
 

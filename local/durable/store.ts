@@ -2,8 +2,9 @@
  * Instance stores. Both keep the whole working state in memory and apply operations synchronously, so the engine
  * always reads its own writes; `commit` resolves once the operations are durable (immediately in memory).
  */
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { HistoryEvent } from './history';
-import { applyOp, emptyState, type EntityRecord, type OrchestrationRecord, type StoreOp, type StoreState } from './state';
+import { applyOp, emptyState, isTerminal, type EntityRecord, type OrchestrationRecord, type StoreOp, type StoreState } from './state';
 
 export interface InstanceStore {
   readonly kind: 'memory' | 'disk';
@@ -42,18 +43,39 @@ export abstract class StateBackedStore {
   }
 }
 
+/**
+ * The in-memory store. Like the disk store's archive files, a finished instance's history leaves the live state
+ * once nothing is left in its inbox: it is kept gzipped (a few percent of the live objects' size) and read back
+ * only by `loadHistory` (status queries with showHistory, getHistory). Nothing else reads the history of a finished
+ * instance: messages to it are dropped unread, and a new instance with its id starts from an empty history.
+ */
 export class MemoryInstanceStore extends StateBackedStore implements InstanceStore {
   readonly kind = 'memory' as const;
+  private readonly archives = new Map<string, Buffer>();
 
   async open(): Promise<void> {}
 
   commit(ops: StoreOp[]): Promise<void> {
-    for (const op of ops) applyOp(this.state, op);
+    for (const op of ops) {
+      applyOp(this.state, op);
+      if (op.t === 'create') this.archives.delete(op.rec.instanceId);
+      else if (op.t === 'purge') this.archives.delete(op.id);
+      else if (op.t === 'episode') this.archiveIfFinished(op.id);
+    }
     return Promise.resolve();
   }
 
+  private archiveIfFinished(instanceId: string): void {
+    const rec = this.state.orchestrations.get(instanceId);
+    if (!rec || rec.archived || rec.inbox.length > 0 || !isTerminal(rec.status)) return;
+    this.archives.set(instanceId, gzipSync(JSON.stringify(rec.history)));
+    rec.history = [];
+    rec.archived = true;
+  }
+
   async loadHistory(rec: OrchestrationRecord): Promise<HistoryEvent[]> {
-    return rec.history;
+    const archived = rec.archived ? this.archives.get(rec.instanceId) : undefined;
+    return archived ? (JSON.parse(gunzipSync(archived).toString('utf8')) as HistoryEvent[]) : rec.history;
   }
 
   async close(): Promise<void> {}

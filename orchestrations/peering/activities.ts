@@ -10,7 +10,7 @@ import { classifyArmError, type ClassifiedError } from '../../shared/azure/error
 import { resourceKey, sameResource } from '../../shared/azure/resource-id';
 import type { ObservedPeering, ObservedVnet } from '../../shared/peering/model';
 import { selectSpoke } from '../../shared/peering/selection';
-import { flagsDiffer, peeringTo } from '../../shared/peering/spec';
+import { flagsDiffer, hubViewFor, peeringTo } from '../../shared/peering/spec';
 import { type AuditEntry, type TriggerInfo } from '../../shared/store/records';
 import { arm } from '../common/arm-retry';
 import { recordOutcome, type RecordInput } from '../common/record';
@@ -20,22 +20,34 @@ import type { ReconcileRequestOutcome } from '../common/start';
 import { ACTIVITY, HUB_WORK_DONE_EVENT, spokeRecordTarget } from './names';
 import { requestSpokeReconcile } from './start';
 import { tracedActivity } from '../../shared/telemetry';
-import type { AppliedChange, ArmResult, HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeObservation } from './types';
+import type { AppliedChange, ArmResult, HubChange, HubWorkReply, HubWorkRequest, ObserveSpokeInput, PeeringRemoval, SpokeObservation } from './types';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function observeSpoke(input: { vnetId: string; snapshot?: ObservedVnet }): Promise<ArmResult<SpokeObservation>> {
+/**
+ * Reads the spoke and its hub. With `verify` (a pass that wrote, or found both sides settling, came before), the hub
+ * side is read as one peering (virtualNetworkPeerings.get) instead of the whole hub VNet with its hundreds of
+ * peerings: the hub's address space and gateway are taken from the previous pass (a change to them raises a hub
+ * event, which reconciles every spoke again from a full read), and so is the overlap verdict that pass planned with.
+ */
+export async function observeSpoke(input: ObserveSpokeInput): Promise<ArmResult<SpokeObservation>> {
   const { config, network } = flowDeps();
   return arm(async (): Promise<SpokeObservation> => {
     const vnet = input.snapshot ?? (await readOrAbsent(() => network.getVnet(input.vnetId)));
     if (!vnet) return { kind: 'absent' };
     const selection = selectSpoke(config, vnet);
     if (selection.kind !== 'spoke') return { kind: selection.kind, reason: selection.reason, message: selection.message, vnet };
+    const spoke = (hub: ObservedVnet): SpokeObservation => ({ kind: 'spoke', spoke: vnet, hub: hubViewFor(hub, vnet), hubName: selection.hub.name, options: { useRemoteGateways: config.peering.useRemoteGateways }, mode: config.mode });
+    const verify = input.verify;
+    if (verify && sameResource(verify.hub.id, selection.hub.vnetId)) {
+      const hubSide = await network.getPeering(verify.hub.id, verify.hubPeeringName);
+      return spoke({ ...verify.hub, peerings: hubSide ? [hubSide] : [] });
+    }
     const hub = await network.getVnet(selection.hub.vnetId);
     if (!hub) {
       return { kind: 'hubMissing', vnet, hubName: selection.hub.name, hubVnetId: selection.hub.vnetId, message: `hub "${selection.hub.name}" (${selection.hub.vnetId}) does not exist` };
     }
-    return { kind: 'spoke', spoke: vnet, hub, hubName: selection.hub.name, options: { useRemoteGateways: config.peering.useRemoteGateways }, mode: config.mode };
+    return spoke(hub);
   });
 }
 

@@ -15,7 +15,7 @@ import { armFailure, reconcilingOrchestrator, type FlowOutcome, type NoRecord } 
 import type { ReconcileStart } from '../common/record';
 import { submitToWriter } from '../common/writer-queue';
 import { ACTIVITY, HUB_WORK_DONE_EVENT, HUB_WRITER_QUEUE, SPOKE_ORCHESTRATOR, hubQueueKey, spokeRecordTarget } from './names';
-import type { HubChange, HubWorkReply, HubWorkRequest, PeeringRemoval, SpokeInput, SpokeObservation, Timing } from './types';
+import type { HubChange, HubWorkReply, HubWorkRequest, ObserveSpokeInput, PeeringRemoval, SpokeInput, SpokeObservation, SpokeVerify, Timing } from './types';
 
 type Ctx = df.OrchestrationContext;
 type Outcome = FlowOutcome;
@@ -88,10 +88,14 @@ function spokeDetails(obs: Extract<SpokeObservation, { kind: 'spoke' }>): Record
 function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo, start: ReconcileStart): Generator<df.Task, Outcome | NoRecord, unknown> {
   const timing: Timing = input.timing;
   let snapshot: ObservedVnet | undefined = input.snapshot;
+  // After a pass that wrote, or found both sides settling: read the hub-side peering, not the whole hub VNet.
+  let verify: SpokeVerify | undefined;
   let lastNote = '';
   for (let pass = 1; pass <= timing.maxPasses; pass++) {
-    const observed = yield* callArm<SpokeObservation>(context, ACTIVITY.observeSpoke, { vnetId: input.vnetId, ...(snapshot ? { snapshot } : {}) }, timing, trigger);
+    const observeInput: ObserveSpokeInput = { vnetId: input.vnetId, ...(snapshot ? { snapshot } : {}), ...(verify ? { verify } : {}) };
+    const observed = yield* callArm<SpokeObservation>(context, ACTIVITY.observeSpoke, observeInput, timing, trigger);
     snapshot = undefined;
+    verify = undefined;
     if (!observed.ok) return armFailure(observed.error, 'Reading the spoke and its hub');
     const obs = observed.value;
     switch (obs.kind) {
@@ -129,6 +133,7 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo, start
       }
       // Both sides are as desired but still settling (e.g. Updating): look again shortly.
       lastNote = state.waitingFor ?? '';
+      if (state.hubSide) verify = { hub: { ...obs.hub, peerings: [] }, hubPeeringName: state.hubSide.name };
       yield timerIn(context, backoffMs(timing, pass));
       continue;
     }
@@ -150,6 +155,9 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo, start
       }
       lastNote = `${error.code}: ${error.message}${half}`;
       yield timerIn(context, backoffMs(timing, pass, error.retryAfterMs));
+    } else {
+      const hubPeeringName = plan.changes.find((c) => c.side === 'hub')?.name ?? pairState(obs.hub, obs.spoke).hubSide?.name;
+      if (hubPeeringName) verify = { hub: { ...obs.hub, peerings: [] }, hubPeeringName };
     }
     // Next pass: observe again, to verify what was written (or to retry what failed).
   }

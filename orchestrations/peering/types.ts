@@ -15,10 +15,27 @@ export interface SpokeInput {
   snapshot?: ObservedVnet;
 }
 
+/**
+ * What an observation after a pass that wrote (or found both sides settling) reads instead of the whole hub VNet:
+ * the hub as the previous pass saw it, without its peerings, and the name of the hub-side peering to read afresh.
+ */
+export interface SpokeVerify {
+  hub: ObservedVnet;
+  hubPeeringName: string;
+}
+
+/** The observe activity's input. */
+export interface ObserveSpokeInput {
+  vnetId: string;
+  snapshot?: ObservedVnet;
+  verify?: SpokeVerify;
+}
+
 export type SpokeObservation =
   | { kind: 'absent' }
   | { kind: 'unmanaged' | 'invalid'; reason: string; message: string; vnet: ObservedVnet }
   | { kind: 'hubMissing'; message: string; vnet: ObservedVnet; hubName: string; hubVnetId: string }
+  /** `hub`: the hub as this spoke needs it (hubViewFor: its peering to the spoke and any overlapping ones). */
   | { kind: 'spoke'; spoke: ObservedVnet; hub: ObservedVnet; hubName: string; options: PeeringOptions; mode: 'enforce' | 'observe' };
 
 /** A peering to delete: a hub side whose spoke is gone, or a Disconnected side about to be created again. */

@@ -13,6 +13,7 @@ import type { DnsPort } from '../dns/ports';
 import { publishedNames } from '../dns/spec';
 import { classifyArmError } from './errors';
 import { perSubscription, type ArmClientOptions } from './clients';
+import { LroPacer } from './lro';
 import { networkClients } from './network-adapter';
 import { parseResourceId, resourceKey, resourceName } from './resource-id';
 
@@ -97,6 +98,7 @@ export interface DnsAdapterOptions {
 export function createDnsAdapter(options: DnsAdapterOptions): DnsPort {
   const network = networkClients(options);
   const dns = perSubscription((subscriptionId) => new PrivateDnsManagementClient(options.credential, subscriptionId, options.clientOptions));
+  const lro = new LroPacer(options.lro);
   const listZoneGroups = async (endpointId: string): Promise<ObservedZoneGroup[]> => {
     const p = parts(endpointId);
     const out: ObservedZoneGroup[] = [];
@@ -151,12 +153,14 @@ export function createDnsAdapter(options: DnsAdapterOptions): DnsPort {
     listZoneGroups,
     async putZoneGroup(endpointId, name, zoneIds) {
       const p = parts(endpointId);
-      const group = await network(p.subscriptionId).privateDnsZoneGroups.beginCreateOrUpdateAndWait(
-        p.resourceGroup,
-        p.name,
-        name,
-        { privateDnsZoneConfigs: zoneIds.map((id) => ({ name: zoneConfigName(id), privateDnsZoneId: id })) },
-        options.lro,
+      const group = await lro.run('PUT privateDnsZoneGroups', (paced) =>
+        network(p.subscriptionId).privateDnsZoneGroups.createOrUpdate(
+          p.resourceGroup,
+          p.name,
+          name,
+          { privateDnsZoneConfigs: zoneIds.map((id) => ({ name: zoneConfigName(id), privateDnsZoneId: id })) },
+          paced,
+        ),
       );
       return observedZoneGroup(group);
     },
@@ -169,7 +173,7 @@ export function createDnsAdapter(options: DnsAdapterOptions): DnsPort {
       const p = parts(zoneId);
       try {
         // If-None-Match: never overwrite a zone someone else created meanwhile (its tags, its records).
-        await dns(p.subscriptionId).privateZones.beginCreateOrUpdateAndWait(p.resourceGroup, p.name, { location: 'global', tags }, { ...options.lro, ifNoneMatch: '*' });
+        await lro.run('PUT privateZones', (paced) => dns(p.subscriptionId).privateZones.createOrUpdate(p.resourceGroup, p.name, { location: 'global', tags }, { ...paced, ifNoneMatch: '*' }));
       } catch (e) {
         const error = classifyArmError(e);
         if (error.statusCode === 412 || /PreconditionFailed/i.test(error.code)) return;
@@ -184,12 +188,8 @@ export function createDnsAdapter(options: DnsAdapterOptions): DnsPort {
     },
     async putZoneLink(zoneId, linkName, vnetId, tags) {
       const p = parts(zoneId);
-      await dns(p.subscriptionId).virtualNetworkLinks.beginCreateOrUpdateAndWait(
-        p.resourceGroup,
-        p.name,
-        linkName,
-        { location: 'global', tags, virtualNetwork: { id: vnetId }, registrationEnabled: false },
-        options.lro,
+      await lro.run('PUT virtualNetworkLinks', (paced) =>
+        dns(p.subscriptionId).virtualNetworkLinks.createOrUpdate(p.resourceGroup, p.name, linkName, { location: 'global', tags, virtualNetwork: { id: vnetId }, registrationEnabled: false }, paced),
       );
     },
     async getARecord(zoneId, name) {

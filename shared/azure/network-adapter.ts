@@ -9,6 +9,7 @@ import type { NetworkPort, PeeringWrite } from '../peering/ports';
 import { classifyArmError } from './errors';
 import { parseResourceId, resourceName } from './resource-id';
 import { perSubscription, type ArmClientOptions } from './clients';
+import { LroPacer } from './lro';
 
 const PEERING_STATES = new Set<string>(['Initiated', 'Connected', 'Disconnected']);
 const SYNC_LEVELS = new Set<string>(['FullyInSync', 'RemoteNotInSync', 'LocalNotInSync', 'LocalAndRemoteNotInSync']);
@@ -77,6 +78,7 @@ export function networkClients(options: Pick<NetworkAdapterOptions, 'credential'
 
 export function createNetworkAdapter(options: NetworkAdapterOptions): NetworkPort {
   const client = networkClients(options);
+  const lro = new LroPacer(options.lro);
   return {
     async getVnet(vnetId) {
       const { subscriptionId, resourceGroup, name } = vnetParts(vnetId);
@@ -95,19 +97,21 @@ export function createNetworkAdapter(options: NetworkAdapterOptions): NetworkPor
     },
     async putPeering(vnetId, name, write: PeeringWrite, putOptions) {
       const parts = vnetParts(vnetId);
-      const result = await client(parts.subscriptionId).virtualNetworkPeerings.createOrUpdate(
-        parts.resourceGroup,
-        parts.name,
-        name,
-        { remoteVirtualNetwork: { id: write.remoteVnetId }, ...write.flags },
-        { ...options.lro, ...(putOptions?.syncRemoteAddressSpace ? { syncRemoteAddressSpace: 'true' } : {}) },
+      const result = await lro.run('PUT virtualNetworkPeerings', (paced) =>
+        client(parts.subscriptionId).virtualNetworkPeerings.createOrUpdate(
+          parts.resourceGroup,
+          parts.name,
+          name,
+          { remoteVirtualNetwork: { id: write.remoteVnetId }, ...write.flags },
+          { ...paced, ...(putOptions?.syncRemoteAddressSpace ? { syncRemoteAddressSpace: 'true' } : {}) },
+        ),
       );
       return observedPeering(result);
     },
     async deletePeering(vnetId, name) {
       const parts = vnetParts(vnetId);
       try {
-        await client(parts.subscriptionId).virtualNetworkPeerings.delete(parts.resourceGroup, parts.name, name, options.lro);
+        await lro.run('DELETE virtualNetworkPeerings', (paced) => client(parts.subscriptionId).virtualNetworkPeerings.delete(parts.resourceGroup, parts.name, name, paced));
       } catch (e) {
         if (classifyArmError(e).class !== 'notFound') throw e;
       }

@@ -129,6 +129,19 @@ export function planSpokePeering(hub: ObservedVnet, spoke: ObservedVnet, options
   return { kind: 'converge', changes };
 }
 
+/**
+ * The hub as `planSpokePeering` and `pairState` need it for one spoke: its peering to the spoke and the peerings
+ * whose remote address space overlaps the spoke's, no others. Both give the same answers for the spoke over this
+ * view as over the whole hub, whose hundreds of peerings would otherwise ride in every observation the spoke's
+ * orchestration keeps in its history.
+ */
+export function hubViewFor(hub: ObservedVnet, spoke: Pick<ObservedVnet, 'id' | 'addressPrefixes'>): ObservedVnet {
+  return {
+    ...hub,
+    peerings: hub.peerings.filter((p) => sameResource(p.remoteVnetId, spoke.id) || overlappingPrefixes(spoke.addressPrefixes, p.remoteAddressPrefixes).length > 0),
+  };
+}
+
 /** When the spoke is gone: the hub-side peering that pointed at it, if any, is to be deleted. Nothing else. */
 export function planSpokeRemoval(hub: ObservedVnet, spokeId: string): ObservedPeering | null {
   return peeringTo(hub, spokeId) ?? null;

@@ -9,21 +9,30 @@
  *   npm run bench:dns                      (builds, then runs dist/test/bench/dns.bench.js)
  *   ENDPOINTS=50 npm run bench:dns         number of private endpoints (default 300)
  *   TIME_SCALE=0.05 npm run bench:dns      ARM emulator time scale (default 0.02: 50x faster than Azure)
+ *   ENDPOINTS=1500 npm run bench:dns       scale mode, 5x the default (the ratio to the floor should not grow with N,
+ *                                          peak RSS no faster than linearly)
+ *
+ * Also printed: LRO status polls per write (control plane and bench), and what the run cost the Durable backend
+ * (orchestrator episodes, activity executions, entity operations) per Registered endpoint.
  *
  * Target: exactly 1 zone group write per new endpoint.
  */
 import * as fs from 'node:fs';
 import { NetworkManagementClient } from '@azure/arm-network';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ids, staticTokenCredential } from '../../local/demo';
 import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import { azureTime, rssSampler, startBenchWorld, delta, line, ms, percentile, sleep, statusCount } from './support';
+import { azureTime, rssSampler, startBenchWorld, delta, cpuMeter, durableCounts, line, ms, percentile, benchTally, printControlPlaneRequests, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
 
 const ENDPOINTS = Number(process.env.ENDPOINTS ?? 300);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
 const CONVERGENCE_TIMEOUT_MS = 20 * 60_000;
-const POLL_MS = 100;
+/**
+ * How often the bench lists the API to see what converged. Each listing reads every record (O(N)), so the interval
+ * grows with N beyond the default size, keeping the bench's own load per second the same at the scale modes (at
+ * 100 ms, listings would grow as N squared over a run and the bench would measure itself).
+ */
+const POLL_MS = Math.max(100, Math.round((100 * ENDPOINTS) / 300));
 const QUIET_MS = 300;
 const ZONE_GROUP_PUT = 'PUT privateDnsZoneGroups';
 
@@ -55,8 +64,7 @@ async function main(): Promise<void> {
   const { topology, embedded } = await startBenchWorld(TIME_SCALE);
 
   try {
-    let benchRequests = 0;
-    const counter: PipelinePolicy = { name: 'benchRequestCounter', sendRequest: (request, next) => ((benchRequests += 1), next(request)) };
+    const tally = benchTally();
     const ca = fs.readFileSync(embedded.caCertFile, 'utf8');
     const clients = new Map<string, NetworkManagementClient>();
     const network = (subscriptionId: string): NetworkManagementClient => {
@@ -66,13 +74,15 @@ async function main(): Promise<void> {
           endpoint: embedded.armEndpoint,
           tlsOptions: { ca },
           retryOptions: { retryDelayInMs: Math.max(5, Math.round(800 * TIME_SCALE)) },
-          additionalPolicies: [{ policy: counter, position: 'perRetry' }],
+          additionalPolicies: [{ policy: tally.policy, position: 'perRetry' }],
         });
         clients.set(subscriptionId, c);
       }
       return c;
     };
-    const pollInterval = { updateIntervalInMs: Math.max(5, Math.round(2000 * TIME_SCALE)) };
+    // What the SDK waits between polls in Azure: NRP's Retry-After (10 s), scaled (the emulator's scaled Retry-After
+    // rounds to 0 s at small time scales, and the SDK then falls back to this interval).
+    const pollInterval = { updateIntervalInMs: Math.max(5, Math.round(10_000 * TIME_SCALE)) };
 
     // 1. One endpoint VNet per watched subscription, with a /19 subnet (opted out of peering to keep the run about DNS).
     const watched = topology.workloads.filter((w) => w.watched).map((w) => w.subscriptionId);
@@ -99,7 +109,9 @@ async function main(): Promise<void> {
 
     if (!(await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: 120_000 }))) process.stdout.write('warning: the control plane did not go quiet after start within 120 s\n');
     const before = embedded.arm.requestLog.snapshot();
-    const benchBefore = benchRequests;
+    const benchBefore = tally.snapshot();
+    const durableBefore = durableCounts(embedded);
+    const cpu = cpuMeter();
     const baseline = (await listEndpoints(embedded, 'True')).count;
 
     // 2. Every endpoint at once.
@@ -148,13 +160,17 @@ async function main(): Promise<void> {
     }
     const quiet = await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: timedOut ? 60_000 : 5 * 60_000 });
     const after = embedded.arm.requestLog.snapshot();
+    const durableAfter = durableCounts(embedded);
+    const cpuMs = cpu.stop();
     rss.stop();
 
     // 4. Figures. The floor: the endpoints' own creation, then one zone group write each (they run in parallel:
     // each locks only its endpoint), or the write buckets, or the per-zone record GET limit for one verification
     // read per name, whichever binds.
     const d = delta(before, after);
-    const benchOwn = benchRequests - benchBefore;
+    const benchAfter = tally.snapshot();
+    const benchOwn = benchAfter.total - benchBefore.total;
+    const benchOps = Object.fromEntries(Object.entries(benchAfter.byOperation).map(([op, n]) => [op, n - (benchBefore.byOperation[op] ?? 0)]));
     const convergenceMs = endAt - t0;
     const peDuration = DEFAULT_LRO_DURATIONS_MS.privateEndpoints * TIME_SCALE;
     const zgDuration = DEFAULT_LRO_DURATIONS_MS.privateDnsZoneGroups * TIME_SCALE;
@@ -173,7 +189,7 @@ async function main(): Promise<void> {
     line('endpoints', `${ENDPOINTS} (${SERVICES.map((s) => s.groupId).join(', ')}; ${subnets.length} subscriptions)`);
     line('time scale', `${TIME_SCALE} (${(1 / TIME_SCALE).toFixed(0)}x Azure's pace)`);
     line('time to all Registered', timedOut ? `NOT REACHED (${registeredAt.size}/${ENDPOINTS} after ${ms(convergenceMs)})` : `${ms(convergenceMs)} (Azure time ${azureTime(convergenceMs, TIME_SCALE)})`);
-    line('per-endpoint time to Registered (from t0)', `p50 ${ms(percentile(latencies, 50))} | p90 ${ms(percentile(latencies, 90))} | p99 ${ms(percentile(latencies, 99))} | max ${ms(percentile(latencies, 100))}`);
+    line('per-endpoint time to Registered (from t0)', `p50 ${ms(percentile(latencies, 50))} | p90 ${ms(percentile(latencies, 90))} | p99 ${ms(percentile(latencies, 99))} | max ${ms(percentile(latencies, 100))} (${POLL_MS} ms poll resolution)`);
     line('endpoint creates done (SDK LROs finished)', createsDoneAt === undefined ? 'no' : `after ${ms(createsDoneAt - t0)}`);
     line('lower bound: endpoint creation', `${ms(peDuration)} (${DEFAULT_LRO_DURATIONS_MS.privateEndpoints} ms x ${TIME_SCALE})`);
     line('lower bound: zone group write', `${ms(zgDuration)} (${DEFAULT_LRO_DURATIONS_MS.privateDnsZoneGroups} ms x ${TIME_SCALE}); endpoints do not share a lock`);
@@ -187,6 +203,10 @@ async function main(): Promise<void> {
       line(`  ${op}`, `${entry.total} (${(entry.total / ENDPOINTS).toFixed(2)}/endpoint) [${Object.entries(entry.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ')}]`);
     }
     line('429 (throttled) answers', `${statusCount(d, 429)} (to the control plane and the bench alike)`);
+    printControlPlaneRequests(d, { byOperation: benchOps }, ENDPOINTS, 'endpoint');
+    printPollsPerWrite(d, { polls: benchOps['GET operations'] ?? 0, writes: ENDPOINTS }, [ZONE_GROUP_PUT, 'PUT privateDnsZones', 'PUT virtualNetworkLinks']);
+    printDurableCost(durableBefore, durableAfter, ENDPOINTS, 'endpoint');
+    line('CPU time (process, until quiet)', `${ms(cpuMs)} (${(cpuMs / ENDPOINTS).toFixed(1)} ms/endpoint; unlike wall time, barely moved by other load)`);
     line('peak RSS', `${(rss.peak() / 1024 / 1024).toFixed(0)} MB`);
     line('quiet after convergence', quiet ? 'yes' : 'NO');
   } finally {

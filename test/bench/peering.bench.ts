@@ -8,22 +8,32 @@
  *   npm run bench:peering                      (builds, then runs dist/test/bench/peering.bench.js)
  *   SPOKES=20 npm run bench:peering            number of spoke VNets (default 200)
  *   TIME_SCALE=0.05 npm run bench:peering      ARM emulator time scale (default 0.02: 50x faster than Azure)
+ *   SPOKES=1000 npm run bench:peering          scale mode: 500 spokes on each of the 2 hubs, Azure's peering limit per
+ *                                              VNet and so the largest burst one hub can see (the ratio to the floor
+ *                                              should not grow with N, peak RSS no faster than linearly)
+ *
+ * Also printed: LRO status polls per write (control plane and bench), and what the run cost the Durable backend
+ * (orchestrator episodes, activity executions, entity operations) per converged spoke.
  *
  * Targets: convergence / lower bound <= 1.25; exactly 2 peering writes per spoke; zero AnotherOperationInProgress
  * (409) answers to peering writes.
  */
 import * as fs from 'node:fs';
 import { NetworkManagementClient } from '@azure/arm-network';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ids, staticTokenCredential, type Topology } from '../../local/demo';
 import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
-import { azureTime, rssSampler, startBenchWorld, delta, line, ms, percentile, sleep, statusCount } from './support';
+import { azureTime, rssSampler, startBenchWorld, delta, cpuMeter, durableCounts, line, ms, percentile, benchTally, printControlPlaneRequests, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
 
 const SPOKES = Number(process.env.SPOKES ?? 200);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
 const CONVERGENCE_TIMEOUT_MS = 20 * 60_000;
-const POLL_MS = 100;
+/**
+ * How often the bench lists the API to see what converged. Each listing reads every record (O(N)), so the interval
+ * grows with N beyond the default size, keeping the bench's own load per second the same at the scale modes (at
+ * 100 ms, listings would grow as N squared over a run and the bench would measure itself).
+ */
+const POLL_MS = Math.max(100, Math.round((100 * SPOKES) / 200));
 const QUIET_MS = 300;
 const PEERING_PUT = 'PUT virtualNetworkPeerings';
 
@@ -88,14 +98,7 @@ async function main(): Promise<void> {
 
   try {
     // Bench's own ARM requests (VNet creates and their polls, retries included), to tell them from the control plane's.
-    let benchRequests = 0;
-    const counter: PipelinePolicy = {
-      name: 'benchRequestCounter',
-      sendRequest: (request, next) => {
-        benchRequests += 1;
-        return next(request);
-      },
-    };
+    const tally = benchTally();
     const ca = fs.readFileSync(embedded.caCertFile, 'utf8');
     const clients = new Map<string, NetworkManagementClient>();
     const network = (subscriptionId: string): NetworkManagementClient => {
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
           endpoint: embedded.armEndpoint,
           tlsOptions: { ca },
           retryOptions: { retryDelayInMs: Math.max(5, Math.round(800 * TIME_SCALE)) },
-          additionalPolicies: [{ policy: counter, position: 'perRetry' }],
+          additionalPolicies: [{ policy: tally.policy, position: 'perRetry' }],
         });
         clients.set(subscriptionId, c);
       }
@@ -118,10 +121,15 @@ async function main(): Promise<void> {
     // 2. Quiet after start, then the baseline.
     if (!(await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: 120_000 }))) process.stdout.write('warning: the control plane did not go quiet after start within 120 s\n');
     const before = embedded.arm.requestLog.snapshot();
+    const benchBefore = tally.snapshot();
+    const durableBefore = durableCounts(embedded);
+    const cpu = cpuMeter();
     const baselineConverged = (await listSpokes(embedded, 'True')).count;
 
     // 3. All spoke VNets at once.
-    const pollInterval = { updateIntervalInMs: Math.max(5, Math.round(2000 * TIME_SCALE)) };
+    // What the SDK waits between polls in Azure: NRP's Retry-After (10 s), scaled (the emulator's scaled Retry-After
+    // rounds to 0 s at small time scales, and the SDK then falls back to this interval).
+    const pollInterval = { updateIntervalInMs: Math.max(5, Math.round(10_000 * TIME_SCALE)) };
     const t0 = performance.now();
     const creates = Promise.all(
       plan.map((s) =>
@@ -197,10 +205,15 @@ async function main(): Promise<void> {
     const quiet = await embedded.whenQuiet({ quietMs: QUIET_MS, timeoutMs: timedOut ? 60_000 : 5 * 60_000 });
     if (!quiet) process.stdout.write('warning: the control plane did not go quiet after convergence\n');
     const after = embedded.arm.requestLog.snapshot();
+    const durableAfter = durableCounts(embedded);
+    const cpuMs = cpu.stop();
     rss.stop();
 
     // 5. Figures.
     const d = delta(before, after);
+    const benchAfter = tally.snapshot();
+    const benchOwn = benchAfter.total - benchBefore.total;
+    const benchOps = Object.fromEntries(Object.entries(benchAfter.byOperation).map(([op, n]) => [op, n - (benchBefore.byOperation[op] ?? 0)]));
     const convergenceMs = endAt - t0;
     const peeringDuration = DEFAULT_LRO_DURATIONS_MS.virtualNetworkPeerings * TIME_SCALE;
     const vnetDuration = DEFAULT_LRO_DURATIONS_MS.virtualNetworks * TIME_SCALE;
@@ -260,7 +273,7 @@ async function main(): Promise<void> {
     line('ARM peering PUTs per spoke', `${(peeringPuts / SPOKES).toFixed(2)} (${peeringPuts} PUT virtualNetworkPeerings; target exactly 2)`);
     line(
       'ARM requests per spoke',
-      `${(d.total / SPOKES).toFixed(2)} (${d.total} total; bench's own VNet creates + polls ${benchRequests}, control plane ${((d.total - benchRequests) / SPOKES).toFixed(2)}/spoke)`,
+      `${(d.total / SPOKES).toFixed(2)} (${d.total} total; bench's own VNet creates + polls ${benchOwn}, control plane ${((d.total - benchOwn) / SPOKES).toFixed(2)}/spoke)`,
     );
     for (const [op, entry] of Object.entries(d.byOperation).sort((a, b) => b[1].total - a[1].total)) {
       const statuses = Object.entries(entry.byStatus).map(([status, n]) => `${status}: ${n}`).join(', ');
@@ -268,6 +281,10 @@ async function main(): Promise<void> {
     }
     line('409 to PUT virtualNetworkPeerings', `${peering409} (AnotherOperationInProgress; target 0); 409s in total: ${statusCount(d, 409)}`);
     line('429 (throttled) answers', String(statusCount(d, 429)));
+    printControlPlaneRequests(d, { byOperation: benchOps }, SPOKES, 'spoke');
+    printPollsPerWrite(d, { polls: benchOps['GET operations'] ?? 0, writes: SPOKES }, [PEERING_PUT, 'DELETE virtualNetworkPeerings']);
+    printDurableCost(durableBefore, durableAfter, SPOKES, 'spoke');
+    line('CPU time (process, until quiet)', `${ms(cpuMs)} (${(cpuMs / SPOKES).toFixed(1)} ms/spoke; unlike wall time, barely moved by other load)`);
     line('peak RSS', `${(rss.peak() / 1024 / 1024).toFixed(0)} MB`);
     line('quiet after convergence', quiet ? 'yes' : 'NO');
   } finally {

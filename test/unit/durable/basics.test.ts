@@ -37,6 +37,23 @@ describe('embedded Durable engine: activities, failures and history', () => {
     ]);
   });
 
+  it('keeps a finished instance\'s history out of the live state (memory store) and reads it back whole; a restart starts afresh', async () => {
+    const id = await h.engine.startNew('HelloSequence', { instanceId: 'seq-archived' });
+    await h.engine.waitForCompletion(id, 5000);
+    const rec = h.engine.store.getOrchestration(id);
+    expect([rec?.archived, rec?.history.length]).toEqual([true, 0]);
+    const history = (await h.engine.getHistory(id)) ?? [];
+    expect(history.map((e) => e.EventType).filter((t) => t === EventType.TaskCompleted)).toHaveLength(3);
+    expect(history.at(-2)?.EventType).toBe(EventType.ExecutionCompleted);
+    await h.engine.startNew('HelloSequence', { instanceId: id });
+    const restarted = h.engine.store.getOrchestration(id);
+    expect(restarted?.archived).toBeFalsy();
+    await h.engine.waitForCompletion(id, 5000);
+    expect(((await h.engine.getHistory(id)) ?? []).filter((e) => e.EventType === EventType.ExecutionStarted)).toHaveLength(1);
+    expect(h.engine.counts.episodes.get('HelloSequence')).toBeGreaterThanOrEqual(8);
+    expect(h.engine.counts.activities.get('Hello')).toBeGreaterThanOrEqual(6);
+  });
+
   it('delivers an activity failure to the orchestrator as an Error with the extension\'s reason', async () => {
     const id = await h.engine.startNew('CatchActivityFailure');
     const status = await h.engine.waitForCompletion(id, 5000);

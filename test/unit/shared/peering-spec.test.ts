@@ -1,5 +1,5 @@
 import { ObservedPeering, ObservedVnet } from '../../../shared/peering/model';
-import { peeringName, planSpokePeering, planSpokeRemoval } from '../../../shared/peering/spec';
+import { hubViewFor, pairState, peeringName, planSpokePeering, planSpokeRemoval } from '../../../shared/peering/spec';
 
 const SUB = '00000000-0000-0000-0000-00000000c0de';
 const WL = '00000000-0000-0000-0000-0000000000a1';
@@ -127,5 +127,25 @@ describe('planSpokeRemoval', () => {
     });
     expect(planSpokeRemoval(hub, SPOKE_ID.toLowerCase())?.name).toBe('p');
     expect(planSpokeRemoval(hub, vnetId(WL, 'rg', 'gone'))).toBeNull();
+  });
+});
+
+describe('hubViewFor', () => {
+  const other = (i: number, prefix: string) => peering(`spoke-other-${i}`, vnetId(WL, 'rg-other', `other-${i}`), [prefix]);
+  const crowd = Array.from({ length: 50 }, (_, i) => other(i, `10.${10 + i}.0.0/16`));
+  const cases: Array<[string, ObservedPeering[], string[]]> = [
+    ['a new spoke among many peers', crowd, ['10.200.0.0/16']],
+    ['a spoke already peered (its own hub side is kept)', [...crowd, peering(hubName, SPOKE_ID, ['10.200.0.0/16'])], ['10.200.0.0/16']],
+    ['a spoke overlapping two peers (both kept, the verdict names them)', crowd, ['10.20.0.0/15']],
+    ['a spoke whose hub side is out of sync', [...crowd, peering(hubName, SPOKE_ID, ['10.201.0.0/16'])], ['10.200.0.0/16']],
+  ];
+  it.each(cases)('keeps what planSpokePeering and pairState need: %s', (_label, peerings, prefixes) => {
+    const hub = vnet(HUB_ID, 'hub-weu', ['10.0.0.0/16'], { peerings });
+    const spoke = vnet(SPOKE_ID, 'spoke-app', prefixes, { peerings: [peering(spokeName, HUB_ID, ['10.0.0.0/16'])] });
+    const view = hubViewFor(hub, spoke);
+    expect(planSpokePeering(view, spoke, opts)).toEqual(planSpokePeering(hub, spoke, opts));
+    expect(pairState(view, spoke)).toEqual(pairState(hub, spoke));
+    expect(view.peerings.length).toBeLessThanOrEqual(2);
+    expect({ ...view, peerings: [] }).toEqual({ ...hub, peerings: [] });
   });
 });
