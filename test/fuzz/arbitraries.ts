@@ -215,64 +215,75 @@ export function commonAlert(known: Known): fc.Arbitrary<unknown> {
   );
 }
 
-/** A settings environment: each configuration setting unset, plausible or garbage, with a topology document. */
+/**
+ * A settings environment: a working one (the topology document, a Tables connection, the tenant) with up to four
+ * settings - any that the configuration reads - set to a plausible or a garbage value, or removed.
+ */
 export function settingsEnv(topologyDocument: fc.Arbitrary<unknown>): fc.Arbitrary<Record<string, string>> {
   const garbage = fc.oneof(fc.string({ maxLength: 30 }), hostile);
-  const setting = (plausible: fc.Arbitrary<string>) => fc.oneof({ weight: 3, arbitrary: plausible }, { weight: 1, arbitrary: garbage });
-  return fc.record(
-    {
-      CONTROL_PLANE_MODE: setting(fc.constantFrom('enforce', 'observe', 'Enforce', ' OBSERVE ')),
-      CONTROL_PLANE_LOCAL: setting(fc.constantFrom('true', 'false')),
-      CONTROL_PLANE_TOPOLOGY: fc.oneof({ weight: 4, arbitrary: topologyDocument.map((d) => JSON.stringify(d)) }, { weight: 1, arbitrary: garbage }),
-      CONTROL_PLANE_TOPOLOGY_FILE: setting(fc.constantFrom('no-such-topology.json', '/dev/null', '.', '')),
-      ARM_ENDPOINT: setting(fc.constantFrom('https://management.azure.com', 'http://localhost:1', 'https://[::1]:8443/')),
-      ARM_LRO_POLL_INTERVAL_MS: setting(fc.integer({ min: -10, max: 100000 }).map(String)),
-      ARM_RETRY_DELAY_MS: setting(fc.integer({ min: -10, max: 100000 }).map(String)),
-      TABLES_CONNECTION_STRING: setting(fc.constant('UseDevelopmentStorage=true')),
-      TABLES_ACCOUNT_URL: setting(fc.constant('https://acct.table.core.windows.net')),
-      AZURE_TENANT_ID: setting(fc.uuid()),
-      CONTROL_PLANE_PRINCIPAL_IDS: setting(fc.array(fc.uuid(), { maxLength: 3 }).map((a) => a.join(','))),
-      AUTH_TENANT_ID: setting(fc.uuid()),
-      AUTH_ISSUERS: setting(fc.constantFrom('https://login.microsoftonline.com/x/v2.0', 'not a url,https://a.example')),
-      AUTH_AUDIENCE: setting(fc.constant('api://x')),
-      AUTH_CLIENT_ID: setting(fc.uuid()),
-      AUTH_JWKS_URL: setting(fc.constantFrom('https://login.microsoftonline.com/common/discovery/v2.0/keys', '::')),
-      AUTH_EASY_AUTH_ENABLED: setting(fc.constantFrom('true', 'false', 'yes')),
-    },
-    { requiredKeys: [] },
+  const plausible: Record<string, fc.Arbitrary<string>> = {
+    CONTROL_PLANE_MODE: fc.constantFrom('enforce', 'observe', 'Enforce', ' OBSERVE ', ''),
+    CONTROL_PLANE_LOCAL: fc.constantFrom('true', 'false'),
+    CONTROL_PLANE_TOPOLOGY_FILE: fc.constantFrom('no-such-topology.json', '/dev/null', '.'),
+    ARM_ENDPOINT: fc.constantFrom('https://management.azure.com', 'http://localhost:1', 'https://[::1]:8443/'),
+    ARM_CA_CERT_FILE: fc.constantFrom('no-such-ca.pem'),
+    ARM_LRO_POLL_INTERVAL_MS: fc.integer({ min: -10, max: 100000 }).map(String),
+    ARM_RETRY_DELAY_MS: fc.integer({ min: -10, max: 100000 }).map(String),
+    TABLES_CONNECTION_STRING: fc.constant('UseDevelopmentStorage=true'),
+    TABLES_ACCOUNT_URL: fc.constant('https://acct.table.core.windows.net'),
+    AZURE_TENANT_ID: fc.uuid(),
+    CONTROL_PLANE_PRINCIPAL_IDS: fc.array(fc.uuid(), { maxLength: 3 }).map((a) => a.join(',')),
+    AUTH_TENANT_ID: fc.uuid(),
+    AUTH_ISSUERS: fc.constantFrom('https://login.microsoftonline.com/x/v2.0', 'not a url,https://a.example'),
+    AUTH_AUDIENCE: fc.constant('api://x'),
+    AUTH_CLIENT_ID: fc.uuid(),
+    AUTH_JWKS_URL: fc.constantFrom('https://login.microsoftonline.com/common/discovery/v2.0/keys', '::'),
+    AUTH_EASY_AUTH_ENABLED: fc.constantFrom('true', 'false', 'yes'),
+  };
+  const change = fc.constantFrom(...Object.keys(plausible)).chain((name) =>
+    fc.tuple(fc.constant(name), fc.oneof({ weight: 3, arbitrary: plausible[name] ?? garbage }, { weight: 1, arbitrary: garbage }, { weight: 1, arbitrary: fc.constant(undefined) })),
   );
+  const topology = fc.oneof({ weight: 6, arbitrary: topologyDocument.map((d) => JSON.stringify(d)) }, { weight: 1, arbitrary: garbage });
+  return fc.tuple(topology, fc.array(change, { maxLength: 4 })).map(([doc, changes]) => {
+    const env: Record<string, string | undefined> = { CONTROL_PLANE_TOPOLOGY: doc, TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true', AUTH_TENANT_ID: '00000000-0000-4000-8000-000000000001' };
+    for (const [name, value] of changes) env[name] = value;
+    return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  });
 }
 
 /**
- * A topology document: a valid one (`base`) with fields replaced, removed or added at any depth, or any JSON.
+ * A topology document: a valid one (`base`) with up to three of its fields - at any depth - replaced (by any JSON or
+ * a hostile string), removed, or given a sibling that is not in the schema; or any JSON at all.
  */
 export function topologyDocument(base: Record<string, unknown>): fc.Arbitrary<unknown> {
-  const mutate = (value: unknown, depth: number): fc.Arbitrary<unknown> => {
-    if (depth > 4 || value === null || typeof value !== 'object') {
-      return fc.oneof({ weight: 6, arbitrary: fc.constant(value) }, { weight: 1, arbitrary: anyJson }, { weight: 1, arbitrary: hostile });
-    }
-    if (Array.isArray(value)) {
-      const items = value.map((v) => mutate(v, depth + 1));
-      return fc.oneof(
-        { weight: 6, arbitrary: items.length ? fc.tuple(...items) : fc.constant([]) },
-        { weight: 1, arbitrary: fc.constant([]) },
-        { weight: 1, arbitrary: items.length ? fc.tuple(...items).map((a) => [...a, ...a]) : fc.constant([null]) },
-        { weight: 1, arbitrary: anyJson },
-      );
-    }
-    const entries = Object.entries(value as Record<string, unknown>);
-    const fields = Object.fromEntries(entries.map(([k, v]) => [k, fc.option(mutate(v, depth + 1), { freq: 12, nil: undefined })]));
-    return fc.oneof(
-      {
-        weight: 8,
-        arbitrary: fc.tuple(fc.record(fields), fc.dictionary(fc.string({ maxLength: 8 }), anyJson, { maxKeys: 1 }), fc.boolean()).map(([o, extra, addExtra]) => {
-          const out: Record<string, unknown> = {};
-          for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-          return addExtra ? { ...out, ...extra } : out;
-        }),
-      },
-      { weight: 1, arbitrary: anyJson },
-    );
+  const paths: Array<Array<string | number>> = [];
+  const walk = (value: unknown, at: Array<string | number>): void => {
+    if (at.length) paths.push(at);
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...at, i]));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...at, k]);
   };
-  return mutate(base, 0);
+  walk(base, []);
+  type Change = { path: Array<string | number>; kind: 'replace' | 'remove' | 'extra'; value: unknown };
+  const change: fc.Arbitrary<Change> = fc.record({
+    path: fc.constantFrom(...paths),
+    kind: fc.constantFrom<Change['kind']>('replace', 'replace', 'remove', 'extra'),
+    value: fc.oneof(anyJson, hostile, fc.integer(), fc.constant(null)),
+  });
+  const apply = (changes: Change[]): unknown => {
+    const doc = structuredClone(base) as Record<string | number, unknown>;
+    for (const { path, kind, value } of changes) {
+      let parent: unknown = doc;
+      for (const key of path.slice(0, -1)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[key] : undefined;
+      const last = path[path.length - 1];
+      if (parent === null || typeof parent !== 'object' || last === undefined) continue;
+      const container = parent as Record<string | number, unknown>;
+      if (kind === 'replace') container[last] = value;
+      else if (kind === 'remove') {
+        if (Array.isArray(container) && typeof last === 'number') container.splice(last, 1);
+        else delete container[last];
+      } else if (!Array.isArray(container)) container[`${String(last)}X`] = value;
+    }
+    return doc;
+  };
+  return fc.oneof({ weight: 8, arbitrary: fc.array(change, { maxLength: 3 }).map(apply) }, { weight: 1, arbitrary: anyJson });
 }
