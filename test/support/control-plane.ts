@@ -15,6 +15,7 @@ import { startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault } from '../
 import { DEFAULT_AUDIENCE, loadOrCreateSigningKey } from '../../local/identity';
 import { LOCAL_CLI_APP_ID } from '../../local/identity/clients';
 import { createTablesRecordStore } from '../../shared/store/tables-store';
+import { EGRESS_REQUEST_ORCHESTRATOR, POLICY_WRITER_ORCHESTRATOR } from '../../orchestrations/egress/names';
 import { STAMP_MONITOR_ORCHESTRATOR, STAMP_WRITER_ORCHESTRATOR } from '../../orchestrations/stamps/names';
 import type { ManagedKind, RecordStore } from '../../shared/store/records';
 
@@ -36,8 +37,11 @@ const SETTINGS = [
   'AUTH_TENANT_ID', 'STAMP_ALERT_KEYS', 'LOCAL_FUNCTION_KEY', 'LOCAL_MASTER_KEY', 'LOCAL_EVENTGRID_KEY',
 ];
 
-/** Orchestrations that run forever by design (the stamps' monitors and Front Door writers). */
-const ETERNAL = new Set([STAMP_MONITOR_ORCHESTRATOR, STAMP_WRITER_ORCHESTRATOR]);
+/**
+ * Orchestrations that run forever or wait for people by design: the stamps' monitors and Front Door writers, an
+ * egress request waiting for its decision or its expiry, the policy writer.
+ */
+const LONG_LIVED = new Set([STAMP_MONITOR_ORCHESTRATOR, STAMP_WRITER_ORCHESTRATOR, EGRESS_REQUEST_ORCHESTRATOR, POLICY_WRITER_ORCHESTRATOR]);
 
 export const MANAGED_KINDS: ManagedKind[] = ['spoke', 'endpoint', 'dnsName', 'stamp', 'egressRequest'];
 
@@ -70,8 +74,8 @@ export interface ControlPlane {
   /** Waits until no ARM write happened for `quietMs` (the stamp monitors run forever: whenQuiet cannot be used). */
   settle(quietMs?: number, timeoutMs?: number): Promise<void>;
   /**
-   * Waits until nothing runs but the stamps' eternal orchestrations (monitors, writers): no event in delivery, no
-   * other orchestration Running or Pending, the engine idle.
+   * Waits until nothing runs but the long-lived orchestrations (see LONG_LIVED): no event in delivery, no other
+   * orchestration Running or Pending, the engine idle.
    */
   quiet(timeoutMs?: number): Promise<void>;
   store: RecordStore;
@@ -184,7 +188,7 @@ export async function startControlPlane(settings: Record<string, string> = {}): 
       while (Date.now() < deadline) {
         await embedded.publisher.settled();
         await embedded.engine.whenIdle();
-        const busy = embedded.engine.list({ runtimeStatus: ['Running', 'Pending'] }).items.filter((i) => !ETERNAL.has(String(i.name)));
+        const busy = embedded.engine.list({ runtimeStatus: ['Running', 'Pending'] }).items.filter((i) => !LONG_LIVED.has(String(i.name)));
         calm = busy.length === 0 ? calm + 1 : 0;
         if (calm >= 2) return;
         await new Promise((r) => setTimeout(r, 50));
