@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { controlPlaneTopology, demoTopology } from '../../local/demo';
 import { DEMO_STAMPS, demoStampsConfig } from '../../local/demo/stamps';
 import { CONFIG_SETTINGS, ConfigError, loadConfig } from '../../shared/config';
-import { fuzzParameters, settingsEnv, topologyDocument } from './arbitraries';
+import { FUZZ_TIMEOUT_MS, fuzzParameters, settingsEnv, topologyDocument } from './arbitraries';
 
 const base = {
   ...controlPlaneTopology(demoTopology(), { url: 'https://platform.example/api', audience: 'api://platform' }),
@@ -48,5 +48,5 @@ describe('fuzz: configuration (settings and topology document)', () => {
     // Both outcomes were reached: the generators neither only break nor only keep the configuration.
     expect(seen.loaded).toBeGreaterThan(0);
     expect(seen.refused).toBeGreaterThan(0);
-  });
+  }, FUZZ_TIMEOUT_MS);
 });

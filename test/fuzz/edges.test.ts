@@ -11,7 +11,7 @@ import { DEMO_STAMPS } from '../../local/demo/stamps';
 import { ACTION_GROUPS_APP_ID, ACTION_GROUPS_ROLE } from '../../shared/auth/secure-webhook';
 import { ROLES } from '../../shared/auth/tokens';
 import { fillRoute, KEYS, routeParams, startControlPlane, type ControlPlane, type RegisteredRoute } from '../support/control-plane';
-import { body, cloudEvent, commonAlert, eventGridEvent, fuzzParameters, query, routeParam, validationCode, type Known } from './arbitraries';
+import { body, cloudEvent, commonAlert, eventGridEvent, FUZZ_TIMEOUT_MS, fuzzParameters, query, routeParam, validationCode, type Known } from './arbitraries';
 
 /** No request may take longer than this (a hang is a finding); far above what any request takes. */
 const REQUEST_BOUND_MS = 15_000;
@@ -55,6 +55,7 @@ function knownOf(): Known {
     names: [...t.connectivity.hubs.map((h) => h.vnet.name), ...spokes.map((s) => s.name), ...t.workloads.flatMap((w) => w.privateEndpoints.map((p) => p.name))],
     vnetIds: spokes.map((s) => ids.vnet(s.sub, s.rg, s.name)),
     stamps: DEMO_STAMPS.map((s) => s.name),
+    requestIds: [],
   };
 }
 
@@ -66,6 +67,17 @@ describe('fuzz: every edge of the control plane', () => {
   beforeAll(async () => {
     plane = await startControlPlane();
     token = await plane.token({ oid: FUZZ_CALLER, roles: [ROLES.requester, ROLES.approver, ACTION_GROUPS_ROLE], appId: ACTION_GROUPS_APP_ID });
+    // Egress requests of another requester, for the decision and revoke routes to find.
+    const requester = await plane.token({ oid: 'aaaaaaaa-0000-4000-8000-0000000000a1', roles: [ROLES.requester] });
+    for (const fqdn of ['api.github.com', '*.contoso.com', 'login.microsoftonline.com']) {
+      const created = await send('/api/egress-requests', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${requester}`, 'idempotency-key': fqdn, 'content-type': 'application/json' },
+        body: JSON.stringify({ spokeVnetId: known.vnetIds[0], destinations: [{ fqdn, ports: ['Https:443'] }], justification: 'fuzz', ttlDays: 7 }),
+      });
+      if (created.status !== 202) throw new Error(`creating an egress request: ${created.status} ${created.text}`);
+      known.requestIds.push((JSON.parse(created.text) as { id: string }).id);
+    }
     await plane.quiet();
     await plane.settle();
   }, 120_000);
@@ -86,7 +98,10 @@ describe('fuzz: every edge of the control plane', () => {
     const where = `${what} -> ${answer.status} ${answer.text.slice(0, 400)}`;
     if (answer.status >= 500 || answer.status < 200 || (answer.status >= 300 && answer.status < 400)) throw new Error(`not a 2xx or 4xx: ${where}`);
     if (answer.status >= 400) {
-      if (refusalMessage(answer).trim() === '') throw new Error(`a refusal that names no problem: ${where}`);
+      const message = refusalMessage(answer);
+      if (message.trim() === '') throw new Error(`a refusal that names no problem: ${where}`);
+      // A message is prose: another route's error object serialized into it names the problem only to a parser.
+      if (/: \s*\{"/.test(message)) throw new Error(`a refusal whose message is a serialized error object: ${where}`);
       const after = { arm: plane.armWrites(), records: await plane.recordsFingerprint() };
       if (after.arm !== before.arm) throw new Error(`a refused input wrote to ARM (${after.arm - before.arm} writes): ${where}`);
       if (after.records !== before.records) throw new Error(`a refused input changed records: ${where}`);
@@ -112,7 +127,7 @@ describe('fuzz: every edge of the control plane', () => {
           query: query(known),
           body: body(known),
           contentType: fc.option(fc.constantFrom('application/json', 'text/plain', 'application/octet-stream', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x'), { nil: undefined }),
-          idempotencyKey: fc.option(fc.oneof(fc.uuid(), headerValue), { nil: undefined }),
+          idempotencyKey: fc.oneof({ weight: 4, arbitrary: fc.uuid() }, { weight: 1, arbitrary: headerValue }, { weight: 1, arbitrary: fc.constant(undefined) }),
           authorization: fc.oneof({ weight: 6, arbitrary: fc.constant('valid') }, { weight: 1, arbitrary: headerValue }),
         });
         await fc.assert(
@@ -138,6 +153,23 @@ describe('fuzz: every edge of the control plane', () => {
           fuzzParameters(Number(process.env.FUZZ_ROUTE_RUNS ?? '15')),
         );
       }
+    }, FUZZ_TIMEOUT_MS);
+  });
+
+  describe('regressions found by fuzzing', () => {
+    // The egress API put the other routes' whole error object, serialized, into its problem+json detail, and
+    // answered a body over the limit with 400 instead of 413 on the decision route.
+    it.each([
+      ['POST', '/api/egress-requests', 400, '{', /^the body is not JSON: /],
+      ['POST', '/api/egress-requests', 413, 'x'.repeat(70 * 1024), /larger than 65536 bytes/],
+      ['POST', '/api/egress-requests/egr-000000000000000000000000/decision', 400, '[1,2', /^the body is not JSON: /],
+      ['POST', '/api/egress-requests/egr-000000000000000000000000/decision', 413, 'x'.repeat(70 * 1024), /larger than 65536 bytes/],
+    ])('%s %s, a body it cannot read -> %i with the reason as the detail', async (method, path, status, text, detail) => {
+      const answer = await send(path, { method, headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'regression', 'content-type': 'application/json' }, body: text });
+      expect(answer.status).toBe(status);
+      const problem = JSON.parse(answer.text) as { status: number; detail: string };
+      expect(problem.status).toBe(status);
+      expect(problem.detail).toMatch(detail);
     });
   });
 
@@ -164,7 +196,7 @@ describe('fuzz: every edge of the control plane', () => {
       await plane.quiet();
       await plane.settle(1000);
       expect(plane.armWrites()).toBe(arm);
-    });
+    }, FUZZ_TIMEOUT_MS);
 
     it('answers both schemas\' validation handshakes with the code or the allowed origin, and refuses other event types by name', async () => {
       for (const fn of plane.eventGridFunctions()) {
@@ -187,7 +219,7 @@ describe('fuzz: every edge of the control plane', () => {
           fuzzParameters(Number(process.env.FUZZ_HANDSHAKE_RUNS ?? '25')),
         );
       }
-    });
+    }, FUZZ_TIMEOUT_MS);
   });
 
   describe('stamp alert webhook', () => {
@@ -204,6 +236,6 @@ describe('fuzz: every edge of the control plane', () => {
       await plane.quiet();
       // Alerts about nothing (no target or stampId is a stamp) never reach a monitor: nothing is written to ARM.
       expect(plane.armWrites()).toBe(arm);
-    });
+    }, FUZZ_TIMEOUT_MS);
   });
 });
