@@ -3,7 +3,9 @@
  * app registers (path, query, body, headers), the Event Grid webhook of every Event Grid function (Event Grid schema
  * and CloudEvents 1.0, handshakes included) and the stamps' alert webhook. Property: every input gets a 2xx or a 4xx
  * whose body names the problem - never a 5xx, a failed invocation, a request that does not end, or (for a refused
- * input) an ARM write or a record write. Runs and seed: see arbitraries.ts (FUZZ_RUNS, FUZZ_SEED; `npm run fuzz`).
+ * input) an ARM write or a record write. Runs and seed: see arbitraries.ts (FUZZ_RUNS, FUZZ_SEED; `npm run fuzz`);
+ * the CI budgets per property: FUZZ_ROUTE_RUNS, FUZZ_EVENT_RUNS, FUZZ_HANDSHAKE_RUNS, FUZZ_ALERT_RUNS. FUZZ_DEBUG=1
+ * prints how often each answer (route, status, message start) came, to see how deep the generators reach.
  */
 import fc from 'fast-check';
 import { demoTopology, ids } from '../../local/demo';
