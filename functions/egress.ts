@@ -40,6 +40,16 @@ async function authorize(request: HttpRequest, roles: Role[]): Promise<{ ok: tru
   return { ok: true, caller: result.caller, config };
 }
 
+/**
+ * A body readJson refused (not JSON, too large) as problem+json: its status and its message as the detail (not the
+ * other routes' error object serialized into it).
+ */
+function unreadBody(response: HttpResponseInit): Problem {
+  const status = response.status ?? 400;
+  const message = (response.jsonBody as { error?: { message?: unknown } } | undefined)?.error?.message;
+  return problem(status, status === 413 ? 'Body too large' : 'Invalid request', typeof message === 'string' ? message : 'the body could not be read');
+}
+
 function view(record: ManagedRecord): Record<string, unknown> {
   const d = detailsOf(record);
   return {
@@ -75,7 +85,7 @@ export async function createRequest(request: HttpRequest, context: InvocationCon
   const key = checkIdempotencyKey(request.headers.get('idempotency-key'));
   if (!key.ok) return answer(key.problem);
   const raw = await readJson(request);
-  if (!raw.ok) return answer(problem(raw.response.status ?? 400, 'Invalid request', JSON.stringify(raw.response.jsonBody ?? {})));
+  if (!raw.ok) return answer(unreadBody(raw.response));
   const { firewall, store } = flowDeps();
   const fqdnTags = await fqdnTagsOf(auth.config, firewall.listFqdnTags.bind(firewall));
   if (!fqdnTags) return answer(problem(503, 'FQDN tags unavailable', 'the firewall\'s FQDN tag list could not be read from ARM; try again'), { 'Retry-After': '30' });
@@ -159,7 +169,7 @@ export async function decide(request: HttpRequest, context: InvocationContext): 
   const auth = await authorize(request, [ROLES.approver]);
   if (!auth.ok) return auth.response;
   const raw = await readJson(request);
-  if (!raw.ok) return answer(problem(400, 'Invalid request', JSON.stringify(raw.response.jsonBody ?? {})));
+  if (!raw.ok) return answer(unreadBody(raw.response));
   const body = decisionBody.safeParse(raw.value);
   if (!body.success) return answer(problem(400, 'Invalid request', body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')));
   const { store } = flowDeps();

@@ -1,7 +1,7 @@
 /**
  * Who is calling the egress API: an Entra ID bearer token validated in code with `jose` (issuers and audiences from
- * settings, v1 and v2 issuers, RS256 only, exp/nbf with 60 s of clock skew, `oid` and `tid` required, keys from the
- * JWKS fetched and cached per URL), or App Service Authentication's X-MS-CLIENT-PRINCIPAL header when a setting
+ * settings, v1 and v2 issuers, RS256 only, exp/nbf with 60 s of clock skew, `oid` and `tid` required - `tid` that
+ * of AUTH_TENANT_ID when it is set -, keys from the JWKS fetched and cached per URL), or App Service Authentication's X-MS-CLIENT-PRINCIPAL header when a setting
  * says Easy Auth is on in front of the app (the header is trusted only then: nothing says a client cannot send it
  * when Easy Auth is off).
  *
@@ -149,6 +149,9 @@ export class TokenValidator {
     const oid = payload['oid'];
     const tid = payload['tid'];
     if (typeof oid !== 'string' || typeof tid !== 'string' || oid === '' || tid === '') return failure('invalid_token', 'the token\'s "oid" and "tid" claims must be strings');
+    // The issuer names the tenant for Entra's per-tenant issuers, but AUTH_ISSUERS may trust issuers of several
+    // tenants: the caller's tenant is checked on its own when AUTH_TENANT_ID says which it must be.
+    if (this.settings.tenantId && tid.toLowerCase() !== this.settings.tenantId) return failure('invalid_token', `the token is from tenant ${tid}, not this API's tenant (AUTH_TENANT_ID)`);
     const roles = Array.isArray(payload['roles']) ? payload['roles'].filter((r): r is string => typeof r === 'string') : [];
     const name = typeof payload['name'] === 'string' ? payload['name'] : undefined;
     // v2.0 access tokens name the calling application in `azp`, v1.0 tokens in `appid`.

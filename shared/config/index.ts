@@ -195,6 +195,8 @@ export type EgressConfig = NonNullable<TopologyDocument['egress']>;
  */
 export interface AuthSettings {
   issuers: string[];
+  /** AUTH_TENANT_ID, lower case: a token's `tid` must name it (whatever issuers are trusted). */
+  tenantId?: string;
   audiences: string[];
   /** Where the signing keys are (Entra: https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys). */
   jwksUrl?: string;
@@ -326,6 +328,7 @@ function readAuthSettings(env: NodeJS.ProcessEnv, problems: string[]): AuthSetti
   if (!['', 'true', 'false'].includes(easyAuthRaw)) problems.push(`AUTH_EASY_AUTH_ENABLED: must be "true" or "false"; got "${env.AUTH_EASY_AUTH_ENABLED}"`);
   return {
     issuers: issuers.length > 0 ? issuers : tenantIssuers,
+    ...(validTenant ? { tenantId: validTenant } : {}),
     audiences: [...new Set(audiences)],
     ...(jwksUrl ? { jwksUrl } : {}),
     easyAuth: easyAuthRaw === 'true',

@@ -90,6 +90,30 @@ describe('TokenValidator (real RS256 tokens)', () => {
   });
 });
 
+describe('the tenant (AUTH_TENANT_ID)', () => {
+  // A trusted issuer does not pin the tenant when AUTH_ISSUERS trusts issuers of several tenants (or one that is not
+  // per tenant): tid is checked on its own (found by the authorization matrix, "wrong tenant").
+  const OTHER_TENANT = 'fa1e0000-0000-4000-8000-00000000fa1e';
+  let pinned: TokenValidator;
+  beforeAll(async () => {
+    const jwk: JWK = { ...(await exportJWK(signing.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    pinned = new TokenValidator({ ...settings, tenantId: TENANT }, createLocalJWKSet({ keys: [jwk] }));
+  });
+
+  it('401 for a token of a trusted issuer whose tid is another tenant', async () => {
+    const result = await pinned.verifyBearer(`Bearer ${await token({ tid: OTHER_TENANT })}`);
+    expect(result).toMatchObject({ ok: false, status: 401, error: 'invalid_token', description: expect.stringMatching(/another tenant|not this API's tenant/) });
+  });
+
+  it('accepts the tenant in any casing', async () => {
+    expect((await pinned.verifyBearer(`Bearer ${await token({ tid: TENANT.toUpperCase() })}`)).ok).toBe(true);
+  });
+
+  it('does not check tid when no tenant is configured (issuers alone decide)', async () => {
+    expect((await validator.verifyBearer(`Bearer ${await token({ tid: OTHER_TENANT })}`)).ok).toBe(true);
+  });
+});
+
 describe('Easy Auth (X-MS-CLIENT-PRINCIPAL)', () => {
   const principal = (claims: Array<{ typ: string; val: string }>, roleTyp = 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role') =>
     Buffer.from(JSON.stringify({ auth_typ: 'aad', name_typ: 'name', role_typ: roleTyp, claims })).toString('base64');

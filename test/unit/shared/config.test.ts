@@ -468,6 +468,7 @@ describe('loadConfig: egress block and token settings', () => {
     });
     expect(config.auth).toEqual({
       issuers: [`https://login.microsoftonline.com/${TENANT}/v2.0`, `https://sts.windows.net/${TENANT}/`],
+      tenantId: TENANT.toLowerCase(),
       audiences: ['api://hubspoke-control-plane', '11111111-2222-3333-4444-555555555555'],
       jwksUrl: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
       easyAuth: false,
