@@ -10,34 +10,27 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { requireRole, ROLES, tokenValidator, type Caller, type Role } from '../shared/auth/tokens';
+import { ROLES, type Caller, type Role } from '../shared/auth/tokens';
 import { resourceKey } from '../shared/azure/resource-id';
 import type { ControlPlaneConfig } from '../shared/config';
-import { bodyFingerprint, checkDecision, checkIdempotencyKey, FINAL_STATES, parseRequestBody, problem, replayOrConflict, requestIdFor, type Decision, type EgressState, type Problem } from '../shared/egress/request';
+import { bodyFingerprint, checkDecision, checkIdempotencyKey, FINAL_STATES, parseRequestBody, problem, replayOrConflict, requestIdFor, type Decision, type EgressState } from '../shared/egress/request';
 import type { ManagedRecord } from '../shared/store/records';
 import { flowDeps } from '../orchestrations/common';
 import { isActive, runtimeStatus } from '../orchestrations/common/start';
 import { DECISION_EVENT, detailsOf, REVOKE_EVENT, submitRequest, type DecisionEvent, type EgressDetails, type EgressRequestSpec } from '../orchestrations/egress';
-import { readJson } from './http';
+import { authorizeRoles, problemAnswer, readJson } from './http';
 
 const MAX_PAGE = 100;
 const REQUEST_ID = /^egr-[0-9a-f]{24}$/;
 
-const answer = (p: Problem, headers: Record<string, string> = {}): HttpResponseInit => ({
-  status: p.status,
-  headers: { 'Content-Type': 'application/problem+json', ...headers },
-  body: JSON.stringify(p),
-});
+const answer = problemAnswer;
 
-/** The caller, or the 401/403/404 answer. */
+/** The caller, or the 401/403/404 answer (404 first: no egress block, no egress API). */
 async function authorize(request: HttpRequest, roles: Role[]): Promise<{ ok: true; caller: Caller; config: ControlPlaneConfig } | { ok: false; response: HttpResponseInit }> {
   const { config } = flowDeps();
   if (!config.egress) return { ok: false, response: answer(problem(404, 'Egress not configured', 'the control plane has no egress block in its topology document')) };
-  const result = await tokenValidator(config.auth).authenticate(request.headers);
-  if (!result.ok) return { ok: false, response: answer(problem(401, 'Unauthorized', result.description), { 'WWW-Authenticate': result.wwwAuthenticate }) };
-  const role = requireRole(result.caller, ...roles);
-  if (!role.ok) return { ok: false, response: answer(problem(403, 'Forbidden', role.message)) };
-  return { ok: true, caller: result.caller, config };
+  const auth = await authorizeRoles(request, config, roles);
+  return auth.ok ? { ok: true, caller: auth.caller, config } : auth;
 }
 
 function view(record: ManagedRecord): Record<string, unknown> {

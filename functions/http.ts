@@ -2,10 +2,12 @@
  * What the HTTP routes share: error bodies, path validation, bounded JSON bodies, sweep requests, record filters, and
  * the one-resource routes (GET, POST .../reconcile, DELETE) of both managed kinds.
  */
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import type { ControlPlaneConfig } from '../shared/config';
+import { requireRole, ROLES, tokenValidator, type Caller, type Role } from '../shared/auth/tokens';
+import { problem as problemOf, type Problem } from '../shared/egress/request';
 import { GUID, RESOURCE_GROUP } from '../shared/azure/resource-id';
 import { unwatched } from '../shared/peering/selection';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
@@ -17,6 +19,49 @@ export function problem(status: number, code: string, message: string): HttpResp
 
 /** A refusal the request's IDs alone decide (NotWatched, IsHub): 400 with the reason as its code. */
 const refuse = (refusal: { reason: string; message: string }): HttpResponseInit => problem(400, refusal.reason, refusal.message);
+
+/** An RFC 9457 `application/problem+json` answer. */
+export function problemAnswer(p: Problem, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status: p.status, headers: { 'Content-Type': 'application/problem+json', ...headers }, body: JSON.stringify(p) };
+}
+
+/** What an operator route lets a caller do: read it, or act on it (reconcile, delete a record, pin, run). */
+export type Access = 'read' | 'write';
+
+/** The app roles each access needs (any one of them). */
+export const ACCESS_ROLES: Record<Access, readonly Role[]> = {
+  read: [ROLES.reader, ROLES.operator, ROLES.approver],
+  write: [ROLES.operator],
+};
+
+export type Authorized = { ok: true; caller: Caller } | { ok: false; response: HttpResponseInit };
+
+/**
+ * The caller of a request holding one of `roles` (the one token validator, shared/auth/tokens.ts), or the answer:
+ * 401 problem+json with `WWW-Authenticate` (RFC 6750) when there is no valid token, 403 when the role is missing.
+ */
+export async function authorizeRoles(request: HttpRequest, config: ControlPlaneConfig, roles: readonly Role[]): Promise<Authorized> {
+  const result = await tokenValidator(config.auth).authenticate(request.headers);
+  if (!result.ok) return { ok: false, response: problemAnswer(problemOf(401, 'Unauthorized', result.description), { 'WWW-Authenticate': result.wwwAuthenticate }) };
+  const role = requireRole(result.caller, ...roles);
+  if (!role.ok) return { ok: false, response: problemAnswer(problemOf(403, 'Forbidden', role.message)) };
+  return { ok: true, caller: result.caller };
+}
+
+/** {@link authorizeRoles} for an operator route's access. */
+export function authorize(request: HttpRequest, access: Access): Promise<Authorized> {
+  return authorizeRoles(request, flowDeps().config, ACCESS_ROLES[access]);
+}
+
+type Handler<R> = (request: HttpRequest, context: InvocationContext, caller: Caller) => Promise<R>;
+
+/** A route handler behind {@link authorize}: it runs only for a caller with the access (and is told who it is). */
+export function guarded<R extends HttpResponseInit | HttpResponse>(access: Access, handler: Handler<R>): (request: HttpRequest, context: InvocationContext) => Promise<R | HttpResponseInit> {
+  return async (request, context) => {
+    const auth = await authorize(request, access);
+    return auth.ok ? handler(request, context, auth.caller) : auth.response;
+  };
+}
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; response: HttpResponseInit };
 

@@ -20,6 +20,7 @@ import { requestEndpointDns } from '../orchestrations/dns';
 import { requestSpokeTagReconcile } from '../orchestrations/egress';
 import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, requestSpokeReconcile, type HubEventInput } from '../orchestrations/peering';
 import { signalStamp } from '../orchestrations/stamps';
+import { guarded } from './http';
 
 /** Rejected events are kept together (GET /api/events/rejected), whatever their subject. */
 export const REJECTED_EVENTS = 'rejected-events';
@@ -207,4 +208,4 @@ export async function listRejectedEvents(request: HttpRequest): Promise<HttpResp
   return { status: 200, jsonBody: { count: events.length, events } };
 }
 
-app.http('listRejectedEvents', { methods: ['GET'], route: 'events/rejected', authLevel: 'function', handler: listRejectedEvents });
+app.http('listRejectedEvents', { methods: ['GET'], route: 'events/rejected', authLevel: 'anonymous', handler: guarded('read', listRejectedEvents) });

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { demoTopology, staticTokenCredential } from '../../../local/demo';
+import { apiFetch } from '../operator-token';
 
 const root = path.resolve(__dirname, '../../..');
 const runner = path.join(root, 'dist/test/fixtures/package-host/run.js');
@@ -132,7 +133,7 @@ describe('the production package (npm run package)', () => {
       const reason = await until(
         'the spoke to converge',
         async () => {
-          const response = await fetch(spokeUrl);
+          const response = await apiFetch(spokeUrl);
           if (response.status !== 200) return undefined;
           const body = (await response.json()) as { condition?: { reason?: string } };
           return body.condition?.reason === 'Converged' ? body.condition.reason : undefined;

@@ -98,7 +98,7 @@ describe('stamp health on the embedded default (real app, local health endpoints
       const s = await world.stamp('neu-1');
       return (s.condition as { reason?: string } | undefined)?.reason === 'PinnedOut' ? s : undefined;
     });
-    expect(pinned).toMatchObject({ pin: expect.objectContaining({ mode: 'out', reason: 'patching the region', by: 'function key' }), why: 'pinned out by function key: patching the region' });
+    expect(pinned).toMatchObject({ pin: expect.objectContaining({ mode: 'out', reason: 'patching the region', by: 'test operator (0e7a0000-0000-4000-8000-0000000000a1)' }), why: 'pinned out by test operator (0e7a0000-0000-4000-8000-0000000000a1): patching the region' });
     expect((pinned.audit as Array<{ action: string }>).map((a) => a.action)).toEqual(expect.arrayContaining(['pin:out', 'signal:pin', 'Eject', 'disable']));
     expect(await pin('neu-1', { mode: 'auto', reason: 'done' })).toMatchObject({ status: 202 });
     await until('neu-1 back', async () => ((await world.origin('neu-1')) === 'Enabled' ? true : undefined));
