@@ -1,6 +1,6 @@
 /**
  * The stamps' HTTP API, and the timer that keeps every origin group's monitor running.
- *   GET  /api/stamps                      each stamp: name, state, originId, frontDoor.enabledState as last read,
+ *   GET  /api/stamps[?state=&region=&top=&continuationToken=]  each stamp: name, state, originId, frontDoor.enabledState as last read,
  *                                         last signals, pin, ejection count, last transition, why
  *   GET  /api/stamps/{name}               the same plus its history and audit
  *   POST /api/stamps/{name}/pin           ControlPlane.Operator; {"mode": "out"|"in"|"auto", "reason": "...", "until"?: ISO 8601}
@@ -14,11 +14,12 @@ import { z } from 'zod';
 import { verifySecureWebhook } from '../shared/auth/secure-webhook';
 import { tokenValidator, type Caller } from '../shared/auth/tokens';
 import type { ControlPlaneConfig } from '../shared/config';
+import { STAMP_STATES } from '../shared/stamps/model';
 import { MAX_ALERT_BYTES, parseCommonAlert, stampsForAlert } from '../shared/stamps/alerts';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { flowDeps } from '../orchestrations/common';
 import { ensureStampMonitors, signalStamp } from '../orchestrations/stamps';
-import { guarded, problem, readJson } from './http';
+import { guarded, pageBody, pageOf, problem, readJson } from './http';
 
 const STAMP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** Pins last at most this long: a forgotten drain must not keep a stamp out forever without a decision. */
@@ -52,13 +53,20 @@ function view(config: ControlPlaneConfig, name: string, record: ManagedRecord | 
   return { ...base, ...details, region: stamp?.region, condition: record.condition, updatedAt: record.updatedAt };
 }
 
-export async function listStamps(): Promise<HttpResponseInit> {
+export async function listStamps(request: HttpRequest): Promise<HttpResponseInit> {
   const { config, store } = flowDeps();
   const refused = requireStamps(config);
   if (refused) return refused;
+  const state = request.query.get('state');
+  const region = request.query.get('region');
+  if (state !== null && !(STAMP_STATES as readonly string[]).includes(state)) return problem(400, 'InvalidQuery', `state must be one of ${STAMP_STATES.join(', ')} (got "${state}")`);
   const records = new Map((await store.listRecords('stamp')).map((r) => [r.resourceId.toLowerCase(), r]));
-  const stamps = (config.stamps?.stamps ?? []).map((s) => view(config, s.name, records.get(s.name.toLowerCase())));
-  return { status: 200, jsonBody: { count: stamps.length, stamps } };
+  const stamps = (config.stamps?.stamps ?? [])
+    .map((s) => view(config, s.name, records.get(s.name.toLowerCase())))
+    .filter((s) => (state === null || s.state === state) && (region === null || String(s.region ?? '').toLowerCase() === region.toLowerCase()));
+  const page = pageOf(request, stamps, (s) => String(s.name).toLowerCase(), { path: '/api/stamps', filters: { state, region } });
+  if (!page.ok) return page.response;
+  return { status: 200, jsonBody: pageBody('stamps', page.value, (s) => s) };
 }
 
 export async function getStamp(request: HttpRequest): Promise<HttpResponseInit> {

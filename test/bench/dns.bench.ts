@@ -43,7 +43,7 @@ interface EndpointListItem {
 }
 
 async function listEndpoints(embedded: EmbeddedDefault, status?: 'True'): Promise<{ count: number; endpoints: EndpointListItem[] }> {
-  const res = await apiFetch(`${embedded.baseUrl}/api/endpoints${status ? `?status=${status}` : ''}`);
+  const res = await apiFetch(`${embedded.baseUrl}/api/endpoints?top=1000${status ? `&status=${status}` : ''}`);
   if (res.status !== 200) throw new Error(`GET /api/endpoints -> ${res.status}: ${await res.text()}`);
   return (await res.json()) as { count: number; endpoints: EndpointListItem[] };
 }

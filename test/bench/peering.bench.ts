@@ -74,7 +74,7 @@ function planSpokes(topology: Topology, n: number): BenchSpoke[] {
 }
 
 async function listSpokes(embedded: EmbeddedDefault, status?: 'True'): Promise<{ count: number; spokes: SpokeListItem[] }> {
-  const res = await apiFetch(`${embedded.baseUrl}/api/spokes${status ? `?status=${status}` : ''}`);
+  const res = await apiFetch(`${embedded.baseUrl}/api/spokes?top=1000${status ? `&status=${status}` : ''}`);
   if (res.status !== 200) throw new Error(`GET /api/spokes -> ${res.status}: ${await res.text()}`);
   return (await res.json()) as { count: number; spokes: SpokeListItem[] };
 }
