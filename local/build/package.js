@@ -64,6 +64,8 @@ function main() {
   fs.mkdirSync(stage, { recursive: true });
   for (const dir of RUNTIME_DIRS) copyCompiled(path.join(ROOT, 'dist', dir), path.join(stage, 'dist', dir));
   fs.copyFileSync(path.join(ROOT, 'host.json'), path.join(stage, 'host.json'));
+  // The console's static assets, served by functions/console.ts from the folder next to dist/.
+  fs.cpSync(path.join(ROOT, 'console'), path.join(stage, 'console'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'package-lock.json'), path.join(stage, 'package-lock.json'));
   // npm ci needs package.json to match the lock (devDependencies included: --omit=dev leaves them out).
   const staged = { ...pkg, engines: PRODUCTION_ENGINES };
