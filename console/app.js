@@ -28,7 +28,7 @@ export function say(text) {
 }
 
 function user() {
-  if (method?.kind === 'easyAuth' && method.user) return { name: method.user.name, roles: method.user.roles };
+  if (method?.kind === 'entra' && method.user) return { name: method.user.name, roles: method.user.roles };
   const s = session();
   return s ? { name: s.name, roles: s.roles } : null;
 }
@@ -49,7 +49,7 @@ function renderChrome(current) {
 
 function signOut() {
   clearSession();
-  if (method?.kind === 'easyAuth') location.assign(EASY_AUTH_LOGOUT);
+  if (method?.kind === 'entra') location.assign(EASY_AUTH_LOGOUT);
   else {
     location.hash = '#/signin';
     void route();
@@ -66,8 +66,13 @@ async function route(keepStatus = false) {
   if (!signedIn || page === 'signin') {
     renderChrome('signin');
     if (method.kind === 'local') renderSignIn(main, method, () => { location.hash = '#/overview'; });
-    else if (method.kind === 'easyAuth') main.append(h('h1', {}, 'Sign in'), h('p', {}, h('a', { href: EASY_AUTH_LOGIN, class: 'button' }, 'Sign in with Microsoft Entra ID')));
-    else main.append(h('h1', {}, 'Sign in'), errorBox('This control plane has no browser sign-in: enable App Service Authentication with Microsoft Entra ID (ENABLE_APP_SERVICE_AUTH=true), or run the embedded default (npm start).'));
+    else {
+      main.append(
+        h('h1', {}, 'Sign in'),
+        h('p', {}, h('a', { href: EASY_AUTH_LOGIN, class: 'button' }, 'Sign in with Microsoft Entra ID')),
+        h('p', { class: 'muted' }, 'Sign-in is App Service Authentication in front of the app (ENABLE_APP_SERVICE_AUTH=true); the API then sees your app roles.'),
+      );
+    }
     document.title = 'Sign in · Control plane console';
     return;
   }

@@ -1,8 +1,8 @@
 // Who is signed in. Under the embedded default: a token from the local token issuer (POST /api/local/token) for a
-// user and roles picked on the sign-in page. In Azure: App Service Authentication (Easy Auth) with Microsoft Entra ID:
-// its session cookie goes with every same-origin call and the platform hands the API the caller's principal
-// (X-MS-CLIENT-PRINCIPAL, which the API's one token validator accepts when AUTH_EASY_AUTH_ENABLED is set). Either
-// way the API decides what the caller may do; the console only shows its answers.
+// user and roles picked on the sign-in page, sent as a bearer token. In Azure: App Service Authentication (Easy Auth)
+// with Microsoft Entra ID: its session cookie goes with every same-origin call and the platform hands the API the
+// caller's principal (X-MS-CLIENT-PRINCIPAL, which the API's one token validator accepts when AUTH_EASY_AUTH_ENABLED
+// is set): no token code and no MSAL in the browser. Either way the API decides; the console shows its answers.
 
 const KEY = 'hubspoke-console-session';
 
@@ -24,9 +24,11 @@ export function clearSession() {
   sessionStorage.removeItem(KEY);
 }
 
-const ROLE_CLAIMS = ['roles', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role'];
-
-/** How this control plane signs browsers in: `{kind: 'local', tokenUrl}`, `{kind: 'easyAuth', user?}` or `{kind: 'none'}`. */
+/**
+ * How this control plane signs browsers in: `{kind: 'local', tokenUrl}` under the embedded default, else
+ * `{kind: 'entra', user?}` (App Service Authentication): `user` is the caller as the API sees them (GET /api/me with
+ * the session cookie), absent before sign-in.
+ */
 export async function signInMethod() {
   try {
     const res = await fetch('/api/local/info', { headers: { accept: 'application/json' } });
@@ -38,19 +40,15 @@ export async function signInMethod() {
     // not the embedded default
   }
   try {
-    const res = await fetch('/.auth/me', { headers: { accept: 'application/json' } });
+    const res = await fetch('/api/me', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
     if (res.ok) {
-      const [principal] = await res.json();
-      if (!principal) return { kind: 'easyAuth' };
-      const claims = principal.user_claims ?? [];
-      const name = claims.find((c) => c.typ === 'name')?.val ?? principal.user_id;
-      const roles = claims.filter((c) => ROLE_CLAIMS.includes(c.typ)).map((c) => c.val);
-      return { kind: 'easyAuth', user: { name, roles } };
+      const me = await res.json();
+      return { kind: 'entra', user: { name: me.name ?? me.oid, roles: me.roles ?? [] } };
     }
   } catch {
-    // no App Service Authentication
+    // not signed in
   }
-  return { kind: 'none' };
+  return { kind: 'entra' };
 }
 
 /** Signs in with the local token issuer; throws with the issuer's message when it refuses. */

@@ -2,8 +2,15 @@
  * The console: a browser page over the same HTTP API (bearer tokens; the API decides, the page shows its answers),
  * served by the app itself.
  *   GET /api/console/{*path}   the console's static assets (functions/console-assets.ts); anonymous: they hold no data
+ *   GET /api/me                the caller as the API sees them ({oid, tid, name, roles, via}), any valid token or
+ *                              App Service Authentication principal; 401 otherwise. The console shows who is signed in
+ *                              from it (in Azure it has no token of its own to read: the session is Easy Auth's cookie).
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { tokenValidator } from '../shared/auth/tokens';
+import { problem as problemOf } from '../shared/egress/request';
+import { flowDeps } from '../orchestrations/common';
+import { problemAnswer } from './http';
 import { assetFor, consoleDir, CONSOLE_PATH, loadAssets, SECURITY_HEADERS, type Asset } from './console-assets';
 
 let cached: Map<string, Asset> | undefined;
@@ -20,4 +27,12 @@ export async function serveConsole(request: HttpRequest): Promise<HttpResponseIn
   return { status: 200, headers, body: asset.body };
 }
 
+export async function whoAmI(request: HttpRequest): Promise<HttpResponseInit> {
+  const result = await tokenValidator(flowDeps().config.auth).authenticate(request.headers);
+  if (!result.ok) return problemAnswer(problemOf(401, 'Unauthorized', result.description), { 'WWW-Authenticate': result.wwwAuthenticate });
+  const { oid, tid, name, roles, via } = result.caller;
+  return { status: 200, jsonBody: { oid, tid, ...(name ? { name } : {}), roles, via } };
+}
+
+app.http('whoAmI', { methods: ['GET'], route: 'me', authLevel: 'anonymous', handler: whoAmI });
 app.http('console', { methods: ['GET'], route: 'console/{*path}', authLevel: 'anonymous', handler: serveConsole });

@@ -125,6 +125,15 @@ describe('the console in a headless browser', () => {
     expect(bare.headers.get('location')).toBe('/api/console/');
   });
 
+  it('GET /api/me answers the caller as the API sees them, and 401 without credentials', async () => {
+    const none = await fetch(`${world.embedded.baseUrl}/api/me`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toContain('Bearer');
+    const me = await apiFetch(`${world.embedded.baseUrl}/api/me`);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ oid: '0e7a0000-0000-4000-8000-0000000000a1', name: 'test operator', roles: ['ControlPlane.Operator'], via: 'bearer' });
+  });
+
   let requestId: string;
 
   it('signs in a requester, who requests egress (and may not read the operator pages: the API says why)', async () => {
