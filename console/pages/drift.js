@@ -4,17 +4,21 @@
 import { api, ApiError, get } from '../api.js';
 import { errorBox, h, table, when } from '../dom.js';
 
-/** `{available: false, message}` (404), `{available: true, run}` (run null when there is none yet). */
+/**
+ * `{available: false, message}` when the drift routes answer 404 (a control plane without drift checks), else
+ * `{available: true, run}` with the latest run (null when there is none yet: the list answers, latest is a 404).
+ */
 export async function latestDrift() {
+  try {
+    await get('/api/drift/runs');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return { available: false, message: 'Drift checks are not available on this control plane (the drift routes answer 404).' };
+    throw error;
+  }
   try {
     return { available: true, run: await get('/api/drift/runs/latest') };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      const code = error.body?.error?.code ?? error.body?.title;
-      // A 404 naming "no run yet" is an available feature with nothing to show; any other 404 means no drift routes.
-      if (code && /norun|no run|notfound.*run/i.test(String(code))) return { available: true, run: null };
-      return { available: false, message: 'Drift checks are not available on this control plane (the drift routes answer 404).' };
-    }
+    if (error instanceof ApiError && error.status === 404) return { available: true, run: null };
     throw error;
   }
 }
