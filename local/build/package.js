@@ -1,6 +1,7 @@
 // `npm run package`: the production package, a zip of exactly what the Azure Functions host runs: host.json, a
 // package.json, the compiled app (dist/functions, dist/orchestrations, dist/shared: never dist/local, tests or
-// source maps) and the production dependencies only, installed from package-lock.json with `npm ci --omit=dev`.
+// source maps), the console's static assets (console/) and the production dependencies only, installed from
+// package-lock.json with `npm ci --omit=dev`.
 // Prints the zip's path as its last line. Options: --out DIR (default build/; the staged folder is DIR/package),
 // --skip-build (use dist/ as it is).
 'use strict';
