@@ -61,12 +61,13 @@ export async function listStamps(request: HttpRequest): Promise<HttpResponseInit
   const region = request.query.get('region');
   if (state !== null && !(STAMP_STATES as readonly string[]).includes(state)) return problem(400, 'InvalidQuery', `state must be one of ${STAMP_STATES.join(', ')} (got "${state}")`);
   const records = new Map((await store.listRecords('stamp')).map((r) => [r.resourceId.toLowerCase(), r]));
+  // In the configuration's order: the page key is the stamp's position there.
   const stamps = (config.stamps?.stamps ?? [])
-    .map((s) => view(config, s.name, records.get(s.name.toLowerCase())))
-    .filter((s) => (state === null || s.state === state) && (region === null || String(s.region ?? '').toLowerCase() === region.toLowerCase()));
-  const page = pageOf(request, stamps, (s) => String(s.name).toLowerCase(), { path: '/api/stamps', filters: { state, region } });
+    .map((s, i) => ({ key: String(i).padStart(6, '0'), view: view(config, s.name, records.get(s.name.toLowerCase())) }))
+    .filter(({ view: s }) => (state === null || s.state === state) && (region === null || String(s.region ?? '').toLowerCase() === region.toLowerCase()));
+  const page = pageOf(request, stamps, (s) => s.key, { path: '/api/stamps', filters: { state, region } });
   if (!page.ok) return page.response;
-  return { status: 200, jsonBody: pageBody('stamps', page.value, (s) => s) };
+  return { status: 200, jsonBody: pageBody('stamps', page.value, (s) => s.view) };
 }
 
 export async function getStamp(request: HttpRequest): Promise<HttpResponseInit> {
