@@ -21,6 +21,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console's hand-written ES modules run in the browser (served by functions/console.ts).
+    files: ['console/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { ...globals.browser } },
+  },
+  {
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

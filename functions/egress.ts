@@ -2,7 +2,7 @@
  * The egress API: workload teams request egress FQDN rules for their spoke, the platform team decides, over HTTP with
  * Entra ID bearer tokens (shared/auth/tokens.ts). Answers that refuse are RFC 9457 `application/problem+json`.
  *   POST /api/egress-requests                      Egress.Requester; Idempotency-Key; -> 202 {id, status} + Location
- *   GET  /api/egress-requests[?status=&spoke=&top=&skip=]   either role; paged
+ *   GET  /api/egress-requests[?status=&spoke=&top=&continuationToken=]   either role; paged, newest first
  *   GET  /api/egress-requests/{id}                 either role
  *   POST /api/egress-requests/{id}/decision        Egress.Approver, never the requester; {verdict, comment} -> 202
  *   POST /api/egress-requests/{id}/revoke          the requester or an approver -> 202
@@ -10,7 +10,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { requireRole, ROLES, tokenValidator, type Caller, type Role } from '../shared/auth/tokens';
+import { ROLES, type Caller, type Role } from '../shared/auth/tokens';
 import { resourceKey } from '../shared/azure/resource-id';
 import type { ControlPlaneConfig } from '../shared/config';
 import { bodyFingerprint, checkDecision, checkIdempotencyKey, FINAL_STATES, parseRequestBody, problem, replayOrConflict, requestIdFor, type Decision, type EgressState, type Problem } from '../shared/egress/request';
@@ -18,26 +18,19 @@ import type { ManagedRecord } from '../shared/store/records';
 import { flowDeps } from '../orchestrations/common';
 import { isActive, runtimeStatus } from '../orchestrations/common/start';
 import { DECISION_EVENT, detailsOf, REVOKE_EVENT, submitRequest, type DecisionEvent, type EgressDetails, type EgressRequestSpec } from '../orchestrations/egress';
-import { readJson } from './http';
+import { authorizeRoles, pageBody, pageOf, problemAnswer, readJson } from './http';
 
 const MAX_PAGE = 100;
 const REQUEST_ID = /^egr-[0-9a-f]{24}$/;
 
-const answer = (p: Problem, headers: Record<string, string> = {}): HttpResponseInit => ({
-  status: p.status,
-  headers: { 'Content-Type': 'application/problem+json', ...headers },
-  body: JSON.stringify(p),
-});
+const answer = problemAnswer;
 
-/** The caller, or the 401/403/404 answer. */
+/** The caller, or the 401/403/404 answer (404 first: no egress block, no egress API). */
 async function authorize(request: HttpRequest, roles: Role[]): Promise<{ ok: true; caller: Caller; config: ControlPlaneConfig } | { ok: false; response: HttpResponseInit }> {
   const { config } = flowDeps();
   if (!config.egress) return { ok: false, response: answer(problem(404, 'Egress not configured', 'the control plane has no egress block in its topology document')) };
-  const result = await tokenValidator(config.auth).authenticate(request.headers);
-  if (!result.ok) return { ok: false, response: answer(problem(401, 'Unauthorized', result.description), { 'WWW-Authenticate': result.wwwAuthenticate }) };
-  const role = requireRole(result.caller, ...roles);
-  if (!role.ok) return { ok: false, response: answer(problem(403, 'Forbidden', role.message)) };
-  return { ok: true, caller: result.caller, config };
+  const auth = await authorizeRoles(request, config, roles);
+  return auth.ok ? { ok: true, caller: auth.caller, config } : auth;
 }
 
 /**
@@ -131,22 +124,23 @@ async function fqdnTagsOf(config: ControlPlaneConfig, list: (subscriptionId: str
   }
 }
 
+/** Newest first: the key orders by request time, descending, then by ID. */
+const newestFirst = (r: ManagedRecord): string => {
+  const d = detailsOf(r);
+  return `${String(8_640_000_000_000_000 - Date.parse(d.request.requestedAt)).padStart(16, '0')}|${d.request.id}`;
+};
+
 export async function listRequests(request: HttpRequest): Promise<HttpResponseInit> {
   const auth = await authorize(request, [ROLES.requester, ROLES.approver]);
   if (!auth.ok) return auth.response;
   const status = request.query.get('status');
   const spoke = request.query.get('spoke');
-  const top = Number(request.query.get('top') ?? '50');
-  const skip = Number(request.query.get('skip') ?? '0');
-  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) return answer(problem(400, 'Invalid request', `top must be 1-${MAX_PAGE}`));
-  if (!Number.isInteger(skip) || skip < 0) return answer(problem(400, 'Invalid request', 'skip must be a whole number >= 0'));
   const records = (await flowDeps().store.listRecords('egressRequest'))
     .filter((r) => !status || detailsOf(r).status.toLowerCase() === status.toLowerCase())
-    .filter((r) => !spoke || resourceKey(detailsOf(r).request.spokeVnetId) === resourceKey(spoke))
-    .sort((a, b) => detailsOf(b).request.requestedAt.localeCompare(detailsOf(a).request.requestedAt));
-  const page = records.slice(skip, skip + top);
-  const next = skip + top < records.length ? `/api/egress-requests?${new URLSearchParams({ ...(status ? { status } : {}), ...(spoke ? { spoke } : {}), top: String(top), skip: String(skip + top) }).toString()}` : undefined;
-  return { status: 200, jsonBody: { count: records.length, value: page.map(view), ...(next ? { nextLink: next } : {}) } };
+    .filter((r) => !spoke || resourceKey(detailsOf(r).request.spokeVnetId) === resourceKey(spoke));
+  const page = pageOf(request, records, newestFirst, { path: '/api/egress-requests', filters: { status, spoke } }, { defaultTop: 50, maxTop: MAX_PAGE });
+  if (!page.ok) return answer(problem(400, 'Invalid request', (page.response.jsonBody as { error: { message: string } }).error.message));
+  return { status: 200, jsonBody: pageBody('value', page.value, view) };
 }
 
 async function recordOr404(id: string): Promise<{ ok: true; record: ManagedRecord; version: string } | { ok: false; response: HttpResponseInit }> {

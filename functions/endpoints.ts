@@ -1,6 +1,7 @@
 /**
- * The private endpoints' HTTP API: their DNS registration conditions and audit, and reconcile on demand.
- *   GET  /api/endpoints[?status=True|False|Unknown&reason=R]
+ * The private endpoints' HTTP API: their DNS registration conditions and audit, and reconcile on demand. Bearer
+ * token with an app role (functions/http.ts guarded): reads any ControlPlane role or Egress.Approver; the rest Operator.
+ *   GET  /api/endpoints[?status=True|False|Unknown&reason=R&top=N&continuationToken=T]
  *   GET  /api/endpoints/{subscriptionId}/{resourceGroup}/{endpointName}
  *   POST /api/endpoints/reconcile                               body (optional): {"subscriptions": ["<guid>", ...]}
  *   POST /api/endpoints/{subscriptionId}/{resourceGroup}/{endpointName}/reconcile
@@ -12,7 +13,7 @@ import { parseResourceId } from '../shared/azure/resource-id';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { flowDeps, timingFrom } from '../orchestrations/common';
 import { ENDPOINT_SWEEP_ORCHESTRATOR, endpointInstanceId, endpointRecordTarget, requestEndpointDns, type EndpointSweepInput } from '../orchestrations/dns';
-import { filterRecords, forgetManaged, getManaged, problem, reconcileManaged, resourceIdFrom, sweepSubscriptions, type ManagedResourceRoutes } from './http';
+import { filterRecords, forgetManaged, getManaged, problem, reconcileManaged, resourceIdFrom, sweepSubscriptions, type ManagedResourceRoutes, filtersOf, guarded, pageBody, pageOf } from './http';
 import { unwatched } from '../shared/peering/selection';
 
 /** Private endpoint names: 2-64 letters, digits, `._-`, starting with a letter or digit, ending with one or `_`. */
@@ -42,7 +43,9 @@ function requireDns(): HttpResponseInit | undefined {
 export async function listEndpoints(request: HttpRequest): Promise<HttpResponseInit> {
   const filtered = filterRecords(request, await flowDeps().store.listRecords('endpoint'));
   if (!filtered.ok) return filtered.response;
-  return { status: 200, jsonBody: { count: filtered.value.length, endpoints: filtered.value.map(view) } };
+  const page = pageOf(request, filtered.value, (r) => r.resourceId.toLowerCase(), { path: '/api/endpoints', filters: filtersOf(request) });
+  if (!page.ok) return page.response;
+  return { status: 200, jsonBody: pageBody('endpoints', page.value, view) };
 }
 
 const endpointRoutes: ManagedResourceRoutes = {
@@ -89,8 +92,8 @@ export async function deleteEndpoint(request: HttpRequest, context: InvocationCo
 
 const withClient = { extraInputs: [df.input.durableClient()] };
 
-app.http('listEndpoints', { methods: ['GET'], route: 'endpoints', authLevel: 'function', handler: listEndpoints });
-app.http('getEndpoint', { methods: ['GET'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}', authLevel: 'function', ...withClient, handler: getEndpoint });
-app.http('deleteEndpoint', { methods: ['DELETE'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}', authLevel: 'function', ...withClient, handler: deleteEndpoint });
-app.http('reconcileEndpoints', { methods: ['POST'], route: 'endpoints/reconcile', authLevel: 'function', ...withClient, handler: reconcileEndpoints });
-app.http('reconcileEndpoint', { methods: ['POST'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}/reconcile', authLevel: 'function', ...withClient, handler: reconcileEndpoint });
+app.http('listEndpoints', { methods: ['GET'], route: 'endpoints', authLevel: 'anonymous', handler: guarded('read', listEndpoints) });
+app.http('getEndpoint', { methods: ['GET'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}', authLevel: 'anonymous', ...withClient, handler: guarded('read', getEndpoint) });
+app.http('deleteEndpoint', { methods: ['DELETE'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}', authLevel: 'anonymous', ...withClient, handler: guarded('write', deleteEndpoint) });
+app.http('reconcileEndpoints', { methods: ['POST'], route: 'endpoints/reconcile', authLevel: 'anonymous', ...withClient, handler: guarded('write', reconcileEndpoints) });
+app.http('reconcileEndpoint', { methods: ['POST'], route: 'endpoints/{subscriptionId}/{resourceGroup}/{endpointName}/reconcile', authLevel: 'anonymous', ...withClient, handler: guarded('write', reconcileEndpoint) });

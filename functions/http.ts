@@ -2,10 +2,12 @@
  * What the HTTP routes share: error bodies, path validation, bounded JSON bodies, sweep requests, record filters, and
  * the one-resource routes (GET, POST .../reconcile, DELETE) of both managed kinds.
  */
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import type { ControlPlaneConfig } from '../shared/config';
+import { requireRole, ROLES, tokenValidator, type Caller, type Role } from '../shared/auth/tokens';
+import { problem as problemOf, type Problem } from '../shared/egress/request';
 import { GUID, RESOURCE_GROUP } from '../shared/azure/resource-id';
 import { unwatched } from '../shared/peering/selection';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
@@ -17,6 +19,49 @@ export function problem(status: number, code: string, message: string): HttpResp
 
 /** A refusal the request's IDs alone decide (NotWatched, IsHub): 400 with the reason as its code. */
 const refuse = (refusal: { reason: string; message: string }): HttpResponseInit => problem(400, refusal.reason, refusal.message);
+
+/** An RFC 9457 `application/problem+json` answer. */
+export function problemAnswer(p: Problem, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status: p.status, headers: { 'Content-Type': 'application/problem+json', ...headers }, body: JSON.stringify(p) };
+}
+
+/** What an operator route lets a caller do: read it, or act on it (reconcile, delete a record, pin, run). */
+export type Access = 'read' | 'write';
+
+/** The app roles each access needs (any one of them). */
+export const ACCESS_ROLES: Record<Access, readonly Role[]> = {
+  read: [ROLES.reader, ROLES.operator, ROLES.approver],
+  write: [ROLES.operator],
+};
+
+export type Authorized = { ok: true; caller: Caller } | { ok: false; response: HttpResponseInit };
+
+/**
+ * The caller of a request holding one of `roles` (the one token validator, shared/auth/tokens.ts), or the answer:
+ * 401 problem+json with `WWW-Authenticate` (RFC 6750) when there is no valid token, 403 when the role is missing.
+ */
+export async function authorizeRoles(request: HttpRequest, config: ControlPlaneConfig, roles: readonly Role[]): Promise<Authorized> {
+  const result = await tokenValidator(config.auth).authenticate(request.headers);
+  if (!result.ok) return { ok: false, response: problemAnswer(problemOf(401, 'Unauthorized', result.description), { 'WWW-Authenticate': result.wwwAuthenticate }) };
+  const role = requireRole(result.caller, ...roles);
+  if (!role.ok) return { ok: false, response: problemAnswer(problemOf(403, 'Forbidden', role.message)) };
+  return { ok: true, caller: result.caller };
+}
+
+/** {@link authorizeRoles} for an operator route's access. */
+export function authorize(request: HttpRequest, access: Access): Promise<Authorized> {
+  return authorizeRoles(request, flowDeps().config, ACCESS_ROLES[access]);
+}
+
+type Handler<R> = (request: HttpRequest, context: InvocationContext, caller: Caller) => Promise<R>;
+
+/** A route handler behind {@link authorize}: it runs only for a caller with the access (and is told who it is). */
+export function guarded<R extends HttpResponseInit | HttpResponse>(access: Access, handler: Handler<R>): (request: HttpRequest, context: InvocationContext) => Promise<R | HttpResponseInit> {
+  return async (request, context) => {
+    const auth = await authorize(request, access);
+    return auth.ok ? handler(request, context, auth.caller) : auth.response;
+  };
+}
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; response: HttpResponseInit };
 
@@ -100,6 +145,11 @@ export async function sweepSubscriptions(request: HttpRequest, config: ControlPl
   const refused = unwatched(config, requested);
   if (refused) return { ok: false, response: refuse(refused) };
   return { ok: true, value: requested };
+}
+
+/** The record filters of a request, for a next-page link. */
+export function filtersOf(request: HttpRequest): Record<string, string | null> {
+  return { status: request.query.get('status'), reason: request.query.get('reason') };
 }
 
 /** `?status=True|False|Unknown&reason=R` over records, sorted by ID. */
@@ -201,4 +251,73 @@ export async function forgetManaged(routes: ManagedResourceRoutes, id: string, c
       context.log(`${target.kind} ${id}: record deleted on request (it said ${result.record.condition.reason}); its audit entries are kept`);
       return { status: 200, jsonBody: { [routes.idField]: id, deleted: true, lastCondition: result.record.condition } };
   }
+}
+
+/** The page a list route answers when `?top` is absent, and the most it answers at once. */
+export const DEFAULT_TOP = 100;
+export const MAX_TOP = 1000;
+
+export interface Page<T> {
+  /** Every item matching the filters, across pages. */
+  count: number;
+  items: T[];
+  /** Opaque: pass it back as `?continuationToken=` (with the same filters) for the next page; absent on the last. */
+  continuationToken?: string;
+  /** The next page's path and query, filters and top included. */
+  nextLink?: string;
+}
+
+const tokenBody = z.object({ after: z.string().min(1).max(2_048) }).strict();
+
+/**
+ * One page of `items` (already filtered) in the order of `keyOf` (unique per item): `?top` (1..maxTop, default
+ * `defaultTop`) items after the continuation token's key. The token names the last key handed out, not an offset,
+ * so records added or removed between pages neither repeat nor skip the others. 400 `InvalidQuery` for a bad top or
+ * token. `path` and `filters` make the next link.
+ */
+export function pageOf<T>(
+  request: HttpRequest,
+  items: T[],
+  keyOf: (item: T) => string,
+  link: { path: string; filters: Record<string, string | null> },
+  bounds: { defaultTop: number; maxTop: number } = { defaultTop: DEFAULT_TOP, maxTop: MAX_TOP },
+): Parsed<Page<T>> {
+  const bad = (message: string): Parsed<Page<T>> => ({ ok: false, response: problem(400, 'InvalidQuery', message) });
+  const rawTop = request.query.get('top');
+  const top = rawTop === null ? bounds.defaultTop : Number(rawTop);
+  if (!Number.isInteger(top) || top < 1 || top > bounds.maxTop) return bad(`top must be a whole number from 1 to ${bounds.maxTop} (got "${rawTop ?? ''}")`);
+  const rawToken = request.query.get('continuationToken');
+  let after: string | undefined;
+  if (rawToken !== null) {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(rawToken, 'base64url').toString('utf8'));
+    } catch {
+      decoded = undefined;
+    }
+    const parsed = tokenBody.safeParse(decoded);
+    if (!parsed.success) return bad('continuationToken is not one this route handed out (pass back the continuationToken or nextLink of the previous page as it is)');
+    after = parsed.data.after;
+  }
+  const sorted = items.map((item) => ({ item, key: keyOf(item) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const start = after === undefined ? 0 : sorted.findIndex((e) => e.key > after);
+  const rest = start < 0 ? [] : sorted.slice(start);
+  const page = rest.slice(0, top);
+  const last = page[page.length - 1];
+  if (!last || rest.length <= top) return { ok: true, value: { count: items.length, items: page.map((e) => e.item) } };
+  const continuationToken = Buffer.from(JSON.stringify({ after: last.key })).toString('base64url');
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(link.filters)) if (value !== null && value !== '') query.set(name, value);
+  query.set('top', String(top));
+  query.set('continuationToken', continuationToken);
+  return { ok: true, value: { count: items.length, items: page.map((e) => e.item), continuationToken, nextLink: `${link.path}?${query.toString()}` } };
+}
+
+/** A page as a list route's body: `{count, <name>: [...], continuationToken?, nextLink?}`. */
+export function pageBody<T>(name: string, page: Page<T>, view: (item: T) => unknown): Record<string, unknown> {
+  return {
+    count: page.count,
+    [name]: page.items.map(view),
+    ...(page.continuationToken ? { continuationToken: page.continuationToken, nextLink: page.nextLink } : {}),
+  };
 }

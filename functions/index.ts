@@ -24,6 +24,7 @@ import './resourceEvents';
 import './spokes';
 import './endpoints';
 import './egress';
+import './console';
 
 // A bad configuration fails the start, with one line per problem naming the setting or field.
 app.hook.appStart(() => {

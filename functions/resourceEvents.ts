@@ -21,6 +21,7 @@ import { requestSpokeTagReconcile } from '../orchestrations/egress';
 import { HUB_EVENT_ORCHESTRATOR, hubEventInstanceId, requestSpokeReconcile, type HubEventInput } from '../orchestrations/peering';
 import { inTriggerSpan, SPAN_ATTRIBUTES } from '../shared/telemetry';
 import { signalStamp } from '../orchestrations/stamps';
+import { guarded } from './http';
 
 /** Rejected events are kept together (GET /api/events/rejected), whatever their subject. */
 export const REJECTED_EVENTS = 'rejected-events';
@@ -210,4 +211,4 @@ export async function listRejectedEvents(request: HttpRequest): Promise<HttpResp
   return { status: 200, jsonBody: { count: events.length, events } };
 }
 
-app.http('listRejectedEvents', { methods: ['GET'], route: 'events/rejected', authLevel: 'function', handler: listRejectedEvents });
+app.http('listRejectedEvents', { methods: ['GET'], route: 'events/rejected', authLevel: 'anonymous', handler: guarded('read', listRejectedEvents) });

@@ -1,6 +1,7 @@
 /**
- * The spokes' HTTP API: their recorded conditions and audit, and reconcile on demand.
- *   GET  /api/spokes[?status=True|False|Unknown&reason=R]
+ * The spokes' HTTP API: their recorded conditions and audit, and reconcile on demand. Bearer token with an app role
+ * (functions/http.ts guarded): reads ControlPlane.Reader, ControlPlane.Operator or Egress.Approver; the rest Operator.
+ *   GET  /api/spokes[?status=True|False|Unknown&reason=R&top=N&continuationToken=T]
  *   GET  /api/spokes/{subscriptionId}/{resourceGroup}/{vnetName}
  *   POST /api/spokes/reconcile                               body (optional): {"subscriptions": ["<guid>", ...]}
  *   POST /api/spokes/{subscriptionId}/{resourceGroup}/{vnetName}/reconcile
@@ -11,7 +12,7 @@ import * as df from 'durable-functions';
 import { parseResourceId } from '../shared/azure/resource-id';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { selectById } from '../shared/peering/selection';
-import { filterRecords, forgetManaged, getManaged, reconcileManaged, resourceIdFrom, sweepSubscriptions, type ManagedResourceRoutes } from './http';
+import { filterRecords, forgetManaged, getManaged, reconcileManaged, resourceIdFrom, sweepSubscriptions, type ManagedResourceRoutes, filtersOf, guarded, pageBody, pageOf } from './http';
 import { flowDeps, timingFrom } from '../orchestrations/common';
 import { requestSpokeReconcile, SPOKE_SWEEP_ORCHESTRATOR, spokeInstanceId, spokeRecordTarget, type SweepInput } from '../orchestrations/peering';
 
@@ -35,7 +36,9 @@ function view(record: ManagedRecord): Record<string, unknown> {
 export async function listSpokes(request: HttpRequest): Promise<HttpResponseInit> {
   const filtered = filterRecords(request, await flowDeps().store.listRecords('spoke'));
   if (!filtered.ok) return filtered.response;
-  return { status: 200, jsonBody: { count: filtered.value.length, spokes: filtered.value.map(view) } };
+  const page = pageOf(request, filtered.value, (r) => r.resourceId.toLowerCase(), { path: '/api/spokes', filters: filtersOf(request) });
+  if (!page.ok) return page.response;
+  return { status: 200, jsonBody: pageBody('spokes', page.value, view) };
 }
 
 const spokeRoutes: ManagedResourceRoutes = {
@@ -80,8 +83,8 @@ export async function deleteSpoke(request: HttpRequest, context: InvocationConte
 
 const withClient = { extraInputs: [df.input.durableClient()] };
 
-app.http('listSpokes', { methods: ['GET'], route: 'spokes', authLevel: 'function', handler: listSpokes });
-app.http('getSpoke', { methods: ['GET'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}', authLevel: 'function', ...withClient, handler: getSpoke });
-app.http('deleteSpoke', { methods: ['DELETE'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}', authLevel: 'function', ...withClient, handler: deleteSpoke });
-app.http('reconcileSpokes', { methods: ['POST'], route: 'spokes/reconcile', authLevel: 'function', ...withClient, handler: reconcileAll });
-app.http('reconcileSpoke', { methods: ['POST'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}/reconcile', authLevel: 'function', ...withClient, handler: reconcileOne });
+app.http('listSpokes', { methods: ['GET'], route: 'spokes', authLevel: 'anonymous', handler: guarded('read', listSpokes) });
+app.http('getSpoke', { methods: ['GET'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}', authLevel: 'anonymous', ...withClient, handler: guarded('read', getSpoke) });
+app.http('deleteSpoke', { methods: ['DELETE'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}', authLevel: 'anonymous', ...withClient, handler: guarded('write', deleteSpoke) });
+app.http('reconcileSpokes', { methods: ['POST'], route: 'spokes/reconcile', authLevel: 'anonymous', ...withClient, handler: guarded('write', reconcileAll) });
+app.http('reconcileSpoke', { methods: ['POST'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}/reconcile', authLevel: 'anonymous', ...withClient, handler: guarded('write', reconcileOne) });

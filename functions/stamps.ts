@@ -1,9 +1,9 @@
 /**
  * The stamps' HTTP API, and the timer that keeps every origin group's monitor running.
- *   GET  /api/stamps                      each stamp: name, state, originId, frontDoor.enabledState as last read,
+ *   GET  /api/stamps[?state=&region=&top=&continuationToken=]  each stamp: name, state, originId, frontDoor.enabledState as last read,
  *                                         last signals, pin, ejection count, last transition, why
  *   GET  /api/stamps/{name}               the same plus its history and audit
- *   POST /api/stamps/{name}/pin           {"mode": "out"|"in"|"auto", "reason": "...", "until"?: ISO 8601}
+ *   POST /api/stamps/{name}/pin           ControlPlane.Operator; {"mode": "out"|"in"|"auto", "reason": "...", "until"?: ISO 8601}
  *   POST /api/stamps/alerts               Azure Monitor common-schema alerts: the action group's secure webhook
  *                                         (Entra token, validated in code) or a key (x-functions-key / code)
  */
@@ -12,13 +12,14 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext, t
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { verifySecureWebhook } from '../shared/auth/secure-webhook';
-import { tokenValidator } from '../shared/auth/tokens';
+import { tokenValidator, type Caller } from '../shared/auth/tokens';
 import type { ControlPlaneConfig } from '../shared/config';
+import { STAMP_STATES } from '../shared/stamps/model';
 import { MAX_ALERT_BYTES, parseCommonAlert, stampsForAlert } from '../shared/stamps/alerts';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { flowDeps } from '../orchestrations/common';
 import { ensureStampMonitors, signalStamp } from '../orchestrations/stamps';
-import { problem, readJson } from './http';
+import { guarded, pageBody, pageOf, problem, readJson } from './http';
 
 const STAMP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** Pins last at most this long: a forgotten drain must not keep a stamp out forever without a decision. */
@@ -52,13 +53,21 @@ function view(config: ControlPlaneConfig, name: string, record: ManagedRecord | 
   return { ...base, ...details, region: stamp?.region, condition: record.condition, updatedAt: record.updatedAt };
 }
 
-export async function listStamps(): Promise<HttpResponseInit> {
+export async function listStamps(request: HttpRequest): Promise<HttpResponseInit> {
   const { config, store } = flowDeps();
   const refused = requireStamps(config);
   if (refused) return refused;
+  const state = request.query.get('state');
+  const region = request.query.get('region');
+  if (state !== null && !(STAMP_STATES as readonly string[]).includes(state)) return problem(400, 'InvalidQuery', `state must be one of ${STAMP_STATES.join(', ')} (got "${state}")`);
   const records = new Map((await store.listRecords('stamp')).map((r) => [r.resourceId.toLowerCase(), r]));
-  const stamps = (config.stamps?.stamps ?? []).map((s) => view(config, s.name, records.get(s.name.toLowerCase())));
-  return { status: 200, jsonBody: { count: stamps.length, stamps } };
+  // In the configuration's order: the page key is the stamp's position there.
+  const stamps = (config.stamps?.stamps ?? [])
+    .map((s, i) => ({ key: String(i).padStart(6, '0'), view: view(config, s.name, records.get(s.name.toLowerCase())) }))
+    .filter(({ view: s }) => (state === null || s.state === state) && (region === null || String(s.region ?? '').toLowerCase() === region.toLowerCase()));
+  const page = pageOf(request, stamps, (s) => s.key, { path: '/api/stamps', filters: { state, region } });
+  if (!page.ok) return page.response;
+  return { status: 200, jsonBody: pageBody('stamps', page.value, (s) => s.view) };
 }
 
 export async function getStamp(request: HttpRequest): Promise<HttpResponseInit> {
@@ -81,12 +90,12 @@ const pinSchema = z
   })
   .strict();
 
-/** Who is calling, as far as the HTTP layer knows (Easy Auth's principal header when present). */
-function callerOf(request: HttpRequest): string {
-  return request.headers.get('x-ms-client-principal-name') ?? request.headers.get('x-ms-client-principal-id') ?? 'function key';
+/** Who pinned, as the audit names them: the token's name and object ID. */
+function callerOf(caller: Caller): string {
+  return caller.name ? `${caller.name} (${caller.oid})` : caller.oid;
 }
 
-export async function pinStamp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function pinStamp(request: HttpRequest, context: InvocationContext, caller: Caller): Promise<HttpResponseInit> {
   const { config, store } = flowDeps();
   const refused = requireStamps(config);
   if (refused) return refused;
@@ -106,7 +115,7 @@ export async function pinStamp(request: HttpRequest, context: InvocationContext)
     if (at <= now) return problem(400, 'InvalidPin', `until: ${until} is in the past`);
     if (at - now > MAX_PIN_DAYS * 86_400_000) return problem(400, 'InvalidPin', `until: at most ${MAX_PIN_DAYS} days ahead`);
   }
-  const by = callerOf(request);
+  const by = callerOf(caller);
   const at = new Date(now).toISOString();
   const trigger: TriggerInfo = { source: 'http', principal: by };
   const { monitor } = await signalStamp(df.getClient(context), config, stamp.name, { kind: 'pin', mode, reason, by, at, ...(until ? { until: new Date(until).toISOString() } : {}) }, trigger);
@@ -180,9 +189,9 @@ export async function keepStampMonitors(_timer: Timer, context: InvocationContex
 }
 
 const withClient = { extraInputs: [df.input.durableClient()] };
-app.http('listStamps', { methods: ['GET'], route: 'stamps', authLevel: 'function', handler: listStamps });
+app.http('listStamps', { methods: ['GET'], route: 'stamps', authLevel: 'anonymous', handler: guarded('read', listStamps) });
 // Registered before stamps/{name} so that the literal route wins.
 app.http('stampAlerts', { methods: ['POST'], route: 'stamps/alerts', authLevel: 'anonymous', ...withClient, handler: receiveAlert });
-app.http('getStamp', { methods: ['GET'], route: 'stamps/{name}', authLevel: 'function', handler: getStamp });
-app.http('pinStamp', { methods: ['POST'], route: 'stamps/{name}/pin', authLevel: 'function', ...withClient, handler: pinStamp });
+app.http('getStamp', { methods: ['GET'], route: 'stamps/{name}', authLevel: 'anonymous', handler: guarded('read', getStamp) });
+app.http('pinStamp', { methods: ['POST'], route: 'stamps/{name}/pin', authLevel: 'anonymous', ...withClient, handler: guarded('write', pinStamp) });
 app.timer('stampMonitors', { schedule: '0 */1 * * * *', runOnStartup: true, ...withClient, handler: keepStampMonitors });

@@ -15,6 +15,7 @@ import { MASTER_KEY_SETTING } from './host/keys';
 import { readLocalSettingsFile, settingOf } from './host/settings';
 import { METRICS_PATH, startLocalTelemetry, type LocalTelemetryOptions } from './telemetry';
 import { findProjectRoot } from './project';
+import { CONSOLE_PATH } from '../functions/console-assets';
 import { AUDIENCE_SETTING, createLocalIdentity, DEFAULT_AUDIENCE, IDENTITY_PREFIX, TOKEN_PATH } from './identity';
 import { LOCAL_APP_ID, LOCAL_OBJECT_ID, staticTokenCredential } from '../shared/azure/local-credential';
 import { DEMO_STAMPS, demoStampsConfig, seedDemoFrontDoors } from './demo/stamps';
@@ -473,6 +474,8 @@ function addInfoSections(
     note: ctx.eventGridWebhooks.length ? undefined : 'The app has no Event Grid function yet, so no subscription was created.',
   }));
   host.addInfo('tables', () => ({ endpoint: ctx.tables.tableEndpoint, connectionString: ctx.tables.connectionString }));
+  // The console is the app's own /api/console route (functions/console.ts); locally it signs in with the local issuer.
+  host.addInfo('console', () => ({ url: new URL(CONSOLE_PATH, host.baseUrl()).toString(), signIn: 'local token issuer (POST /api/local/token)' }));
   host.addInfo('durable', () => ({
     taskHubName: ctx.engine.taskHubName,
     store: ctx.engine.storage.kind === 'memory' ? 'memory' : path.join(ctx.engine.storage.dir, 'durable'),

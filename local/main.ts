@@ -76,6 +76,7 @@ async function main(): Promise<void> {
 
   const say = (line: string): void => embedded.host.logger.host('information', line);
   say(`Control plane running on the embedded default at ${embedded.baseUrl}`);
+  say(`  Console:            ${embedded.baseUrl}/api/console/`);
   say(`  Local environment:  ${embedded.baseUrl}/api/local/info`);
   say(`  Metrics:            ${embedded.metricsUrl}  (Prometheus text; spans printed at LOCAL_LOG_LEVEL=debug)`);
   say(`  ARM emulator:       ${embedded.armEndpoint}  (CA certificate: ${embedded.caCertFile})`);

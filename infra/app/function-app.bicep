@@ -68,7 +68,8 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (enableAppServiceAuth
     globalValidation: {
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
-      excludedPaths: ['/runtime/webhooks/eventgrid', '/runtime/webhooks/durabletask', '/api/stamps/alerts']
+      // The console's static assets (no data) load before sign-in, so the page can offer it (/.auth/login/aad).
+      excludedPaths: ['/runtime/webhooks/eventgrid', '/runtime/webhooks/durabletask', '/api/stamps/alerts', '/api/console']
     }
     identityProviders: {
       azureActiveDirectory: {

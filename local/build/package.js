@@ -1,6 +1,7 @@
 // `npm run package`: the production package, a zip of exactly what the Azure Functions host runs: host.json, a
 // package.json, the compiled app (dist/functions, dist/orchestrations, dist/shared: never dist/local, tests or
-// source maps) and the production dependencies only, installed from package-lock.json with `npm ci --omit=dev`.
+// source maps), the console's static assets (console/) and the production dependencies only, installed from
+// package-lock.json with `npm ci --omit=dev`.
 // Prints the zip's path as its last line. Options: --out DIR (default build/; the staged folder is DIR/package),
 // --skip-build (use dist/ as it is).
 'use strict';
@@ -64,6 +65,8 @@ function main() {
   fs.mkdirSync(stage, { recursive: true });
   for (const dir of RUNTIME_DIRS) copyCompiled(path.join(ROOT, 'dist', dir), path.join(stage, 'dist', dir));
   fs.copyFileSync(path.join(ROOT, 'host.json'), path.join(stage, 'host.json'));
+  // The console's static assets, served by functions/console.ts from the folder next to dist/.
+  fs.cpSync(path.join(ROOT, 'console'), path.join(stage, 'console'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'package-lock.json'), path.join(stage, 'package-lock.json'));
   // npm ci needs package.json to match the lock (devDependencies included: --omit=dev leaves them out).
   const staged = { ...pkg, engines: PRODUCTION_ENGINES };

@@ -518,8 +518,18 @@ async function listRecords(ctx: CommandContext, kind: Kind): Promise<Output> {
   const filter = statusFilter(ctx.values);
   const query = new URLSearchParams(filter).toString();
   const plural = kind === 'spoke' ? 'spokes' : 'endpoints';
-  const body = (await (await ctx.connect()).api.get(`/api/${plural}${query ? `?${query}` : ''}`)).body as Record<string, unknown>;
-  const items = (Array.isArray(body[plural]) ? body[plural] : []) as { vnetId?: string; endpointId?: string; condition?: ConditionView; updatedAt?: string }[];
+  const { api } = await ctx.connect();
+  // Every page (the route answers at most `top` a time; its nextLink carries the filters and the continuation token).
+  const items: { vnetId?: string; endpointId?: string; condition?: ConditionView; updatedAt?: string }[] = [];
+  let next: string | undefined = `/api/${plural}?${new URLSearchParams({ ...filter, top: '1000' }).toString()}`;
+  let count = 0;
+  while (next) {
+    const page = (await api.get(next)).body as Record<string, unknown>;
+    items.push(...((Array.isArray(page[plural]) ? page[plural] : []) as typeof items));
+    count = typeof page.count === 'number' ? page.count : items.length;
+    next = typeof page.nextLink === 'string' ? page.nextLink : undefined;
+  }
+  const body = { count, [plural]: items };
   const rows = [
     [kind.toUpperCase(), 'STATUS', 'REASON', 'UPDATED'],
     ...items.map((r) => [short(r.vnetId ?? r.endpointId), r.condition?.status ?? '-', r.condition?.reason ?? '-', r.updatedAt ?? '-']),

@@ -58,16 +58,39 @@ export interface ApiAnswer {
   body: unknown;
 }
 
-/** The control plane's HTTP API. Error answers become {@link CliError} with the API's own message. */
+/** The role the CLI's own token carries for the operator routes: it reads and acts (reconcile, delete, pin). */
+export const CLI_OPERATOR_ROLES = ['ControlPlane.Operator'];
+
+/**
+ * The control plane's HTTP API. Error answers become {@link CliError} with the API's own message. Calls to the
+ * operator routes (any /api/ path but /api/local/) carry a bearer token from the local issuer for the local user with
+ * {@link CLI_OPERATOR_ROLES}, fetched once, unless the call brings its own Authorization header (the egress commands).
+ */
 export class ControlPlaneApi {
+  private operatorToken: Promise<string> | undefined;
+
   constructor(
     readonly baseUrl: string,
     private readonly key: string | undefined,
     private readonly keysEnforced: boolean,
+    /** The local issuer's token URL (/api/local/info's auth.tokenUrl), when it publishes one. */
+    private readonly tokenUrl?: string,
   ) {}
 
-  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, accept: number[] = [], extraHeaders: Record<string, string> = {}): Promise<ApiAnswer> {
+  private async bearer(): Promise<string> {
+    this.operatorToken ??= this.post(new URL(this.tokenUrl ?? '').pathname, { oid: LOCAL_USER_OBJECT_ID, name: 'local operator (CLI)', roles: CLI_OPERATOR_ROLES }).then((answer) => {
+      const token = (answer.body as { access_token?: unknown } | undefined)?.access_token;
+      if (typeof token !== 'string') throw new CliError('the token issuer answered without an access_token.');
+      return token;
+    });
+    this.operatorToken.catch(() => (this.operatorToken = undefined));
+    return this.operatorToken;
+  }
+
+  async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, accept: number[] = [], extraHeaders: Record<string, string> = {}): Promise<ApiAnswer> {
     const headers: Record<string, string> = { ...extraHeaders };
+    const operatorRoute = path.startsWith('/api/') && !path.startsWith('/api/local/');
+    if (operatorRoute && this.tokenUrl && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.authorization = `Bearer ${await this.bearer()}`;
     if (this.key) headers['x-functions-key'] = this.key;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;

@@ -82,7 +82,7 @@ export async function runCli(io: CliIo): Promise<number> {
         fetchInfo,
       ).then((found) => {
         const key = parsed.global.key ?? (io.env.HUBSPOKE_FUNCTION_KEY || undefined);
-        return { info: found.info, api: new ControlPlaneApi(found.baseUrl, key, found.info.host.keys.function) };
+        return { info: found.info, api: new ControlPlaneApi(found.baseUrl, key, found.info.host.keys.function, found.info.auth?.tokenUrl) };
       }));
     let clients: Promise<ArmClients> | undefined;
     const output = await handler({

@@ -1,7 +1,8 @@
 /**
- * Who is calling the egress API: an Entra ID bearer token validated in code with `jose` (issuers and audiences from
- * settings, v1 and v2 issuers, RS256 only, exp/nbf with 60 s of clock skew, `oid` and `tid` required - `tid` that
- * of AUTH_TENANT_ID when it is set -, keys from the JWKS fetched and cached per URL), or App Service Authentication's X-MS-CLIENT-PRINCIPAL header when a setting
+ * Who is calling the HTTP API (the egress routes and the operator routes): an Entra ID bearer token validated in code with `jose` (issuers and audiences from
+ * settings, v1 and v2 issuers, RS256 only, exp/nbf with 60 s of clock skew, `oid` and `tid` required - `tid` that of
+ * AUTH_TENANT_ID when it is set -, keys from the
+ * JWKS fetched and cached per URL), or App Service Authentication's X-MS-CLIENT-PRINCIPAL header when a setting
  * says Easy Auth is on in front of the app (the header is trusted only then: nothing says a client cannot send it
  * when Easy Auth is off).
  *
@@ -11,7 +12,17 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthSettings } from '../config';
 
-export const ROLES = { requester: 'Egress.Requester', approver: 'Egress.Approver' } as const;
+/**
+ * The API's app roles. ControlPlane.Reader reads the operator routes (spokes, endpoints, stamps, rejected events, drift),
+ * ControlPlane.Operator also acts on them (reconcile, delete a record, pin a stamp, run drift); Egress.* are the egress
+ * API's. An Egress.Approver may read the operator routes too (the console shows them the landing zone's state).
+ */
+export const ROLES = {
+  requester: 'Egress.Requester',
+  approver: 'Egress.Approver',
+  reader: 'ControlPlane.Reader',
+  operator: 'ControlPlane.Operator',
+} as const;
 export type Role = (typeof ROLES)[keyof typeof ROLES];
 
 /** Entra's documented clock skew allowance for token lifetimes. */

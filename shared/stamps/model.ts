@@ -4,7 +4,8 @@
  * orchestration's input (continueAsNew) and in the stamp's record.
  */
 
-export type StampState = 'Healthy' | 'Suspect' | 'Ejected' | 'Probation';
+export const STAMP_STATES = ['Healthy', 'Suspect', 'Ejected', 'Probation'] as const;
+export type StampState = (typeof STAMP_STATES)[number];
 export type EnabledState = 'Enabled' | 'Disabled';
 
 /** An operator's pin: `out` drains the stamp, `in` forces it in; `auto` (no pin) lets the signals decide. */

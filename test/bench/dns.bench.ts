@@ -23,6 +23,7 @@ import { ids, staticTokenCredential } from '../../local/demo';
 import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
 import { azureTime, rssSampler, startBenchWorld, delta, cpuMeter, durableCounts, line, ms, percentile, benchTally, printControlPlaneRequests, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
+import { apiFetch } from '../integration/operator-token';
 
 const ENDPOINTS = Number(process.env.ENDPOINTS ?? 300);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -51,7 +52,7 @@ interface EndpointListItem {
 }
 
 async function listEndpoints(embedded: EmbeddedDefault, status?: 'True'): Promise<{ count: number; endpoints: EndpointListItem[] }> {
-  const res = await fetch(`${embedded.baseUrl}/api/endpoints${status ? `?status=${status}` : ''}`);
+  const res = await apiFetch(`${embedded.baseUrl}/api/endpoints?top=1000${status ? `&status=${status}` : ''}`);
   if (res.status !== 200) throw new Error(`GET /api/endpoints -> ${res.status}: ${await res.text()}`);
   return (await res.json()) as { count: number; endpoints: EndpointListItem[] };
 }

@@ -24,6 +24,7 @@ import { ids, staticTokenCredential, type Topology } from '../../local/demo';
 import type { EmbeddedDefault } from '../../local/embedded';
 import { DEFAULT_LRO_DURATIONS_MS, DEFAULT_THROTTLING } from '../../local/arm/options';
 import { azureTime, rssSampler, startBenchWorld, delta, cpuMeter, durableCounts, line, ms, percentile, benchTally, printControlPlaneRequests, printDurableCost, printPollsPerWrite, sleep, statusCount } from './support';
+import { apiFetch } from '../integration/operator-token';
 
 const SPOKES = Number(process.env.SPOKES ?? 200);
 const TIME_SCALE = Number(process.env.TIME_SCALE ?? 0.02);
@@ -83,7 +84,7 @@ function planSpokes(topology: Topology, n: number): BenchSpoke[] {
 }
 
 async function listSpokes(embedded: EmbeddedDefault, status?: 'True'): Promise<{ count: number; spokes: SpokeListItem[] }> {
-  const res = await fetch(`${embedded.baseUrl}/api/spokes${status ? `?status=${status}` : ''}`);
+  const res = await apiFetch(`${embedded.baseUrl}/api/spokes?top=1000${status ? `&status=${status}` : ''}`);
   if (res.status !== 200) throw new Error(`GET /api/spokes -> ${res.status}: ${await res.text()}`);
   return (await res.json()) as { count: number; spokes: SpokeListItem[] };
 }

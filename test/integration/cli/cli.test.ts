@@ -65,12 +65,15 @@ describe('hubspoke-local against the embedded default', () => {
     expect(info.auth.tokenUrl).toBe(`${world.embedded.baseUrl}/api/local/token`);
   });
 
-  it('sends the function key when the host enforces keys, and says what to do without one', async () => {
+  it('calls the operator routes with a ControlPlane.Operator token it gets from the local issuer (keys or not)', async () => {
     expect((await cli('spokes')).code).toBe(0);
-    let stderr = '';
-    const code = await runCli({ argv: ['spokes', '--url', world.embedded.baseUrl], env: {}, cwd: process.cwd(), stdout: () => undefined, stderr: (t) => (stderr += t) });
-    expect(code).toBe(1);
-    expect(stderr).toContain('answered 401: the host enforces function keys; pass --key or set HUBSPOKE_FUNCTION_KEY');
+    // The operator routes are authorized by token, not by function key: the CLI without a key still gets an answer.
+    const code = await runCli({ argv: ['spokes', '--url', world.embedded.baseUrl], env: {}, cwd: process.cwd(), stdout: () => undefined, stderr: () => undefined });
+    expect(code).toBe(0);
+    // ...which the API would refuse without the token.
+    const bare = await fetch(`${world.embedded.baseUrl}/api/spokes`);
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get('www-authenticate')).toContain('Bearer');
   });
 
   it('refuses to create a VNet that exists, and leaves it as it was', async () => {

@@ -120,7 +120,7 @@ describe('README quick start and "try it", verbatim', () => {
       { command: /^npx hubspoke-local info$/, output: [/^Token issuer: +http:\/\/127\.0\.0\.1:\d+\/local\/identity\/[0-9a-f-]+\/v2\.0/m, /^Watched subscriptions: +a0000000/m] },
       { command: /^npx hubspoke-local vnet create \S+\/my-spoke .*--wait Converged$/, output: [/^Created VNet \S+\/my-spoke in westeurope: 10\.200\.0\.0\/24$/m, /^ {2}Peered True Converged: peered with hub westeurope/m] },
       { command: /^npx hubspoke-local peerings /, output: [/^this +\S+\/my-spoke +hub-vnet-hub-weu-\w+ +Connected +FullyInSync$/m, /^remote +\S+\/vnet-hub-weu +spoke-my-spoke-\w+ +Connected +FullyInSync$/m] },
-      { command: /^curl -s http:\/\/127\.0\.0\.1:\$\{PORT:-7071\}\/api\/spokes\//, output: [/"condition":\{"type":"Peered","status":"True","reason":"Converged"/] },
+      { command: /^curl -s -H "Authorization: Bearer \$\(npx hubspoke-local token --oid \S+ --name me --role ControlPlane\.Reader\)" http:\/\/127\.0\.0\.1:\$\{PORT:-7071\}\/api\/spokes\//, output: [/"condition":\{"type":"Peered","status":"True","reason":"Converged"/] },
       { command: /^npx hubspoke-local reconcile spokes --wait$/, output: [/^Sweep \w+ completed: .*"started":\d+/m] },
       { command: /^npx hubspoke-local spoke status \S+\/vnet-payments-neu --wait Converged$/, output: [/^ {2}Peered True Converged: peered with hub northeurope/m] },
       { command: /^npx hubspoke-local spokes$/, output: [/\/my-spoke +True +Converged/, /\/vnet-payments-neu +True +Converged/] },

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { demoTopology, staticTokenCredential } from '../../../local/demo';
+import { apiFetch } from '../operator-token';
 
 const root = path.resolve(__dirname, '../../..');
 const runner = path.join(root, 'dist/test/fixtures/package-host/run.js');
@@ -65,8 +66,9 @@ describe('the production package (npm run package)', () => {
     expect(fs.statSync(zip).size).toBeGreaterThan(0);
   });
 
-  it('holds the compiled app and host.json, never local/, tests, sources or source maps', () => {
-    expect(fs.readdirSync(unpacked).sort()).toEqual(['dist', 'host.json', 'node_modules', 'package-lock.json', 'package.json']);
+  it('holds the compiled app, the console\'s assets and host.json, never local/, tests, sources or source maps', () => {
+    expect(fs.readdirSync(unpacked).sort()).toEqual(['console', 'dist', 'host.json', 'node_modules', 'package-lock.json', 'package.json']);
+    expect(fs.readdirSync(path.join(unpacked, 'console'))).toEqual(expect.arrayContaining(['index.html', 'app.js', 'style.css', 'pages']));
     expect(fs.readdirSync(path.join(unpacked, 'dist')).sort()).toEqual(['functions', 'orchestrations', 'shared']);
     const appFiles = filesUnder(path.join(unpacked, 'dist')).map((f) => path.relative(unpacked, f));
     expect(appFiles).toContain(path.join('dist', 'functions', 'index.js'));
@@ -128,11 +130,15 @@ describe('the production package (npm run package)', () => {
         { location: 'westeurope', addressSpace: { addressPrefixes: ['10.210.0.0/24'] } },
         { updateIntervalInMs: 5 },
       );
+      // The packaged app serves the console from its own console/ folder.
+      const page = await fetch(`${baseUrl}/api/console/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
       const spokeUrl = `${baseUrl}/api/spokes/${workload.subscriptionId}/${rg}/vnet-from-package`;
       const reason = await until(
         'the spoke to converge',
         async () => {
-          const response = await fetch(spokeUrl);
+          const response = await apiFetch(spokeUrl);
           if (response.status !== 200) return undefined;
           const body = (await response.json()) as { condition?: { reason?: string } };
           return body.condition?.reason === 'Converged' ? body.condition.reason : undefined;

@@ -7,6 +7,7 @@ import { createTablesRecordStore } from '../../../shared/store/tables-store';
 import type { RecordStore } from '../../../shared/store/records';
 import { postEvents, quiesce, resourceEvent, startWorld, until, type PeeringWorld } from '../peering/support';
 import { ANALYTICS, PAYMENTS, PE_SUBNET_PAYMENTS, createEndpoint, deleteEndpoint, endpointId, endpointPath, getEndpoint, settledEndpoint, target, type EndpointSpec } from './support';
+import { apiFetch } from '../operator-token';
 
 const UNWATCHED = 'd0000000-0000-4000-8000-0000000000d1';
 
@@ -14,9 +15,9 @@ describe('the endpoints API: consistent, bounded and truthful answers', () => {
   let world: PeeringWorld;
   let store: RecordStore;
   const url = (path: string) => `${world.embedded.baseUrl}${path}`;
-  const post = (path: string, body?: string) => fetch(url(path), { method: 'POST', ...(body !== undefined ? { body } : {}) });
-  const del = (id: string) => fetch(url(endpointPath(id)), { method: 'DELETE' });
-  const listed = async () => ((await (await fetch(url('/api/endpoints'))).json()) as { endpoints: Array<{ endpointId: string }> }).endpoints.map((e) => e.endpointId.toLowerCase());
+  const post = (path: string, body?: string) => apiFetch(url(path), { method: 'POST', ...(body !== undefined ? { body } : {}) });
+  const del = (id: string) => apiFetch(url(endpointPath(id)), { method: 'DELETE' });
+  const listed = async () => ((await (await apiFetch(url('/api/endpoints'))).json()) as { endpoints: Array<{ endpointId: string }> }).endpoints.map((e) => e.endpointId.toLowerCase());
   const spec = (name: string): EndpointSpec => ({
     subscriptionId: PAYMENTS,
     resourceGroup: 'rg-payments-weu',

@@ -22,6 +22,7 @@ import {
   type EndpointSpec,
   type EndpointView,
 } from './support';
+import { apiFetch } from '../operator-token';
 
 const storage = (name: string) => target(PAYMENTS, 'rg-data', 'Microsoft.Storage/storageAccounts', name);
 const pe = (name: string, targetId: string, groupIds: string[], extra: Partial<EndpointSpec> = {}): EndpointSpec => ({
@@ -47,7 +48,7 @@ describe('private endpoint DNS', () => {
   };
 
   const reconcile = async (id: string): Promise<void> => {
-    const res = await fetch(`${world.embedded.baseUrl}/api/endpoints/${id.split('/')[2]}/${id.split('/')[4]}/${id.split('/').pop()}/reconcile`, { method: 'POST' });
+    const res = await apiFetch(`${world.embedded.baseUrl}/api/endpoints/${id.split('/')[2]}/${id.split('/')[4]}/${id.split('/').pop()}/reconcile`, { method: 'POST' });
     expect(res.status).toBe(202);
   };
   /** Reconciles a Registered endpoint once more and waits for that pass (a new record) to settle Registered. */
@@ -236,7 +237,7 @@ describe('private endpoint DNS', () => {
       expect(zoneGroupWrites(world) - before).toBe(0);
 
       // Reconciling the second again changes nothing (no flip-flop).
-      await fetch(`${world.embedded.baseUrl}/api/endpoints/${ANALYTICS}/rg-analytics-weu/pe-stshared-b/reconcile`, { method: 'POST' });
+      await apiFetch(`${world.embedded.baseUrl}/api/endpoints/${ANALYTICS}/rg-analytics-weu/pe-stshared-b/reconcile`, { method: 'POST' });
       await settledEndpoint(world, second.id, 'Conflict');
       expect(await record()).toEqual(ipsA);
 
@@ -256,7 +257,7 @@ describe('private endpoint DNS', () => {
       expect(await record()).toEqual(ipsC);
       // The older endpoint, reconciled again, yields instead of taking the name back.
       const before = zoneGroupWrites(world);
-      await fetch(`${world.embedded.baseUrl}/api/endpoints/${ANALYTICS}/rg-analytics-weu/pe-stshared-b/reconcile`, { method: 'POST' });
+      await apiFetch(`${world.embedded.baseUrl}/api/endpoints/${ANALYTICS}/rg-analytics-weu/pe-stshared-b/reconcile`, { method: 'POST' });
       const older = await settledEndpoint(world, endpointId(b), 'Conflict');
       expect(older.condition?.message).toMatch(/which still exists and is newer/);
       expect(await record()).toEqual(ipsC);
@@ -286,19 +287,19 @@ describe('private endpoint DNS', () => {
   });
 
   it('lists endpoints with their conditions and answers 400 for a bad path', async () => {
-    const res = await fetch(`${world.embedded.baseUrl}/api/endpoints?status=True`);
+    const res = await apiFetch(`${world.embedded.baseUrl}/api/endpoints?status=True`);
     const body = (await res.json()) as { count: number; endpoints: Array<{ condition: { status: string } }> };
     expect(res.status).toBe(200);
     expect(body.count).toBeGreaterThan(0);
     expect(body.endpoints.every((e) => e.condition.status === 'True')).toBe(true);
-    const bad = await fetch(`${world.embedded.baseUrl}/api/endpoints/not-a-guid/rg/-pe`);
+    const bad = await apiFetch(`${world.embedded.baseUrl}/api/endpoints/not-a-guid/rg/-pe`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: { code: 'InvalidEndpointId', message: 'subscriptionId "not-a-guid" is not a GUID; endpointName "-pe" is not a valid private endpoint name' } });
   });
 
   it('sweeps the watched subscriptions: the demo endpoints without zone groups get registered', async () => {
     const demo = endpointId({ subscriptionId: PAYMENTS, resourceGroup: 'rg-payments-weu', name: 'pe-kv-payments-weu' });
-    const res = await fetch(`${world.embedded.baseUrl}/api/endpoints/reconcile`, { method: 'POST', body: '' });
+    const res = await apiFetch(`${world.embedded.baseUrl}/api/endpoints/reconcile`, { method: 'POST', body: '' });
     expect(res.status).toBe(202);
     await quiesce(world);
     const view = await getEndpoint(world, demo);

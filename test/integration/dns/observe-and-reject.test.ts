@@ -5,6 +5,7 @@
 import { LOCAL_APP_ID } from '../../../shared/azure/local-credential';
 import { postEvents, quiesce, resourceEvent, startWorld, type PeeringWorld } from '../peering/support';
 import { PAYMENTS, PE_SUBNET_PAYMENTS, createEndpoint, settledEndpoint, target, zoneGroupWrites, zoneId } from './support';
+import { apiFetch } from '../operator-token';
 
 describe('private endpoint DNS: observe-only mode and malformed events', () => {
   let world: PeeringWorld;
@@ -43,7 +44,7 @@ describe('private endpoint DNS: observe-only mode and malformed events', () => {
     expect((await postEvents(world, [event])).status).toBe(202);
     await quiesce(world);
     expect(instances()).toBe(count);
-    const listed = (await (await fetch(`${world.embedded.baseUrl}/api/events/rejected?limit=5`)).json()) as { events: Array<{ reason: string; trigger: { eventId: string } }> };
+    const listed = (await (await apiFetch(`${world.embedded.baseUrl}/api/events/rejected?limit=5`)).json()) as { events: Array<{ reason: string; trigger: { eventId: string } }> };
     expect(listed.events.find((e) => e.trigger.eventId === event.id)?.reason).toMatch(/privateEndpoints\/pe-x/);
   });
 

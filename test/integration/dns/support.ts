@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import { staticTokenCredential } from '../../../local/demo';
 import { POLL, quiesce, until, type PeeringWorld } from '../peering/support';
+import { apiFetch } from '../operator-token';
 
 export const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
 export const ANALYTICS = 'b0000000-0000-4000-8000-0000000000b1';
@@ -83,7 +84,7 @@ export function endpointPath(id: string): string {
 }
 
 export async function getEndpoint(world: PeeringWorld, id: string): Promise<EndpointView | undefined> {
-  const res = await fetch(`${world.embedded.baseUrl}${endpointPath(id)}`);
+  const res = await apiFetch(`${world.embedded.baseUrl}${endpointPath(id)}`);
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw new Error(`GET ${endpointPath(id)} -> ${res.status}: ${await res.text()}`);
   return (await res.json()) as EndpointView;

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { demoTopology, staticTokenCredential } from '../../../local/demo';
+import { apiFetch } from '../operator-token';
 
 const main = path.resolve(__dirname, '../../../dist/local/main.js');
 
@@ -42,7 +43,7 @@ interface LocalInfo {
 }
 
 async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
+  const response = await apiFetch(url);
   if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -89,12 +90,15 @@ describe('npm start (dist/local/main.js)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts everything, answers /api/local/info, keeps its data in LOCAL_DATA_DIR and stops cleanly on SIGTERM', async () => {
+  it('starts everything, prints and lists the console, answers /api/local/info, keeps its data in LOCAL_DATA_DIR and stops cleanly on SIGTERM', async () => {
     const dataDir = path.join(dir, 'data');
     const run = startControlPlane(dir, { PORT: '0', LOCAL_DATA_DIR: dataDir });
     try {
-      const [, baseUrl] = await waitFor(run, /Control plane running on the embedded default at (http:\/\/127\.0\.0\.1:\d+)/);
-      const info = (await (await fetch(`${baseUrl}/api/local/info`)).json()) as { arm: { endpoint: string }; durable: { store: string }; metrics: { url: string } };
+      const [, baseUrl] = await running(run);
+      expect(run.output()).toContain(`  Console:            ${baseUrl}/api/console/`);
+      const info = (await (await fetch(`${baseUrl}/api/local/info`)).json()) as { arm: { endpoint: string }; durable: { store: string }; console: { url: string }; metrics: { url: string } };
+      expect(info.console.url).toBe(`${baseUrl}/api/console/`);
+      expect((await fetch(info.console.url)).headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(info.arm.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       // The metrics URL: in the banner and in the info document, serving Prometheus text.
       expect(info.metrics.url).toBe(`${baseUrl}/metrics`);

@@ -7,6 +7,7 @@ import { ids } from '../../../local/demo';
 import { createTablesRecordStore } from '../../../shared/store/tables-store';
 import type { RecordStore } from '../../../shared/store/records';
 import { createVnet, getSpoke, postEvents, quiesce, resourceEvent, settledSpoke, spokePath, startWorld, until, POLL, type PeeringWorld } from './support';
+import { apiFetch, localToken } from '../operator-token';
 
 const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
 const ANALYTICS = 'b0000000-0000-4000-8000-0000000000b1';
@@ -21,8 +22,8 @@ describe('the spokes API: consistent, bounded and truthful answers', () => {
   let world: PeeringWorld;
   let store: RecordStore;
   const url = (path: string) => `${world.embedded.baseUrl}${path}`;
-  const post = (path: string, body?: string) => fetch(url(path), { method: 'POST', ...(body !== undefined ? { body } : {}) });
-  const del = (vnetId: string) => fetch(url(spokePath(vnetId)), { method: 'DELETE' });
+  const post = (path: string, body?: string) => apiFetch(url(path), { method: 'POST', ...(body !== undefined ? { body } : {}) });
+  const del = (vnetId: string) => apiFetch(url(spokePath(vnetId)), { method: 'DELETE' });
   const sweep = async (body?: string) => {
     const res = await post('/api/spokes/reconcile', body);
     expect(res.status).toBe(202);
@@ -32,7 +33,7 @@ describe('the spokes API: consistent, bounded and truthful answers', () => {
       return s.runtimeStatus === 'Completed' ? s : undefined;
     }, 60_000);
   };
-  const listed = async () => ((await (await fetch(url('/api/spokes'))).json()) as { spokes: Array<{ vnetId: string }> }).spokes.map((s) => s.vnetId.toLowerCase());
+  const listed = async () => ((await (await apiFetch(url('/api/spokes'))).json()) as { spokes: Array<{ vnetId: string }> }).spokes.map((s) => s.vnetId.toLowerCase());
   /** A record whose VNet went away while no event reached the control plane (or one an older version left behind). */
   const plant = (vnetId: string, reason: string, status: 'True' | 'False' | 'Unknown') =>
     store.putRecord({
@@ -96,6 +97,35 @@ describe('the spokes API: consistent, bounded and truthful answers', () => {
     });
   });
 
+  describe('the operator routes want a bearer token with a ControlPlane role (issue 16)', () => {
+    const as = async (roles: string[]) => ({ authorization: `Bearer ${await localToken(world.embedded.baseUrl, { oid: 'a11ce000-0000-4000-8000-000000000001', name: 'someone', roles })}` });
+
+    it('answers 401 with WWW-Authenticate without a token, 403 naming the role without it, and lets each role do what it may', async () => {
+      const none = await fetch(url('/api/spokes'));
+      expect(none.status).toBe(401);
+      expect(none.headers.get('content-type')).toContain('application/problem+json');
+      expect(none.headers.get('www-authenticate')).toContain('error="invalid_request"');
+      const forged = await fetch(url('/api/events/rejected'), { headers: { authorization: 'Bearer not.a.token' } });
+      expect(forged.status).toBe(401);
+      expect(forged.headers.get('www-authenticate')).toContain('error="invalid_token"');
+
+      const requester = await as(['Egress.Requester']);
+      const refused = await fetch(url('/api/spokes'), { headers: requester });
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { detail: string }).detail).toContain('ControlPlane.Reader or ControlPlane.Operator or Egress.Approver');
+
+      for (const roles of [['ControlPlane.Reader'], ['ControlPlane.Operator'], ['Egress.Approver']]) {
+        expect((await fetch(url('/api/spokes'), { headers: await as(roles) })).status).toBe(200);
+      }
+      for (const roles of [['ControlPlane.Reader'], ['Egress.Approver']]) {
+        const write = await fetch(url('/api/spokes/reconcile'), { method: 'POST', headers: await as(roles) });
+        expect(write.status).toBe(403);
+        expect(((await write.json()) as { detail: string }).detail).toContain('lacks the app role ControlPlane.Operator');
+        expect((await fetch(url(spokePath(world.hubWeu)), { method: 'DELETE', headers: await as(roles) })).status).toBe(403);
+      }
+    });
+  });
+
   describe('the same question gets the same answer on every route', () => {
     const unwatched = ids.vnet(UNWATCHED, 'rg-x', 'vnet-x');
     const notWatched = { error: { code: 'NotWatched', message: `subscription ${UNWATCHED} is not watched (watched: ${WATCHED})` } };
@@ -107,7 +137,7 @@ describe('the spokes API: consistent, bounded and truthful answers', () => {
       const endpoint = await post(`/api/endpoints/${UNWATCHED}/rg-x/pe-x/reconcile`);
       expect(endpoint.status).toBe(400);
       expect(await endpoint.json()).toEqual(notWatched);
-      const get = await fetch(url(spokePath(unwatched)));
+      const get = await apiFetch(url(spokePath(unwatched)));
       expect(get.status).toBe(400);
       expect(await get.json()).toEqual(notWatched);
       expect(await listed()).not.toContain(unwatched.toLowerCase());
@@ -115,7 +145,7 @@ describe('the spokes API: consistent, bounded and truthful answers', () => {
 
     it('answers 400 IsHub for a hub on every route', async () => {
       const isHub = { error: { code: 'IsHub', message: `${world.hubWeu} is the configured hub "westeurope": a hub is never a spoke` } };
-      for (const res of [await post(`${spokePath(world.hubWeu)}/reconcile`), await fetch(url(spokePath(world.hubWeu))), await del(world.hubWeu)]) {
+      for (const res of [await post(`${spokePath(world.hubWeu)}/reconcile`), await apiFetch(url(spokePath(world.hubWeu))), await del(world.hubWeu)]) {
         expect(res.status).toBe(400);
         expect(await res.json()).toEqual(isHub);
       }
@@ -140,7 +170,7 @@ describe('the spokes API: consistent, bounded and truthful answers', () => {
         const res = await post(`${spokePath(typo)}/reconcile`);
         expect(res.status).toBe(404);
         expect(await res.json()).toEqual({ error: { code: 'SpokeNotFound', message: `${typo} does not exist and the control plane has no record of it: nothing to reconcile (check the subscription, resource group and name)` } });
-        expect((await fetch(url(spokePath(typo)))).status).toBe(404);
+        expect((await apiFetch(url(spokePath(typo)))).status).toBe(404);
       }
       expect((await listed()).filter((id) => id.includes('vnet-typo'))).toEqual([]);
     });

@@ -5,6 +5,7 @@
  */
 import { ids } from '../../../local/demo';
 import { createVnet, peeringWrites, postEvents, quiesce, resourceEvent, settledSpoke, startWorld, type PeeringWorld } from './support';
+import { apiFetch } from '../operator-token';
 
 const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
 
@@ -42,7 +43,7 @@ describe('observe-only mode and malformed events', () => {
     expect(res.status).toBe(202);
     await quiesce(world);
     expect(instances()).toBe(count);
-    const listed = (await (await fetch(`${world.embedded.baseUrl}/api/events/rejected?limit=5`)).json()) as { events: Array<{ reason: string; target: string; trigger: { eventId: string } }> };
+    const listed = (await (await apiFetch(`${world.embedded.baseUrl}/api/events/rejected?limit=5`)).json()) as { events: Array<{ reason: string; target: string; trigger: { eventId: string } }> };
     const rejection = listed.events.find((e) => e.trigger.eventId === noSubject.id);
     expect(rejection?.reason).toMatch(/subject/);
     expect(rejection?.target).toBe('(no subject)');
@@ -61,14 +62,14 @@ describe('observe-only mode and malformed events', () => {
     expect((await postEvents(world, [event])).status).toBe(202);
     await quiesce(world);
     expect(instances()).toBe(count);
-    const listed = (await (await fetch(`${world.embedded.baseUrl}/api/events/rejected?limit=5`)).json()) as { events: Array<{ reason: string; target: string; trigger: { eventId: string } }> };
+    const listed = (await (await apiFetch(`${world.embedded.baseUrl}/api/events/rejected?limit=5`)).json()) as { events: Array<{ reason: string; target: string; trigger: { eventId: string } }> };
     const rejection = listed.events.find((e) => e.trigger.eventId === event.id);
     expect(rejection?.reason).toMatch(reason);
     expect(rejection?.target).toBe(event.subject);
   });
 
   it('refuses a bad limit on the rejected-events list', async () => {
-    const res = await fetch(`${world.embedded.baseUrl}/api/events/rejected?limit=0`);
+    const res = await apiFetch(`${world.embedded.baseUrl}/api/events/rejected?limit=0`);
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: { code: 'InvalidQuery', message: 'limit must be a whole number from 1 to 1000 (got "0")' } });
   });

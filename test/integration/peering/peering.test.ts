@@ -17,6 +17,7 @@ import {
   POLL,
   type PeeringWorld,
 } from './support';
+import { apiFetch } from '../operator-token';
 
 const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
 const ANALYTICS = 'b0000000-0000-4000-8000-0000000000b1';
@@ -240,18 +241,18 @@ describe('spoke <-> hub peering through the local host, the Durable engine and t
   });
 
   it('lists spokes with their conditions, filtered by status', async () => {
-    const res = await fetch(`${world.embedded.baseUrl}/api/spokes?status=True`);
+    const res = await apiFetch(`${world.embedded.baseUrl}/api/spokes?status=True`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { count: number; spokes: Array<{ name: string; condition: { status: string } }> };
     expect(body.count).toBe(body.spokes.length);
     expect(body.spokes.map((s) => s.name)).toEqual(expect.arrayContaining(['vnet-new-weu', 'vnet-new-neu', 'vnet-grow-weu']));
     expect(body.spokes.every((s) => s.condition.status === 'True')).toBe(true);
-    const bad = await fetch(`${world.embedded.baseUrl}/api/spokes?status=maybe`);
+    const bad = await apiFetch(`${world.embedded.baseUrl}/api/spokes?status=maybe`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: { code: 'InvalidQuery', message: 'status must be True, False or Unknown (got "maybe")' } });
-    const unknown = await fetch(`${world.embedded.baseUrl}/api/spokes/${PAYMENTS}/rg-payments-weu/vnet-never-seen`);
+    const unknown = await apiFetch(`${world.embedded.baseUrl}/api/spokes/${PAYMENTS}/rg-payments-weu/vnet-never-seen`);
     expect(unknown.status).toBe(404);
-    const invalid = await fetch(`${world.embedded.baseUrl}/api/spokes/not-a-guid/rg/vnet`);
+    const invalid = await apiFetch(`${world.embedded.baseUrl}/api/spokes/not-a-guid/rg/vnet`);
     expect(invalid.status).toBe(400);
   });
 
@@ -262,7 +263,7 @@ describe('spoke <-> hub peering through the local host, the Durable engine and t
     const log = world.embedded.arm.requestLog;
     const listsBefore = log.count('GET virtualNetworks');
 
-    const res = await fetch(`${world.embedded.baseUrl}/api/spokes/reconcile`, { method: 'POST', body: '{}' });
+    const res = await apiFetch(`${world.embedded.baseUrl}/api/spokes/reconcile`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(202);
     const { statusQueryGetUri } = (await res.json()) as { statusQueryGetUri: string };
     const sweep = await until('the sweep to finish', async () => {
@@ -274,16 +275,16 @@ describe('spoke <-> hub peering through the local host, the Durable engine and t
     expect(await peeringTo(unpeered, world.hubNeu)).toMatchObject({ peeringState: 'Connected' });
     expect(log.count('GET virtualNetworks')).toBeGreaterThan(listsBefore);
 
-    const bad = await fetch(`${world.embedded.baseUrl}/api/spokes/reconcile`, { method: 'POST', body: JSON.stringify({ subscriptions: ['c0000000-0000-4000-8000-0000000000c9'] }) });
+    const bad = await apiFetch(`${world.embedded.baseUrl}/api/spokes/reconcile`, { method: 'POST', body: JSON.stringify({ subscriptions: ['c0000000-0000-4000-8000-0000000000c9'] }) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('NotWatched');
   });
   it('resyncs the spoke side of every spoke of a hub whose address space grows', async () => {
     // Peer every demo spoke first (the test can then run on its own too).
-    expect((await fetch(`${world.embedded.baseUrl}/api/spokes/reconcile`, { method: 'POST' })).status).toBe(202);
+    expect((await apiFetch(`${world.embedded.baseUrl}/api/spokes/reconcile`, { method: 'POST' })).status).toBe(202);
     await sleep(200);
     await quiesce(world);
-    const converged = ((await (await fetch(`${world.embedded.baseUrl}/api/spokes?status=True`)).json()) as { spokes: Array<{ vnetId: string; hubName: string }> }).spokes
+    const converged = ((await (await apiFetch(`${world.embedded.baseUrl}/api/spokes?status=True`)).json()) as { spokes: Array<{ vnetId: string; hubName: string }> }).spokes
       .filter((s) => s.hubName === 'westeurope');
     expect(converged.length).toBeGreaterThanOrEqual(3);
     const before = peeringWrites(world);

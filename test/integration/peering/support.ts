@@ -9,6 +9,7 @@ import { NetworkManagementClient } from '@azure/arm-network';
 import { demoTopology, ids, staticTokenCredential, type Topology } from '../../../local/demo';
 import type { Clock } from '../../../local/contract';
 import { startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault, type EmbeddedOptions } from '../../../local/embedded';
+import { apiFetch } from '../operator-token';
 
 export const root = path.resolve(__dirname, '../../..');
 export const POLL = { updateIntervalInMs: 5 };
@@ -106,7 +107,7 @@ export function spokePath(vnetId: string): string {
 }
 
 export async function getSpoke(world: PeeringWorld, vnetId: string): Promise<SpokeView | undefined> {
-  const res = await fetch(`${world.embedded.baseUrl}${spokePath(vnetId)}`);
+  const res = await apiFetch(`${world.embedded.baseUrl}${spokePath(vnetId)}`);
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw new Error(`GET ${spokePath(vnetId)} -> ${res.status}: ${await res.text()}`);
   return (await res.json()) as SpokeView;

@@ -98,7 +98,7 @@ describe('stamp health on the embedded default (real app, local health endpoints
       const s = await world.stamp('neu-1');
       return (s.condition as { reason?: string } | undefined)?.reason === 'PinnedOut' ? s : undefined;
     });
-    expect(pinned).toMatchObject({ pin: expect.objectContaining({ mode: 'out', reason: 'patching the region', by: 'function key' }), why: 'pinned out by function key: patching the region' });
+    expect(pinned).toMatchObject({ pin: expect.objectContaining({ mode: 'out', reason: 'patching the region', by: 'test operator (0e7a0000-0000-4000-8000-0000000000a1)' }), why: 'pinned out by test operator (0e7a0000-0000-4000-8000-0000000000a1): patching the region' });
     expect((pinned.audit as Array<{ action: string }>).map((a) => a.action)).toEqual(expect.arrayContaining(['pin:out', 'signal:pin', 'Eject', 'disable']));
     expect(await pin('neu-1', { mode: 'auto', reason: 'done' })).toMatchObject({ status: 202 });
     await until('neu-1 back', async () => ((await world.origin('neu-1')) === 'Enabled' ? true : undefined));
@@ -168,6 +168,13 @@ describe('stamp health on the embedded default (real app, local health endpoints
     const list = (await world.api('/api/stamps')).body as { count: number; stamps: Array<Record<string, unknown>> };
     expect(list.count).toBe(5);
     expect(list.stamps.map((s) => s.name)).toEqual(['weu-1', 'weu-2', 'neu-1', 'legacy-weu', 'legacy-neu']);
+    // Paged in the configuration's order, filtered by region; a bad state is a 400 naming the states.
+    const first = (await world.api('/api/stamps?region=westeurope&top=2')).body as { count: number; stamps: Array<{ name: string }>; nextLink?: string };
+    expect({ count: first.count, names: first.stamps.map((s) => s.name) }).toEqual({ count: 3, names: ['weu-1', 'weu-2'] });
+    const rest = (await world.api(first.nextLink ?? '')).body as { stamps: Array<{ name: string }>; nextLink?: string };
+    expect({ names: rest.stamps.map((s) => s.name), next: rest.nextLink }).toEqual({ names: ['legacy-weu'], next: undefined });
+    const bad = await world.api('/api/stamps?state=Sleepy');
+    expect(bad).toEqual({ status: 400, body: { error: { code: 'InvalidQuery', message: 'state must be one of Healthy, Suspect, Ejected, Probation (got "Sleepy")' } } });
     for (const s of list.stamps) {
       expect(s).toEqual(expect.objectContaining({ state: expect.any(String), originId: expect.any(String), frontDoor: expect.objectContaining({ enabledState: 'Enabled' }), pin: null, ejectionCount: expect.any(Number), why: expect.any(String), lastSignals: expect.any(Object) }));
     }

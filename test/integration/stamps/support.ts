@@ -10,6 +10,7 @@ import { FrontDoorManagementClient } from '@azure/arm-frontdoor';
 import { demoTopology, staticTokenCredential } from '../../../local/demo';
 import { DEMO_EDGE_RESOURCE_GROUP, DEMO_FRONT_DOORS, DEMO_STAMP_SUBSCRIPTION } from '../../../local/demo/stamps';
 import { startEmbeddedDefault, taskHubNameFrom, type EmbeddedDefault, type EmbeddedOptions } from '../../../local/embedded';
+import { apiFetch } from '../operator-token';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -74,7 +75,9 @@ export async function startStampWorld(settings: Record<string, string> = {}, pol
       return json(await fetch(`${embedded.baseUrl}/api/local/stamps/${stamp}/${action}`, { method: action === 'health' ? 'PUT' : 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
     },
     async api(pathAndQuery, init) {
-      return json(await fetch(`${embedded.baseUrl}${pathAndQuery}`, init));
+      // The alert webhook authenticates itself (a key or the action group's token); the other routes want an operator.
+      const send = pathAndQuery.startsWith('/api/stamps/alerts') ? fetch : apiFetch;
+      return json(await send(`${embedded.baseUrl}${pathAndQuery}`, init));
     },
     async stamp(name) {
       const answer = await world.api(`/api/stamps/${name}`);

@@ -1,0 +1,75 @@
+// Drift: the latest report and "run now", over the drift routes (POST /api/drift/runs: 202, or 409 while one runs;
+// GET /api/drift/runs/latest, /api/drift/runs/{id}[?format=text], /api/drift/runs). A control plane without drift
+// checks answers 404 there: the page says so.
+import { api, ApiError, get } from '../api.js';
+import { errorBox, h, table, when } from '../dom.js';
+
+/**
+ * `{available: false, message}` when the drift routes answer 404 (a control plane without drift checks), else
+ * `{available: true, run}` with the latest run (null when there is none yet: the list answers, latest is a 404).
+ */
+export async function latestDrift() {
+  try {
+    await get('/api/drift/runs');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return { available: false, message: 'Drift checks are not available on this control plane (the drift routes answer 404).' };
+    throw error;
+  }
+  try {
+    return { available: true, run: await get('/api/drift/runs/latest') };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return { available: true, run: null };
+    throw error;
+  }
+}
+
+const cellOf = (v) => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+export async function renderDrift(main, ctx) {
+  main.append(h('h1', {}, 'Drift'));
+  const latest = await latestDrift();
+  if (!latest.available) {
+    main.append(h('p', { class: 'notice', 'data-testid': 'drift-unavailable' }, latest.message));
+    return;
+  }
+  const problem = h('div');
+  const run = async () => {
+    problem.replaceChildren();
+    try {
+      const res = await api('POST', '/api/drift/runs');
+      ctx.say(`Drift run started (${res.status})`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) ctx.say('A drift run is already running');
+      else return problem.append(errorBox(error));
+    }
+    await ctx.refresh();
+  };
+  main.append(h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'primary', onclick: () => void run() }, 'Run now'), h('button', { type: 'button', onclick: () => void ctx.refresh() }, 'Refresh')), problem);
+  const report = latest.run;
+  if (!report) {
+    main.append(h('p', {}, 'No drift run yet.'));
+    return;
+  }
+  const id = report.id ?? report.runId;
+  main.append(
+    h('h2', {}, `Latest run ${id ?? ''}`),
+    h('dl', { class: 'details' }, Object.entries(report).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => [h('dt', {}, k), h('dd', {}, /At$|^start|^end/.test(k) ? when(v) : String(v))])),
+    h('h3', {}, 'Differences'),
+    table('Drift items', [
+      { label: 'Flow', cell: (i) => cellOf(i.flow) },
+      { label: 'Resource', cell: (i) => cellOf(i.resource ?? i.resourceId) },
+      { label: 'Expected', cell: (i) => cellOf(i.expected) },
+      { label: 'Actual', cell: (i) => cellOf(i.actual) },
+      { label: 'Action', cell: (i) => cellOf(i.action) },
+      { label: 'Status', cell: (i) => (typeof (i.link ?? i.statusUrl) === 'string' ? h('code', {}, i.link ?? i.statusUrl) : '') },
+    ], report.items ?? [], 'No differences found.'),
+  );
+  if (id) {
+    try {
+      const text = (await api('GET', `/api/drift/runs/${encodeURIComponent(id)}?format=text`)).body;
+      main.append(h('h3', {}, 'As text'), h('pre', {}, typeof text === 'string' ? text : JSON.stringify(text, null, 2)));
+    } catch (error) {
+      main.append(errorBox(error));
+    }
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * The console end to end (issue 16) in a real headless browser (Debian's chromium through playwright-core) against
+ * the embedded default running the real app: sign in as a requester and as an approver, request egress, approve it and
+ * see it become Active, self-approval refused with the API's reason, a spoke in AddressSpaceOverlap with its reason on
+ * the overview and the topology, a stamp pinned out from its page, and the drift page. Screenshots of every page go to
+ * test-output/console/ for a reviewer.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { demoTopology, ids, staticTokenCredential } from '../../../local/demo';
+import { apiFetch } from '../operator-token';
+import { startStampWorld, type StampWorld } from '../stamps/support';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUT = path.resolve(__dirname, '..', '..', '..', 'test-output', 'console');
+const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
+const OVERLAP = ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-console-overlap');
+const WAIT = 90_000;
+
+describe('the console in a headless browser', () => {
+  let world: StampWorld;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  let spoke: string;
+  const consoleUrl = () => `${world.embedded.baseUrl}/api/console/`;
+
+  const shot = async (name: string) => {
+    await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+  };
+
+  /** Signs in on the local sign-in page with a preset, optionally changing the roles and object ID. */
+  const signIn = async (preset: string, change: { oid?: string; name?: string; roles?: string[] } = {}) => {
+    await page.goto(`${consoleUrl()}#/signin`);
+    await page.getByRole('button', { name: preset, exact: true }).click();
+    if (change.oid) await page.getByLabel('Object ID').fill(change.oid);
+    if (change.name) await page.getByLabel('Name', { exact: true }).fill(change.name);
+    if (change.roles) {
+      for (const role of ['Egress.Requester', 'Egress.Approver', 'ControlPlane.Reader', 'ControlPlane.Operator']) await page.getByLabel(role).setChecked(change.roles.includes(role));
+    }
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  };
+
+  /** Reloads the current page until `probe` finds what it waits for (the flows settle in the background). */
+  const untilShown = async (what: string, probe: () => Promise<boolean>) => {
+    const deadline = Date.now() + WAIT;
+    for (;;) {
+      if (await probe()) return;
+      if (Date.now() > deadline) throw new Error(`the console never showed ${what}`);
+      await page.waitForTimeout(500);
+      await page.reload();
+    }
+  };
+
+  const requestEgress = async (fqdn: string) => {
+    await page.goto(`${consoleUrl()}#/egress`);
+    await page.getByLabel('Spoke VNet ID').fill(spoke);
+    await page.getByLabel('Destinations').fill(`${fqdn} Https:443`);
+    await page.getByLabel('Justification').fill('the build needs it');
+    await page.getByRole('button', { name: 'Request', exact: true }).click();
+    await page.getByRole('heading', { name: /^Egress request egr-/ }).waitFor();
+    const id = /#\/egress\/(egr-[0-9a-f]+)/.exec(page.url())?.[1];
+    if (!id) throw new Error(`no request ID in ${page.url()}`);
+    return id;
+  };
+
+  beforeAll(async () => {
+    fs.mkdirSync(OUT, { recursive: true });
+    world = await startStampWorld();
+    const topology = demoTopology();
+    const payments = topology.workloads.find((w) => w.name === 'payments');
+    const weu = payments?.spokes.find((s) => s.region === 'westeurope' && s.peering === 'connected');
+    if (!payments || !weu) throw new Error('the demo topology lost its westeurope payments spoke');
+    spoke = ids.vnet(payments.subscriptionId, weu.resourceGroup, weu.vnet.name);
+    // A spoke overlapping its hub's address space: the peering flow refuses it with AddressSpaceOverlap.
+    const network = new NetworkManagementClient(staticTokenCredential({ tenantId: topology.tenantId, objectId: 'oid-console-tests', appId: 'a11ce000-0000-4000-8000-00000000a11c' }), PAYMENTS, {
+      endpoint: world.embedded.armEndpoint,
+      tlsOptions: { ca: fs.readFileSync(world.embedded.caCertFile, 'utf8') },
+    });
+    await network.virtualNetworks.beginCreateOrUpdateAndWait('rg-payments-weu', 'vnet-console-overlap', { location: 'westeurope', addressSpace: { addressPrefixes: ['10.0.2.0/24'] } }, { updateIntervalInMs: 5 });
+    // A sweep records the demo's spokes too, so the pages show a landing zone rather than one spoke.
+    const sweep = await apiFetch(`${world.embedded.baseUrl}/api/spokes/reconcile`, { method: 'POST' });
+    const { statusQueryGetUri } = (await sweep.json()) as { statusQueryGetUri: string };
+    const overlapPath = `/api/spokes/${PAYMENTS}/rg-payments-weu/vnet-console-overlap`;
+    const deadline = Date.now() + WAIT;
+    for (;;) {
+      const res = await apiFetch(`${world.embedded.baseUrl}${overlapPath}`);
+      const swept = ((await (await fetch(statusQueryGetUri)).json()) as { runtimeStatus: string }).runtimeStatus === 'Completed';
+      if (swept && res.status === 200 && ((await res.json()) as { condition?: { reason?: string } }).condition?.reason === 'AddressSpaceOverlap') break;
+      if (Date.now() > deadline) throw new Error(`the sweep never completed or ${OVERLAP} never became AddressSpaceOverlap`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'console-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1366, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+    await world?.stop();
+  });
+
+  it('serves its assets with their content types and a strict Content-Security-Policy', async () => {
+    const index = await fetch(consoleUrl());
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect((await fetch(`${consoleUrl()}app.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await fetch(`${consoleUrl()}style.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect((await fetch(`${consoleUrl()}%2e%2e%2fhost.json`)).status).toBe(404); // only the served files, never a path on disk
+    const bare = await fetch(`${world.embedded.baseUrl}/api/console`, { redirect: 'manual' });
+    expect(bare.status).toBe(308);
+    expect(bare.headers.get('location')).toBe('/api/console/');
+  });
+
+  it('GET /api/me answers the caller as the API sees them, and 401 without credentials', async () => {
+    const none = await fetch(`${world.embedded.baseUrl}/api/me`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toContain('Bearer');
+    const me = await apiFetch(`${world.embedded.baseUrl}/api/me`);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ oid: '0e7a0000-0000-4000-8000-0000000000a1', name: 'test operator', roles: ['ControlPlane.Operator'], via: 'bearer' });
+  });
+
+  let requestId: string;
+
+  it('signs in a requester, who requests egress (and may not read the operator pages: the API says why)', async () => {
+    await signIn('Requester');
+    await shot('signed-in-requester-overview');
+    await expect(page.getByTestId('who').textContent()).resolves.toContain('Rita Requester (Egress.Requester)');
+    await expect(page.getByRole('region', { name: 'Spokes' }).getByRole('alert').textContent()).resolves.toContain('lacks the app role ControlPlane.Reader or ControlPlane.Operator or Egress.Approver');
+    requestId = await requestEgress('api.github.com');
+    await expect(page.getByTestId('egress-status').textContent()).resolves.toBe('PendingApproval');
+    await shot('egress-request');
+  });
+
+  it('shows self-approval as refused, in the API\'s words', async () => {
+    await signIn('Requester', { oid: 'e9e55000-0000-4000-8000-00000000e0f1', name: 'Both Roles', roles: ['Egress.Requester', 'Egress.Approver'] });
+    const own = await requestEgress('registry.npmjs.org');
+    expect(own).not.toBe(requestId);
+    await page.getByLabel('Comment').fill('looks fine to me');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const refusal = page.getByTestId('decision-problem').getByRole('alert');
+    await refusal.waitFor();
+    await expect(refusal.textContent()).resolves.toBe('403 Self approval: the requester cannot decide on their own request');
+    await expect(page.getByTestId('egress-status').textContent()).resolves.toBe('PendingApproval');
+    await shot('egress-self-approval-refused');
+  });
+
+  it('signs in an approver, who approves the pending request and sees it become Active', async () => {
+    await signIn('Approver');
+    await page.goto(`${consoleUrl()}#/egress`);
+    const pending = page.getByRole('table', { name: 'Pending egress requests (oldest first)' });
+    await pending.getByRole('link', { name: requestId }).waitFor();
+    await shot('egress-list');
+    await pending.getByRole('link', { name: requestId }).click();
+    await page.getByLabel('Comment').fill('approved for the build');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('status').filter({ hasText: 'Decision recorded: approve' }).waitFor();
+    await untilShown(`${requestId} Active`, async () => (await page.getByTestId('egress-status').textContent()) === 'Active');
+    await expect(page.getByRole('table', { name: 'Decisions' }).textContent()).resolves.toContain('approved for the build');
+    await shot('egress-active');
+  });
+
+  it('shows the spoke in AddressSpaceOverlap with its reason on the overview and the topology', async () => {
+    await page.goto(`${consoleUrl()}#/overview`);
+    const spokes = page.getByRole('region', { name: 'Spokes' });
+    const row = spokes.getByRole('row').filter({ hasText: 'vnet-console-overlap' });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('AddressSpaceOverlap');
+    await expect(row.textContent()).resolves.toContain("the spoke's address space overlaps");
+    await page.getByRole('region', { name: 'Stamps' }).getByRole('table').first().waitFor();
+    await shot('overview');
+
+    await page.goto(`${consoleUrl()}#/topology`);
+    const drawn = page.locator('svg.topology g.spoke[data-spoke="vnet-console-overlap"]');
+    await drawn.waitFor();
+    await expect(drawn.getAttribute('class')).resolves.toBe('spoke sp-bad');
+    await expect(drawn.textContent()).resolves.toContain('AddressSpaceOverlap');
+    await expect(page.locator('svg.topology g.stamp').count()).resolves.toBeGreaterThan(0);
+    const tableRow = page.getByRole('table', { name: 'Spokes by hub' }).getByRole('row').filter({ hasText: 'vnet-console-overlap' });
+    await expect(tableRow.textContent()).resolves.toContain('overlaps');
+    await shot('topology');
+
+    await page.goto(`${consoleUrl()}#/spokes`);
+    await page.getByRole('table', { name: 'Spokes' }).waitFor();
+    await shot('spokes');
+    await page.goto(`${consoleUrl()}#/spokes/${encodeURIComponent(OVERLAP)}`);
+    await page.getByRole('button', { name: 'Reconcile now' }).waitFor();
+    await shot('spoke');
+    await page.goto(`${consoleUrl()}#/endpoints`);
+    await page.getByRole('table', { name: 'Endpoints' }).or(page.getByText('Nothing to show.')).waitFor();
+    await shot('endpoints');
+  });
+
+  it('an approver may not reconcile (the API refuses, the page says why); an operator pins a stamp out from its page', async () => {
+    await page.goto(`${consoleUrl()}#/spokes/${encodeURIComponent(OVERLAP)}`);
+    await page.getByRole('button', { name: 'Reconcile now' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('lacks the app role ControlPlane.Operator');
+
+    await signIn('Operator');
+    await page.goto(`${consoleUrl()}#/stamps`);
+    await page.getByRole('table', { name: 'Stamps' }).waitFor();
+    await shot('stamps');
+    const first = page.getByRole('table', { name: 'Stamps' }).getByRole('link').first();
+    const name = (await first.textContent()) ?? '';
+    await first.click();
+    await page.getByRole('heading', { name: `Stamp ${name}` }).waitFor();
+    await page.getByLabel('Mode').selectOption('out');
+    await page.getByLabel('Reason (audited)').fill('patching the region');
+    await page.getByRole('button', { name: 'Pin', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Pinned out' }).waitFor();
+    await untilShown(`${name} pinned out and disabled in Front Door`, async () => {
+      const pin = (await page.getByTestId('stamp-pin').textContent()) ?? '';
+      const frontDoor = (await page.getByTestId('stamp-frontdoor').textContent()) ?? '';
+      return pin.startsWith('out by Olga Operator') && frontDoor.startsWith('Disabled');
+    });
+    await expect(page.getByTestId('stamp-pin').textContent()).resolves.toContain('patching the region');
+    await shot('stamp-pinned-out');
+  });
+
+  it('says so when the control plane has no drift checks (its drift routes answer 404)', async () => {
+    await page.goto(`${consoleUrl()}#/drift`);
+    const notice = page.getByTestId('drift-unavailable');
+    await notice.waitFor();
+    await expect(notice.textContent()).resolves.toBe('Drift checks are not available on this control plane (the drift routes answer 404).');
+    await shot('drift');
+  });
+});
