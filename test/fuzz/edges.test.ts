@@ -68,7 +68,7 @@ describe('fuzz: every edge of the control plane', () => {
 
   beforeAll(async () => {
     plane = await startControlPlane();
-    token = await plane.token({ oid: FUZZ_CALLER, roles: [ROLES.requester, ROLES.approver, ACTION_GROUPS_ROLE], appId: ACTION_GROUPS_APP_ID });
+    token = await plane.token({ oid: FUZZ_CALLER, roles: [ROLES.requester, ROLES.approver, ROLES.operator, ACTION_GROUPS_ROLE], appId: ACTION_GROUPS_APP_ID });
     // Egress requests of another requester, for the decision and revoke routes to find.
     const requester = await plane.token({ oid: 'aaaaaaaa-0000-4000-8000-0000000000a1', roles: [ROLES.requester] });
     for (const fqdn of ['api.github.com', '*.contoso.com', 'login.microsoftonline.com']) {

@@ -216,10 +216,11 @@ function restore(saved: Record<string, string | undefined>): void {
 
 /** A route template with its parameters filled in (each value percent-encoded as one path segment). */
 export function fillRoute(template: string, values: Record<string, string>): string {
-  return template.replace(/\{([^}:?]+)(?::[^}]*)?\??\}/g, (_, name: string) => encodeURIComponent(values[name] ?? 'x'));
+  // A catch-all parameter ({*path}) is named without its star, as the host names it.
+  return template.replace(/\{\*?([^}:?]+)(?::[^}]*)?\??\}/g, (_, name: string) => encodeURIComponent(values[name] ?? 'x'));
 }
 
 /** The parameter names of a route template. */
 export function routeParams(template: string): string[] {
-  return [...template.matchAll(/\{([^}:?]+)(?::[^}]*)?\??\}/g)].map((m) => m[1] ?? '');
+  return [...template.matchAll(/\{\*?([^}:?]+)(?::[^}]*)?\??\}/g)].map((m) => m[1] ?? '');
 }

@@ -19,7 +19,7 @@ import { fillRoute, KEYS, startControlPlane, type ControlPlane } from '../../sup
 // ---- policies ---------------------------------------------------------------------------------------------------
 
 /** Who may call a route: the host's key levels, the app's own key, or a bearer token holding one of `roles`. */
-type Policy = 'functionKey' | 'admin' | 'eventGridKey' | 'alertKey' | { token: readonly string[] };
+type Policy = 'anonymous' | 'anyToken' | 'functionKey' | 'admin' | 'eventGridKey' | 'alertKey' | { token: readonly string[] };
 const token = (...roles: string[]): Policy => ({ token: roles });
 
 const EGRESS_ANY = [ROLES.requester, ROLES.approver];
@@ -91,6 +91,8 @@ type Allowed = 'allowed';
 /** What a policy answers a caller: allowed (the route's own answer), or the status of the refusal. */
 function decide(policy: Policy, caller: Caller): Allowed | 401 | 403 {
   const key = caller.key;
+  if (policy === 'anonymous') return 'allowed';
+  if (policy === 'anyToken') return caller.token?.valid ? 'allowed' : 401;
   if (policy === 'functionKey') return key === 'function' || key === 'master' ? 'allowed' : 401;
   if (policy === 'admin') return key === 'master' ? 'allowed' : 401;
   if (policy === 'eventGridKey') return key === 'eventGrid' || key === 'master' ? 'allowed' : 401;
@@ -134,24 +136,31 @@ const unmatchedAlert = () => ({
 });
 
 /** One row per registered function (HTTP route or Event Grid function), by function name. */
+// The operator routes: reads for readers, operators and approvers (the console shows approvers the landing zone);
+// writes for operators.
+const READ = token(ROLES.reader, ROLES.operator, ROLES.approver);
+const WRITE = token(ROLES.operator);
+
 const ROWS: Record<string, Row> = {
+  // The console's static assets hold no data; /api/me answers any valid caller with who the API sees.
+  console: { policy: 'anonymous', params: () => ({ path: 'index.html' }), allowed: 200 },
+  whoAmI: { policy: 'anyToken', allowed: 200 },
   // Operator routes (function keys today).
-  listSpokes: { policy: 'functionKey', allowed: 200 },
-  getSpoke: { policy: 'functionKey', params: spokeParams, allowed: 200 },
-  deleteSpoke: { policy: 'functionKey', params: spokeParams, allowed: 409 }, // StillExists: the VNet exists
-  reconcileSpokes: { policy: 'functionKey', body: () => ({}), allowed: 202 },
-  reconcileSpoke: { policy: 'functionKey', params: spokeParams, allowed: 202 },
-  listEndpoints: { policy: 'functionKey', allowed: 200 },
-  getEndpoint: { policy: 'functionKey', params: endpointParams, allowed: 200 },
-  deleteEndpoint: { policy: 'functionKey', params: endpointParams, allowed: 409 },
-  reconcileEndpoints: { policy: 'functionKey', body: () => ({}), allowed: 202 },
-  reconcileEndpoint: { policy: 'functionKey', params: endpointParams, allowed: 202 },
-  listRejectedEvents: { policy: 'functionKey', allowed: 200 },
-  listStamps: { policy: 'functionKey', allowed: 200 },
-  getStamp: { policy: 'functionKey', params: () => ({ name: 'weu-1' }), allowed: 200 },
-  // Known gap: pins have no role check (any function-key holder may drain a stamp); the operator routes' move to
-  // tokens with roles closes it.
-  pinStamp: { policy: 'functionKey', params: () => ({ name: 'weu-1' }), body: () => ({ mode: 'auto', reason: 'authorization matrix' }), allowed: 202 },
+  listSpokes: { policy: READ, allowed: 200 },
+  getSpoke: { policy: READ, params: spokeParams, allowed: 200 },
+  deleteSpoke: { policy: WRITE, params: spokeParams, allowed: 409 }, // StillExists: the VNet exists
+  reconcileSpokes: { policy: WRITE, body: () => ({}), allowed: 202 },
+  reconcileSpoke: { policy: WRITE, params: spokeParams, allowed: 202 },
+  listEndpoints: { policy: READ, allowed: 200 },
+  getEndpoint: { policy: READ, params: endpointParams, allowed: 200 },
+  deleteEndpoint: { policy: WRITE, params: endpointParams, allowed: 409 },
+  reconcileEndpoints: { policy: WRITE, body: () => ({}), allowed: 202 },
+  reconcileEndpoint: { policy: WRITE, params: endpointParams, allowed: 202 },
+  listRejectedEvents: { policy: READ, allowed: 200 },
+  listStamps: { policy: READ, allowed: 200 },
+  getStamp: { policy: READ, params: () => ({ name: 'weu-1' }), allowed: 200 },
+  // A pin drains or restores a stamp: operators only (the gap the function key left: any key holder could pin).
+  pinStamp: { policy: WRITE, params: () => ({ name: 'weu-1' }), body: () => ({ mode: 'auto', reason: 'authorization matrix' }), allowed: 202 },
   // Azure Monitor's action group: its secure-webhook token or the configured alert key.
   stampAlerts: { policy: 'alertKey', body: unmatchedAlert, allowed: 202 },
   // The egress API: bearer tokens with roles.
@@ -245,7 +254,8 @@ describe('authorization matrix: every route x every caller', () => {
     };
     ctx.requestId = await freshRequest();
     // Records for the spoke and the endpoint exist once a sweep has looked at them.
-    for (const kind of ['spokes', 'endpoints']) expect((await call(plane, 'POST', `/api/${kind}/reconcile`, { key: 'master', body: {} })).status).toBe(202);
+    const operator = await plane.token({ oid: CALLER_OID, roles: [ROLES.operator] });
+    for (const kind of ['spokes', 'endpoints']) expect((await call(plane, 'POST', `/api/${kind}/reconcile`, { bearer: operator, body: {} })).status).toBe(202);
     await plane.quiet();
   }, 180_000);
   afterAll(async () => {
