@@ -12,10 +12,12 @@ import './spokes';
 import './endpoints';
 import './stamps';
 import '../orchestrations/egress';
+import '../orchestrations/drift';
 import './resourceEvents';
 import './spokes';
 import './endpoints';
 import './egress';
+import './drift';
 
 // A bad configuration fails the start, with one line per problem naming the setting or field.
 app.hook.appStart(() => {
