@@ -167,14 +167,16 @@ export async function detect(input: { runId: string; flow: DriftFlow; flowIndex:
       }
       if (!confirmed) continue;
       const owner = confirmed.repair.kind === 'reconcile' ? confirmed.repair.owner : undefined;
-      const recent = owner ? await inFlight(client, owner.kind, owner.id, Date.now(), config.drift.recentChangeMinutes) : undefined;
+      const ownerKey = owner ? `${owner.kind}|${owner.id.toLowerCase()}` : undefined;
+      // An owner already signalled by this run is in flight because of this run: the same decision, not a skip.
+      const recent = owner && ownerKey && !signalled.has(ownerKey) ? await inFlight(client, owner.kind, owner.id, Date.now(), config.drift.recentChangeMinutes) : undefined;
       const decision = decideAction(confirmed, { mode: config.mode, repairFlow: config.drift.repair[input.flow], repairOrphans: config.drift.repair.orphans, ...(recent ? { recent } : {}) });
       const item: DriftItem = { flow: confirmed.flow, kind: confirmed.kind, resource: confirmed.resource, expected: confirmed.expected, actual: confirmed.actual, action: 'reported', note: decision.note };
       const link = owner ? statusLink(owner.kind, owner.id) : undefined;
       if (link) item.link = link;
       if (decision.action === 'skippedRecentChange') item.action = 'skippedRecentChange';
-      if (decision.action === 'repair' && owner) {
-        const key = `${owner.kind}|${owner.id.toLowerCase()}`;
+      if (decision.action === 'repair' && owner && ownerKey) {
+        const key = ownerKey;
         let outcome = signalled.get(key);
         if (!outcome) {
           try {
