@@ -85,9 +85,12 @@ export function compareDns(config: Pick<ControlPlaneConfig, 'hubs'> & { privateD
     out.push({ flow: 'dns', kind: 'goneResource', resource: record.resourceId, expected: 'the private endpoint exists, or its record says Deleted', actual: `the endpoint is gone; its record says ${record.condition.reason}`, repair: reconcile(record.resourceId) });
   }
 
-  const claimsByFqdn = new Map<string, ManagedRecord>();
+  // A claim names the public FQDN; where its A record lives is in its details (zoneId, recordName).
+  const claimKey = (zoneId: string, recordName: string) => `${resourceKey(zoneId)}|${recordName.toLowerCase()}`;
+  const claimsByRecord = new Map<string, ManagedRecord>();
   for (const claim of facts.claims) {
-    claimsByFqdn.set(claim.resourceId.toLowerCase(), claim);
+    const { zoneId, recordName } = claim.details as { zoneId?: unknown; recordName?: unknown };
+    if (typeof zoneId === 'string' && typeof recordName === 'string') claimsByRecord.set(claimKey(zoneId, recordName), claim);
     const owner = typeof claim.details.ownerId === 'string' ? claim.details.ownerId : undefined;
     if (!owner || !inListedSubscription(owner) || listed.has(resourceKey(owner))) continue;
     out.push({ flow: 'dns', kind: 'claimOfGoneEndpoint', resource: claim.resourceId, expected: `the name is claimed by an existing endpoint`, actual: `claimed by ${owner}, which is gone`, repair: reconcile(owner) });
@@ -113,7 +116,7 @@ export function compareDns(config: Pick<ControlPlaneConfig, 'hubs'> & { privateD
     for (const record of zone.aRecords) {
       if (record.ipAddresses.some((ip) => liveIps.has(ip))) continue;
       const fqdn = fqdnOf(zone.zoneId, record.name);
-      const claim = claimsByFqdn.get(fqdn);
+      const claim = claimsByRecord.get(claimKey(zone.zoneId, record.name));
       const owner = claim && typeof claim.details.ownerId === 'string' ? claim.details.ownerId : undefined;
       out.push({
         flow: 'dns',
