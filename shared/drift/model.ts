@@ -81,7 +81,7 @@ export function statusLink(ownerKind: string, id: string): string | undefined {
   const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/[^/]+\/([^/]+)$/i.exec(id);
   if (ownerKind === 'spoke' && m) return `/api/spokes/${m[1]}/${m[2]}/${m[3]}`;
   if (ownerKind === 'endpoint' && m) return `/api/endpoints/${m[1]}/${m[2]}/${m[3]}`;
-  if (ownerKind === 'egressRequest') return `/api/egress/requests/${encodeURIComponent(id)}`;
+  if (ownerKind === 'egressRequest') return `/api/egress-requests/${encodeURIComponent(id)}`;
   if (ownerKind === 'stamp') return `/api/stamps/${encodeURIComponent(id)}`;
   return undefined;
 }

@@ -190,7 +190,7 @@ describe('run helpers', () => {
   });
   it('status links name the resource\'s own route', () => {
     expect(statusLink('spoke', SPOKE)).toBe(`/api/spokes/${WL}/rg-app/spoke-app`);
-    expect(statusLink('egressRequest', 'eg-1')).toBe('/api/egress/requests/eg-1');
+    expect(statusLink('egressRequest', 'eg-1')).toBe('/api/egress-requests/eg-1');
   });
   it('counts and the text summary: per flow and kind, what was not inspected, then the items', () => {
     const items = [
