@@ -123,8 +123,8 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     id: 'drift report',
-    args: [{ name: '[<runId>]', help: 'The run (dr-...); default the latest.' }],
-    options: [{ name: 'text', kind: 'boolean', help: 'The summary a person reads (?format=text): counts per flow and kind, then the items.' }],
+    args: [],
+    options: [{ name: 'run', kind: 'string', value: '<runId>', help: 'The run (dr-...); default the latest.' }, { name: 'text', kind: 'boolean', help: 'The summary a person reads (?format=text): counts per flow and kind, then the items.' }],
     summary: 'Show a drift run\'s report (GET /api/drift/runs/{id|latest}).',
   },
   { id: 'drift list', args: [], options: [], summary: 'List recent drift runs (GET /api/drift/runs).' },

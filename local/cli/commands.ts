@@ -602,7 +602,7 @@ export async function driftRun(ctx: CommandContext): Promise<Output> {
 }
 
 export async function driftReport(ctx: CommandContext): Promise<Output> {
-  const runId = ctx.args[0] ?? 'latest';
+  const runId = stringOption(ctx.values, 'run') ?? 'latest';
   if (runId !== 'latest' && !RUN_ID_ARG.test(runId)) throw new UsageError(`"${runId}" is not a drift run ID (dr-...) or "latest".`);
   const body = (await (await ctx.connect()).api.get(`/api/drift/runs/${runId}`)).body as DriftRunView & { items?: unknown[] };
   if (ctx.values.text === true) return { data: body, text: await driftText(ctx, body.runId) };

@@ -16,6 +16,7 @@ import type { FirewallPort } from '../../shared/egress/ports';
 import { isOwnGroup, type GroupContent } from '../../shared/egress/spec';
 import type { ObservedVnet } from '../../shared/peering/model';
 import type { NetworkPort } from '../../shared/peering/ports';
+import { selectSpoke } from '../../shared/peering/selection';
 import { originGroups } from '../../shared/stamps/config';
 import type { FrontDoorPort } from '../../shared/stamps/ports';
 import type { RecordStore } from '../../shared/store/records';
@@ -111,8 +112,11 @@ const peering: Detector = {
       const record = await ports.store.getRecord('spoke', candidate.resource);
       return record && record.condition.reason !== 'Deleted' ? null : candidate;
     }
-    const hubs = await readHubs(ports, [], []);
-    return compareSpoke(config, vnet, hubs).find((c) => c.kind === candidate.kind) ?? null;
+    // Only the spoke's own hub is read again (one GET), not every hub.
+    const selection = selectSpoke(config, vnet);
+    if (selection.kind !== 'spoke') return null;
+    const hub = await readOrAbsent(() => network.getVnet(selection.hub.vnetId));
+    return compareSpoke(config, vnet, new Map([[resourceKey(selection.hub.vnetId), hub]])).find((c) => c.kind === candidate.kind) ?? null;
   },
 };
 
