@@ -50,7 +50,17 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T,
 }
 
 async function api<T>(baseUrl: string, method: string, path: string): Promise<T> {
-  const res = await fetch(`${baseUrl}${path}`, { method });
+  let res: Response | undefined;
+  // A GET is tried again when the connection breaks (the host runs in this process and may be busy for long stretches).
+  for (let attempt = 1; !res; attempt++) {
+    try {
+      res = await fetch(`${baseUrl}${path}`, { method });
+    } catch (e) {
+      process.stderr.write(`${method} ${path}: ${(e as Error).message} (${String((e as { cause?: unknown }).cause)})\n`);
+      if (method !== 'GET' || attempt >= 5) throw e;
+      await sleep(1000);
+    }
+  }
   if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }

@@ -61,26 +61,26 @@ describe('drift checks: egress', () => {
     await until(`${id} PendingApproval`, async () => ((await status(id)) === 'PendingApproval' ? true : undefined), 60_000);
     expect((await call('POST', `/api/egress-requests/${id}/decision`, await token(APPROVER, ['Egress.Approver']), { verdict: 'approve', comment: 'ok' })).status).toBe(202);
     await until(`${id} Active`, async () => ((await status(id)) === 'Active' ? true : undefined), 60_000);
-    await quiesce(world);
     expect(await ruleNames()).toContain(id);
 
-    // Someone rewrites the group without the rule.
+    // Someone rewrites the group without the rule (an Active request's orchestration waits on its TTL timer: the
+    // world never goes quiet, so the runs below do not wait for it).
     const group = await world.network(connectivity).firewallPolicyRuleCollectionGroups.get(hubRg, policyName, GROUP);
     const stripped = (group.ruleCollections ?? []).map((c) => ({ ...c, rules: ((c as { rules?: Array<{ name?: string }> }).rules ?? []).filter((r) => r.name !== id) }));
     await world.network(connectivity).firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(hubRg, policyName, GROUP, { priority: group.priority ?? 500, ruleCollections: stripped as never }, POLL);
     expect(await ruleNames()).not.toContain(id);
 
-    const reported = await runDrift(world);
+    const reported = await runDrift(world, { quiet: false });
     const item = reported.items.find((i) => i.flow === 'egress' && i.resource === id);
     expect(item).toMatchObject({ kind: 'missingRule', action: 'reported', note: 'drift.repair.egress is off', link: `/api/egress-requests/${id}` });
     expect(reported.flows.find((f) => f.flow === 'egress')?.inspected).toMatchObject({ policies: expect.any(Number) });
     expect(await ruleNames()).not.toContain(id);
 
     setDrift({ repair: { egress: true }, recentChangeMinutes: 0, repairWaitSeconds: 0 });
-    const repaired = await runDrift(world);
+    const repaired = await runDrift(world, { quiet: false });
     expect(repaired.items.find((i) => i.flow === 'egress' && i.resource === id)).toMatchObject({ kind: 'missingRule', action: 'repairStarted', repairInstanceId: id });
     await until('the rule written again by its request\'s orchestration', async () => ((await ruleNames()).includes(id) ? true : undefined), 60_000);
     await until(`${id} Active again`, async () => ((await status(id)) === 'Active' ? true : undefined), 60_000);
     expect(policyId).toContain(policyName);
-  });
+  }, 240_000);
 });

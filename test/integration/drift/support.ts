@@ -29,14 +29,18 @@ export async function endedRun(world: PeeringWorld, runId: string, timeoutMs = 6
   }, timeoutMs);
 }
 
-/** Starts a run over HTTP (after the world went quiet) and waits for its end. */
-export async function runDrift(world: PeeringWorld): Promise<RunView> {
-  await quiesce(world);
+/**
+ * Starts a run over HTTP (after the world went quiet) and waits for its end. `quiet: false` for a world that never
+ * goes quiet (an Active egress request's orchestration waits on its TTL timer).
+ */
+export async function runDrift(world: PeeringWorld, options: { quiet?: boolean } = {}): Promise<RunView> {
+  const quiet = options.quiet ?? true;
+  if (quiet) await quiesce(world);
   const res = await fetch(`${world.embedded.baseUrl}/api/drift/runs`, { method: 'POST' });
   if (res.status !== 202) throw new Error(`POST /api/drift/runs -> ${res.status}: ${await res.text()}`);
   const { runId } = (await res.json()) as { runId: string };
   const run = await endedRun(world, runId);
-  await quiesce(world);
+  if (quiet) await quiesce(world);
   return run;
 }
 
