@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import { formatRunText, newRunId, RUN_ID, type DriftRun } from '../shared/drift/model';
+import { currentConfig } from '../shared/config';
+import { formatRunText, newRunId, RUN_ID, runStart, type DriftRun } from '../shared/drift/model';
 import { isActive, runtimeStatus } from '../orchestrations/common';
 import { DRIFT_INSTANCE_ID, DRIFT_RUN_ORCHESTRATOR, driftReports, type DriftRunInput } from '../orchestrations/drift';
 import { problem } from './http';
@@ -79,7 +80,18 @@ function respond(request: HttpRequest, run: DriftRun, items: Awaited<ReturnType<
   return { status: 200, jsonBody: { ...run, url: runUrl(request, run.runId), items } };
 }
 
-export async function getRun(request: HttpRequest): Promise<HttpResponseInit> {
+/** The run the drift instance is executing, before its first activity has written its report (a Running stub). */
+async function startingRun(context: InvocationContext, runId: string): Promise<DriftRun | null> {
+  const client = df.getClient(context);
+  const running = await runningRun(client);
+  if (running?.runId !== runId) return null;
+  const s = await client.getStatus(DRIFT_INSTANCE_ID, { showInput: true });
+  const input = s.input as Partial<DriftRunInput> | undefined;
+  const startedAt = runStart(runId) ?? new Date().toISOString();
+  return { runId, status: 'Running', trigger: input?.trigger ?? 'http', mode: currentConfig().mode, startedAt, flows: [], counts: {}, actions: {}, itemCount: 0 };
+}
+
+export async function getRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   // auth: authLevel 'function' (the app.http registration below)
   const id = request.params.runId ?? '';
   const format = request.query.get('format');
@@ -91,7 +103,8 @@ export async function getRun(request: HttpRequest): Promise<HttpResponseInit> {
     if (!run) return problem(404, 'NoDriftRun', 'no drift run has been recorded yet: POST /api/drift/runs starts one');
   } else {
     if (!RUN_ID.test(id)) return problem(400, 'InvalidRunId', `"${id}" is not a drift run ID (dr-<yyyymmddThhmmssfffZ>-<hex>) or "latest"`);
-    run = await store.getRun(id);
+    // A run just started has no report yet: its orchestration answers for it until its first activity writes one.
+    run = (await store.getRun(id)) ?? (await startingRun(context, id));
     if (!run) return problem(404, 'DriftRunNotFound', `no drift run ${id}`);
   }
   return respond(request, run, await store.listItems(run.runId));
@@ -108,4 +121,4 @@ const withClient = { extraInputs: [df.input.durableClient()] };
 app.timer('driftCheck', { schedule: driftSchedule(), ...withClient, handler: driftTimer });
 app.http('startDriftRun', { methods: ['POST'], route: 'drift/runs', authLevel: 'function', ...withClient, handler: postRun });
 app.http('listDriftRuns', { methods: ['GET'], route: 'drift/runs', authLevel: 'function', handler: listRuns });
-app.http('getDriftRun', { methods: ['GET'], route: 'drift/runs/{runId}', authLevel: 'function', handler: getRun });
+app.http('getDriftRun', { methods: ['GET'], route: 'drift/runs/{runId}', authLevel: 'function', ...withClient, handler: getRun });
