@@ -21,7 +21,7 @@ export async function serveConsole(request: HttpRequest): Promise<HttpResponseIn
   // /api/console without its slash: the page's relative URLs need the folder.
   if (requested === '' && !new URL(request.url).pathname.endsWith('/')) return { status: 308, headers: { Location: CONSOLE_PATH, ...SECURITY_HEADERS } };
   const asset = assetFor(assets(), requested);
-  if (!asset) return { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }, body: `no console asset "${requested}"` };
+  if (!asset) return problemAnswer(problemOf(404, 'Not found', `no console asset "${requested}": the console serves only its own files (index.html, its modules, style sheet and icon)`), SECURITY_HEADERS);
   const headers = { 'Content-Type': asset.contentType, ETag: asset.etag, 'Cache-Control': 'no-cache', ...SECURITY_HEADERS };
   if (request.headers.get('if-none-match') === asset.etag) return { status: 304, headers };
   return { status: 200, headers, body: asset.body };

@@ -20,11 +20,13 @@ import './spokes';
 import './endpoints';
 import './stamps';
 import '../orchestrations/egress';
+import '../orchestrations/drift';
 import './resourceEvents';
 import './spokes';
 import './endpoints';
 import './egress';
 import './console';
+import './drift';
 
 // A bad configuration fails the start, with one line per problem naming the setting or field.
 app.hook.appStart(() => {

@@ -9,7 +9,7 @@ import type { Clock } from './contract';
 import { startAzurite, type AzuriteTables } from './azurite';
 import { createArmEmulator, type ArmEmulator } from './arm';
 import { createDurableEngine, WEBHOOK_PREFIX, type DurableEngine } from './durable';
-import { createEventGridPublisher, publishResourceEvents, type EventGridPublisher } from './eventgrid';
+import { createEventGate, createEventGridPublisher, LOCAL_EVENTGRID_PATH, publishResourceEvents, type EventGate, type EventGridPublisher } from './eventgrid';
 import { createLocalHost, FileTimerStatusStore, LOG_LEVEL_SETTING, MemoryTimerStatusStore, startRpcListener, type LocalHost } from './host';
 import { MASTER_KEY_SETTING } from './host/keys';
 import { readLocalSettingsFile, settingOf } from './host/settings';
@@ -294,7 +294,10 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       ...(options.clock ? { clock: options.clock } : {}),
     });
     started.push(publisher);
-    started.push({ stop: publishResourceEvents(arm, publisher, (line) => host.logger.host('warning', line)) });
+    // POST /api/local/eventgrid/pause|resume: events raised while paused are lost, as when Event Grid gives up.
+    const gate = createEventGate((line) => host.logger.host('information', line));
+    host.mount(LOCAL_EVENTGRID_PATH, gate.routes);
+    started.push({ stop: publishResourceEvents(arm, gate.gated(publisher), (line) => host.logger.host('warning', line)) });
 
     const eventGridKey = host.settings.get('LOCAL_EVENTGRID_KEY');
     const eventGridWebhooks = host.app
@@ -325,7 +328,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       host.mount(LOCAL_STAMPS_PATH, stamps.routes);
       host.addInfo('stamps', () => stamps.info());
     }
-    addInfoSections(host, options.topology, { armEndpoint, caCertFile, tables, eventGridWebhooks, engine: options, controlPlane, arm });
+    addInfoSections(host, options.topology, { armEndpoint, caCertFile, tables, eventGridWebhooks, engine: options, controlPlane, arm, gate });
 
     const whenQuiet = async ({ quietMs = 150, timeoutMs = 60_000 }: { quietMs?: number; timeoutMs?: number } = {}): Promise<boolean> => {
       const deadline = Date.now() + timeoutMs;
@@ -465,6 +468,7 @@ function addInfoSections(
     engine: EmbeddedOptions;
     controlPlane: () => ControlPlaneSummary;
     arm: Pick<ArmEmulator, 'getResource'>;
+    gate: EventGate;
   },
 ): void {
   host.addInfo('arm', () => ({ endpoint: ctx.armEndpoint, caCertFile: ctx.caCertFile, timeScale: ctx.engine.armTimeScale ?? 0.1 }));
@@ -472,6 +476,7 @@ function addInfoSections(
     webhookUrl: ctx.eventGridWebhooks[0] ?? null,
     webhookUrls: ctx.eventGridWebhooks,
     note: ctx.eventGridWebhooks.length ? undefined : 'The app has no Event Grid function yet, so no subscription was created.',
+    ...ctx.gate.info(host.baseUrl()),
   }));
   host.addInfo('tables', () => ({ endpoint: ctx.tables.tableEndpoint, connectionString: ctx.tables.connectionString }));
   // The console is the app's own /api/console route (functions/console.ts); locally it signs in with the local issuer.

@@ -50,26 +50,26 @@ export async function renderDrift(main, ctx) {
     main.append(h('p', {}, 'No drift run yet.'));
     return;
   }
-  const id = report.id ?? report.runId;
+  const id = report.runId;
   main.append(
-    h('h2', {}, `Latest run ${id ?? ''}`),
-    h('dl', { class: 'details' }, Object.entries(report).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => [h('dt', {}, k), h('dd', {}, /At$|^start|^end/.test(k) ? when(v) : String(v))])),
+    h('h2', {}, `Latest run ${id}`),
+    h('dl', { class: 'details' }, Object.entries(report).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => [h('dt', {}, k), h('dd', k === 'status' ? { 'data-testid': 'drift-status' } : {}, /At$/.test(k) ? when(v) : String(v))])),
     h('h3', {}, 'Differences'),
     table('Drift items', [
       { label: 'Flow', cell: (i) => cellOf(i.flow) },
-      { label: 'Resource', cell: (i) => cellOf(i.resource ?? i.resourceId) },
+      { label: 'Kind', cell: (i) => cellOf(i.kind) },
+      { label: 'Resource', cell: (i) => cellOf(i.resource) },
       { label: 'Expected', cell: (i) => cellOf(i.expected) },
       { label: 'Actual', cell: (i) => cellOf(i.actual) },
       { label: 'Action', cell: (i) => cellOf(i.action) },
-      { label: 'Status', cell: (i) => (typeof (i.link ?? i.statusUrl) === 'string' ? h('code', {}, i.link ?? i.statusUrl) : '') },
+      { label: 'Why', cell: (i) => cellOf(i.note) },
+      { label: 'Status', cell: (i) => (typeof i.link === 'string' ? h('code', {}, i.link) : '') },
     ], report.items ?? [], 'No differences found.'),
   );
-  if (id) {
-    try {
-      const text = (await api('GET', `/api/drift/runs/${encodeURIComponent(id)}?format=text`)).body;
-      main.append(h('h3', {}, 'As text'), h('pre', {}, typeof text === 'string' ? text : JSON.stringify(text, null, 2)));
-    } catch (error) {
-      main.append(errorBox(error));
-    }
+  try {
+    const text = (await api('GET', `/api/drift/runs/${encodeURIComponent(id)}?format=text`)).body;
+    main.append(h('h3', {}, 'As text'), h('pre', { 'data-testid': 'drift-text' }, typeof text === 'string' ? text : JSON.stringify(text, null, 2)));
+  } catch (error) {
+    main.append(errorBox(error));
   }
 }

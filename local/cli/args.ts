@@ -115,6 +115,21 @@ export const COMMANDS: CommandSpec[] = [
   { id: 'reconcile endpoint', args: [RESOURCE('endpoint')], options: [WAIT, TIMEOUT], summary: 'Reconcile one private endpoint now.' },
   { id: 'reconcile spokes', args: [], options: [SUBSCRIPTIONS, { name: 'wait', kind: 'boolean', help: 'Wait until the sweep has finished.' }, TIMEOUT], summary: 'Sweep: reconcile every VNet of the watched (or given) subscriptions.' },
   { id: 'reconcile endpoints', args: [], options: [SUBSCRIPTIONS, { name: 'wait', kind: 'boolean', help: 'Wait until the sweep has finished.' }, TIMEOUT], summary: 'Sweep: reconcile every private endpoint of the watched (or given) subscriptions.' },
+  {
+    id: 'drift run',
+    args: [],
+    options: [{ name: 'wait', kind: 'boolean', help: 'Wait until the run has ended, then print its report.' }, TIMEOUT],
+    summary: 'Start a drift check now (POST /api/drift/runs); one run at a time.',
+  },
+  {
+    id: 'drift report',
+    args: [],
+    options: [{ name: 'run', kind: 'string', value: '<runId>', help: 'The run (dr-...); default the latest.' }, { name: 'text', kind: 'boolean', help: 'The summary a person reads (?format=text): counts per flow and kind, then the items.' }],
+    summary: 'Show a drift run\'s report (GET /api/drift/runs/{id|latest}).',
+  },
+  { id: 'drift list', args: [], options: [], summary: 'List recent drift runs (GET /api/drift/runs).' },
+  { id: 'eventgrid pause', args: [], options: [], summary: 'Pause event delivery: resource events raised from now on are lost (POST /api/local/eventgrid/pause).' },
+  { id: 'eventgrid resume', args: [], options: [], summary: 'Resume event delivery; events lost while paused are not replayed (POST /api/local/eventgrid/resume).' },
   { id: 'stamp list', args: [], options: [], summary: 'List the Front Door stamps: state, Front Door enabledState, pin, why (GET /api/stamps).' },
   { id: 'stamp show', args: [STAMP], options: [], summary: 'Show one stamp with its history and audit (GET /api/stamps/{name}).' },
   {

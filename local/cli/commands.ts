@@ -574,6 +574,66 @@ export const reconcileEndpoint = (ctx: CommandContext): Promise<Output> => recon
 export const reconcileSpokes = (ctx: CommandContext): Promise<Output> => sweep(ctx, 'spoke');
 export const reconcileEndpoints = (ctx: CommandContext): Promise<Output> => sweep(ctx, 'endpoint');
 
+// ---- Drift checks and event delivery -----------------------------------------------------------------------------
+
+const RUN_ID_ARG = /^dr-\d{8}T\d{9}Z-[a-z0-9]{4,12}$/;
+
+interface DriftRunView {
+  runId: string;
+  status: string;
+  trigger?: string;
+  startedAt?: string;
+  itemCount?: number;
+  actions?: Record<string, number>;
+}
+
+async function driftText(ctx: CommandContext, runId: string): Promise<string> {
+  const answer = await (await ctx.connect()).api.get(`/api/drift/runs/${runId}?format=text`);
+  return typeof answer.body === 'string' ? answer.body.replace(/\n$/, '') : JSON.stringify(answer.body);
+}
+
+export async function driftRun(ctx: CommandContext): Promise<Output> {
+  const wait = ctx.values.wait === true;
+  const timeoutSeconds = secondsOption(ctx.values, 'timeout', { min: 1, max: 3600, fallback: 60 });
+  if (!wait && ctx.values.timeout !== undefined) throw new UsageError('--timeout only applies with --wait.');
+  const { api } = await ctx.connect();
+  const answer = await api.request('POST', '/api/drift/runs', undefined, [409]);
+  const body = answer.body as { runId?: string; url?: string; error?: { message?: string } };
+  if (answer.status === 409) throw new CliError(`${body.error?.message ?? 'a drift run is running'}${body.url ? `: ${body.url}` : ''}`);
+  const runId = body.runId ?? '';
+  if (!wait) return { data: body, text: `Drift run ${runId} started: ${body.url ?? ''}` };
+  const deadline = ctx.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const run = (await (await ctx.connect()).api.get(`/api/drift/runs/${runId}`)).body as DriftRunView;
+    if (run.status !== 'Running') return { data: run, text: await driftText(ctx, runId) };
+    if (ctx.now() >= deadline) throw new CliError(`timed out after ${timeoutSeconds} s waiting for drift run ${runId}.`);
+    await ctx.sleep(WAIT_POLL_MS);
+  }
+}
+
+export async function driftReport(ctx: CommandContext): Promise<Output> {
+  const runId = stringOption(ctx.values, 'run') ?? 'latest';
+  if (runId !== 'latest' && !RUN_ID_ARG.test(runId)) throw new UsageError(`"${runId}" is not a drift run ID (dr-...) or "latest".`);
+  const body = (await (await ctx.connect()).api.get(`/api/drift/runs/${runId}`)).body as DriftRunView & { items?: unknown[] };
+  if (ctx.values.text === true) return { data: body, text: await driftText(ctx, body.runId) };
+  return { data: body, text: JSON.stringify(body, null, 2) };
+}
+
+export async function driftList(ctx: CommandContext): Promise<Output> {
+  const body = (await (await ctx.connect()).api.get('/api/drift/runs')).body as { runs?: DriftRunView[] };
+  const runs = body.runs ?? [];
+  const rows = [['RUN', 'STATUS', 'TRIGGER', 'STARTED', 'ITEMS', 'ACTIONS'], ...runs.map((r) => [r.runId, r.status, r.trigger ?? '-', r.startedAt ?? '-', String(r.itemCount ?? 0), Object.entries(r.actions ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || '-'])];
+  return { data: body, text: runs.length ? table(rows) : 'No drift run recorded yet.' };
+}
+
+async function eventGrid(ctx: CommandContext, action: 'pause' | 'resume'): Promise<Output> {
+  const body = (await (await ctx.connect()).api.post(`/api/local/eventgrid/${action}`)).body as { paused?: boolean; lostWhilePaused?: number };
+  return { data: body, text: body.paused ? 'Event delivery paused: resource events raised from now on are lost.' : `Event delivery resumed (${body.lostWhilePaused ?? 0} event(s) were lost while paused).` };
+}
+
+export const eventGridPause = (ctx: CommandContext): Promise<Output> => eventGrid(ctx, 'pause');
+export const eventGridResume = (ctx: CommandContext): Promise<Output> => eventGrid(ctx, 'resume');
+
 // ---- Token -------------------------------------------------------------------------------------------------------
 
 export async function token(ctx: CommandContext): Promise<Output> {

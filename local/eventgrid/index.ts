@@ -30,3 +30,4 @@ export type { InjectionSettings } from './injection';
 export type { DeliveryLogView, DeliveryRecord, DeadLetteredEvent, DeliveryCounts, DeliveryOutcome } from './deliveryLog';
 export { retryScheduleInMs, defaultNonRetriedStatuses, defaultRetryPolicy } from './retryPolicy';
 export { publishResourceEvents, type ResourceNotificationSource } from './armBridge';
+export { createEventGate, LOCAL_EVENTGRID_PATH, type EventGate } from './pause';

@@ -7,8 +7,8 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import type { NetworkInterface, PrivateDnsZoneGroup, PrivateEndpoint, PrivateLinkServiceConnection } from '@azure/arm-network';
-import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
-import type { EndpointDnsName, ObservedEndpoint, ObservedZoneGroup, PrivateLinkConnection } from '../dns/model';
+import { PrivateDnsManagementClient, type RecordSet } from '@azure/arm-privatedns';
+import type { EndpointDnsName, ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup, PrivateLinkConnection } from '../dns/model';
 import type { DnsPort } from '../dns/ports';
 import { publishedNames } from '../dns/spec';
 import { classifyArmError } from './errors';
@@ -84,6 +84,17 @@ async function orNull<T>(read: Promise<T>): Promise<T | null> {
     if (isNotFound(e)) return null;
     throw e;
   }
+}
+
+function observedRecordSet(zoneId: string, r: RecordSet, name: string): ObservedRecordSet {
+  const creator = r.metadata?.['creator'];
+  return {
+    zoneId,
+    name: (r.name ?? name).toLowerCase(),
+    ipAddresses: (r.aRecords ?? []).map((a) => a.ipv4Address ?? '').filter((ip) => ip !== ''),
+    ...(creator ? { creator } : {}),
+    ...(r.etag ? { etag: r.etag } : {}),
+  };
 }
 
 /** A zone config's name: the zone name with dots made dashes (what the portal writes). */
@@ -192,18 +203,21 @@ export function createDnsAdapter(options: DnsAdapterOptions): DnsPort {
         dns(p.subscriptionId).virtualNetworkLinks.createOrUpdate(p.resourceGroup, p.name, linkName, { location: 'global', tags, virtualNetwork: { id: vnetId }, registrationEnabled: false }, paced),
       );
     },
+    async listZones(subscriptionId, resourceGroup) {
+      const out: string[] = [];
+      for await (const zone of dns(subscriptionId).privateZones.listByResourceGroup(resourceGroup)) if (zone.id) out.push(zone.id);
+      return out;
+    },
+    async listARecords(zoneId) {
+      const p = parts(zoneId);
+      const out: ObservedRecordSet[] = [];
+      for await (const r of dns(p.subscriptionId).recordSets.listByType(p.resourceGroup, p.name, 'A')) out.push(observedRecordSet(zoneId, r, r.name ?? ''));
+      return out;
+    },
     async getARecord(zoneId, name) {
       const p = parts(zoneId);
       const r = await orNull(dns(p.subscriptionId).recordSets.get(p.resourceGroup, p.name, 'A', name));
-      if (!r) return null;
-      const creator = r.metadata?.['creator'];
-      return {
-        zoneId,
-        name: (r.name ?? name).toLowerCase(),
-        ipAddresses: (r.aRecords ?? []).map((a) => a.ipv4Address ?? '').filter((ip) => ip !== ''),
-        ...(creator ? { creator } : {}),
-        ...(r.etag ? { etag: r.etag } : {}),
-      };
+      return r ? observedRecordSet(zoneId, r, name) : null;
     },
     async deleteARecord(zoneId, name, etag) {
       const p = parts(zoneId);

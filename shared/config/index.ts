@@ -145,6 +145,27 @@ const egressSchema = z
     }
   });
 
+/**
+ * Scheduled drift checks (the schedule itself is the app setting DRIFT_SCHEDULE). `repair` per flow: peering and DNS
+ * repair by signalling the resource's own orchestration; orphans (peerings, records nothing claims) are only reported
+ * unless `orphans` is on; egress and stamps are report-only unless switched on. Observe mode never repairs.
+ */
+const DRIFT_REPAIR_DEFAULTS = { peering: true, dns: true, egress: false, stamps: false, orphans: false };
+export const driftSchema = z
+  .object({
+    repair: z
+      .object({ peering: z.boolean().default(true), dns: z.boolean().default(true), egress: z.boolean().default(false), stamps: z.boolean().default(false), orphans: z.boolean().default(false) })
+      .strict()
+      .default(DRIFT_REPAIR_DEFAULTS),
+    /** A resource whose record changed this recently (or whose orchestration runs) is skipped: skippedRecentChange. */
+    recentChangeMinutes: z.number().int().min(0).max(24 * 60).default(5),
+    /** How long a run waits for the repairs it started before it reports them as repairStarted rather than repaired. */
+    repairWaitSeconds: z.number().int().min(0).max(3600).default(60),
+  })
+  .strict();
+
+export type DriftConfig = z.infer<typeof driftSchema>;
+
 export const topologyDocumentSchema = z
   .object({
     watchedSubscriptions: z.array(z.string().regex(GUID, 'must be a subscription GUID')).min(1, 'name at least one subscription to watch'),
@@ -156,6 +177,8 @@ export const topologyDocumentSchema = z
     stamps: stampsSchema.optional(),
     /** Egress FQDN rules (request -> approve -> apply -> verify); without this block the egress API answers 404. */
     egress: egressSchema.optional(),
+    /** Scheduled drift checks: what each flow's detector may repair, and what counts as a recent change. */
+    drift: driftSchema.default(() => driftSchema.parse({})),
   })
   .strict()
   .superRefine((doc, ctx) => {
@@ -240,6 +263,8 @@ export interface ControlPlaneConfig {
   stamps?: StampsConfig;
   /** Egress FQDN rules, when configured. */
   egress?: EgressConfig;
+  /** Scheduled drift checks. */
+  drift: DriftConfig;
   auth: AuthSettings;
   /** The control plane's own identity (app/client and object IDs, lower case): events of its own writes are skipped. */
   ownPrincipalIds: string[];
@@ -390,6 +415,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, baseDir: string = process.cwd
     ...(doc.privateDns ? { privateDns: { ...doc.privateDns, zonesSubscriptionId: doc.privateDns.zonesSubscriptionId.toLowerCase() } } : {}),
     ...(doc.stamps ? { stamps: doc.stamps } : {}),
     ...(doc.egress ? { egress: doc.egress } : {}),
+    drift: doc.drift,
     auth,
     ownPrincipalIds: (env.CONTROL_PLANE_PRINCIPAL_IDS ?? '').split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== ''),
     ...(env.AZURE_TENANT_ID ? { tenantId: env.AZURE_TENANT_ID } : {}),

@@ -21,6 +21,10 @@ export interface DnsPort {
   listZoneLinks(zoneId: string): Promise<string[]>;
   /** Links the zone to a VNet (resolution only, no auto-registration) and waits for the link. */
   putZoneLink(zoneId: string, linkName: string, vnetId: string, tags: Record<string, string>): Promise<void>;
+  /** The private DNS zones of a resource group (their IDs), from one paged list. */
+  listZones(subscriptionId: string, resourceGroup: string): Promise<string[]>;
+  /** Every A record set of a zone, from one paged list (drift checks: no GET per record). */
+  listARecords(zoneId: string): Promise<ObservedRecordSet[]>;
   /** The A record set, or null when absent (a missing zone is absent too). */
   getARecord(zoneId: string, name: string): Promise<ObservedRecordSet | null>;
   /** Deletes the A record set if its ETag is still `etag` (absent is fine). */

@@ -52,6 +52,7 @@ describe('loadConfig: topology source', () => {
       watchedSubscriptions: [WL],
       hubs: [{ name: 'westeurope', region: 'westeurope', vnetId: HUB_WEU }],
       peering: { selection: 'opt-out', optOutTag: 'hubspoke-opt-out', optInTag: 'hubspoke-opt-in', hubTag: 'hubspoke-hub', useRemoteGateways: true },
+      drift: { repair: { peering: true, dns: true, egress: false, stamps: false, orphans: false }, recentChangeMinutes: 5, repairWaitSeconds: 60 },
       ownPrincipalIds: [],
       auth: { issuers: [], audiences: ['api://hubspoke-control-plane'], easyAuth: false },
     });

@@ -1,0 +1,119 @@
+/**
+ * Where drift reports are kept: Azure Tables (Azurite locally), two tables.
+ *  - ControlPlaneDriftRuns: PartitionKey `run`, RowKey = inverted start time + run ID (a partition query lists the
+ *    newest first); the run as JSON plus its status.
+ *  - ControlPlaneDriftItems: PartitionKey = run ID, RowKey = the item's index (zero-padded); one row per item.
+ * An in-memory store for unit tests keeps the same order.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import { odata, TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { runStart, type DriftItem, type DriftRun } from './model';
+
+export const DRIFT_RUNS_TABLE = 'ControlPlaneDriftRuns';
+export const DRIFT_ITEMS_TABLE = 'ControlPlaneDriftItems';
+/** The most items a run keeps (a report beyond this says so in its error). */
+export const MAX_ITEMS_PER_RUN = 20_000;
+
+export interface DriftReportStore {
+  putRun(run: DriftRun): Promise<void>;
+  getRun(runId: string): Promise<DriftRun | null>;
+  /** Newest first. */
+  listRuns(limit: number): Promise<DriftRun[]>;
+  /** Writes items `from` index `start` (a run appends as each detector ends). */
+  putItems(runId: string, start: number, items: readonly DriftItem[]): Promise<void>;
+  listItems(runId: string): Promise<DriftItem[]>;
+}
+
+function rowKeyOf(runId: string): string {
+  const start = Date.parse(runStart(runId) ?? '');
+  const inverted = String(253402300799999 - (Number.isFinite(start) ? start : 0)).padStart(15, '0');
+  return `${inverted}-${runId}`;
+}
+
+const index = (i: number): string => String(i).padStart(6, '0');
+const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number }).statusCode;
+
+export type DriftTablesConnection = { connectionString: string } | { accountUrl: string; credential: TokenCredential };
+
+export function createTablesDriftStore(connection: DriftTablesConnection): DriftReportStore {
+  const open = (table: string): TableClient =>
+    'connectionString' in connection
+      ? TableClient.fromConnectionString(connection.connectionString, table, { allowInsecureConnection: /UseDevelopmentStorage|http:\/\//i.test(connection.connectionString) })
+      : new TableClient(connection.accountUrl, table, connection.credential);
+  const runs = open(DRIFT_RUNS_TABLE);
+  const items = open(DRIFT_ITEMS_TABLE);
+  const ready = new Map<TableClient, Promise<void>>();
+  const ensure = (client: TableClient): Promise<void> => {
+    let p = ready.get(client);
+    if (!p) {
+      p = client.createTable().catch((e: unknown) => {
+        ready.delete(client);
+        throw e;
+      });
+      ready.set(client, p);
+    }
+    return p;
+  };
+  const toRun = (e: Record<string, unknown>): DriftRun => JSON.parse(String(e.run)) as DriftRun;
+  return {
+    async putRun(run) {
+      await ensure(runs);
+      await runs.upsertEntity({ partitionKey: 'run', rowKey: rowKeyOf(run.runId), runId: run.runId, status: run.status, run: JSON.stringify(run) }, 'Replace');
+    },
+    async getRun(runId) {
+      await ensure(runs);
+      try {
+        return toRun(await runs.getEntity<Record<string, unknown>>('run', rowKeyOf(runId)));
+      } catch (e) {
+        if (statusOf(e) === 404) return null;
+        throw e;
+      }
+    },
+    async listRuns(limit) {
+      await ensure(runs);
+      const out: DriftRun[] = [];
+      for await (const e of runs.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'run'}` } })) {
+        out.push(toRun(e));
+        if (out.length >= limit) break;
+      }
+      return out;
+    },
+    async putItems(runId, start, list) {
+      if (list.length === 0) return;
+      await ensure(items);
+      const rows = list.map((item, i): TableEntity<Record<string, unknown>> => ({ partitionKey: runId, rowKey: index(start + i), flow: item.flow, kind: item.kind, action: item.action, item: JSON.stringify(item) }));
+      for (let i = 0; i < rows.length; i += 100) await items.submitTransaction(rows.slice(i, i + 100).map((row): TransactionAction => ['upsert', row, 'Replace']));
+    },
+    async listItems(runId) {
+      await ensure(items);
+      const out: DriftItem[] = [];
+      for await (const e of items.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${runId}` } })) out.push(JSON.parse(String(e.item)) as DriftItem);
+      return out;
+    },
+  };
+}
+
+export function createMemoryDriftStore(): DriftReportStore {
+  const runs = new Map<string, string>();
+  const items = new Map<string, Map<number, string>>();
+  return {
+    async putRun(run) {
+      runs.set(rowKeyOf(run.runId), JSON.stringify(run));
+    },
+    async getRun(runId) {
+      const found = runs.get(rowKeyOf(runId));
+      return found ? (JSON.parse(found) as DriftRun) : null;
+    },
+    async listRuns(limit) {
+      return [...runs.entries()].sort(([a], [b]) => a.localeCompare(b)).slice(0, limit).map(([, v]) => JSON.parse(v) as DriftRun);
+    },
+    async putItems(runId, start, list) {
+      const mine = items.get(runId) ?? new Map<number, string>();
+      list.forEach((item, i) => mine.set(start + i, JSON.stringify(item)));
+      items.set(runId, mine);
+    },
+    async listItems(runId) {
+      return [...(items.get(runId)?.entries() ?? [])].sort(([a], [b]) => a - b).map(([, v]) => JSON.parse(v) as DriftItem);
+    },
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * Drift checks of the peering flow through the local host, the Durable engine and the ARM emulator: drift made while
+ * event delivery is paused (so only the check can see it), found by a run, repaired (or not) as the policy says.
+ */
+import { ids } from '../../../local/demo';
+import { createVnet, getSpoke, quiesce, settledSpoke, startWorld, until, POLL, type PeeringWorld } from '../peering/support';
+import { endedRun, eventGrid, getRun, itemsFor, runDrift, setDrift, type RunView } from './support';
+import { apiFetch } from '../operator-token';
+
+const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
+const REPAIR_ALL = { repair: { peering: true, dns: true }, recentChangeMinutes: 0, repairWaitSeconds: 30 };
+
+describe('drift checks: peering', () => {
+  let world: PeeringWorld;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    setDrift(REPAIR_ALL);
+    await quiesce(world);
+    // A first run repairs whatever the demo world started with, so each test sees only its own drift.
+    await runDrift(world);
+  }, 120_000);
+  afterAll(async () => {
+    await world?.stop();
+  });
+  afterEach(async () => {
+    world.embedded.arm.faults.clear();
+    await eventGrid(world, 'resume');
+    setDrift(REPAIR_ALL);
+  });
+
+  const net = () => world.network(PAYMENTS);
+  const peeringsOf = async (vnetId: string) => {
+    const [, , sub, , rg, , , , name] = vnetId.split('/');
+    const out = [];
+    for await (const p of world.network(sub as string).virtualNetworkPeerings.list(rg as string, name as string)) out.push(p);
+    return out;
+  };
+  const peeringTo = async (vnetId: string, remoteId: string) => (await peeringsOf(vnetId)).find((p) => p.remoteVirtualNetwork?.id?.toLowerCase() === remoteId.toLowerCase());
+  const newSpoke = async (name: string, prefix: string, tags?: Record<string, string>): Promise<string> => {
+    const id = ids.vnet(PAYMENTS, 'rg-payments-weu', name);
+    await createVnet(world, id, { location: 'westeurope', prefixes: [prefix], ...(tags ? { tags } : {}) });
+    await settledSpoke(world, id, 'Converged');
+    return id;
+  };
+
+  it('finds a spoke-side peering deleted while events were lost, and repairs it through the spoke\'s orchestration', async () => {
+    const spoke = await newSpoke('vnet-drift-missing', '10.70.0.0/24');
+    const spokeSide = await peeringTo(spoke, world.hubWeu);
+    await eventGrid(world, 'pause');
+    await net().virtualNetworkPeerings.beginDeleteAndWait('rg-payments-weu', 'vnet-drift-missing', spokeSide?.name ?? '', POLL);
+    await eventGrid(world, 'resume');
+
+    const run = await runDrift(world);
+    const items = itemsFor(run, spoke);
+    expect(items.map((i) => i.kind).sort()).toEqual(['missingPeering', 'peeringDisconnected']);
+    expect(items.map((i) => i.action)).toEqual(['repaired', 'repaired']);
+    expect(items[0]?.link).toBe(`/api/spokes/${PAYMENTS}/rg-payments-weu/vnet-drift-missing`);
+    expect(run.status).toBe('Completed');
+    expect(run.flows.find((f) => f.flow === 'peering')?.inspected).toMatchObject({ subscriptions: expect.any(Number), vnets: expect.any(Number), hubs: 2 });
+    await settledSpoke(world, spoke, 'Converged');
+    expect(await peeringTo(spoke, world.hubWeu)).toMatchObject({ peeringState: 'Connected' });
+
+    // A second run finds nothing more about it.
+    expect(itemsFor(await runDrift(world), spoke)).toEqual([]);
+  });
+
+  it('reports wrong flags without repairing when drift.repair.peering is off', async () => {
+    const spoke = await newSpoke('vnet-drift-flags', '10.70.1.0/24');
+    const side = await peeringTo(spoke, world.hubWeu);
+    await eventGrid(world, 'pause');
+    await net().virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-payments-weu', 'vnet-drift-flags', side?.name ?? '', { ...side, allowForwardedTraffic: false }, POLL);
+    await eventGrid(world, 'resume');
+    setDrift({ ...REPAIR_ALL, repair: { peering: false } });
+
+    const run = await runDrift(world);
+    const items = itemsFor(run, spoke);
+    expect(items).toEqual([expect.objectContaining({ kind: 'wrongPeering', action: 'reported', note: 'drift.repair.peering is off' })]);
+    expect(await peeringTo(spoke, world.hubWeu)).toMatchObject({ allowForwardedTraffic: false });
+  });
+
+  it('skips a spoke whose record changed within the recent-change window', async () => {
+    const spoke = await newSpoke('vnet-drift-recent', '10.70.2.0/24');
+    const side = await peeringTo(spoke, world.hubWeu);
+    await eventGrid(world, 'pause');
+    await net().virtualNetworkPeerings.beginDeleteAndWait('rg-payments-weu', 'vnet-drift-recent', side?.name ?? '', POLL);
+    await eventGrid(world, 'resume');
+    setDrift({ ...REPAIR_ALL, recentChangeMinutes: 60 });
+
+    const run = await runDrift(world);
+    // The spoke side is gone and the hub side Disconnected: two items, both skipped.
+    expect(itemsFor(run, spoke).map((i) => i.kind).sort()).toEqual(['missingPeering', 'peeringDisconnected']);
+    for (const item of itemsFor(run, spoke)) expect(item).toMatchObject({ action: 'skippedRecentChange', note: expect.stringMatching(/within drift.recentChangeMinutes \(60\)/) });
+    expect(await peeringTo(spoke, world.hubWeu)).toBeUndefined();
+  });
+
+  it('reports the orphan hub-side peering left on the old hub by a spoke that moved hubs (orphan removal off)', async () => {
+    const spoke = await newSpoke('vnet-drift-moved', '10.70.3.0/24');
+    const oldHubSide = await peeringTo(world.hubWeu, spoke);
+    await eventGrid(world, 'pause');
+    await createVnet(world, spoke, { location: 'westeurope', prefixes: ['10.70.3.0/24'], tags: { 'hubspoke-hub': 'northeurope' } });
+    await eventGrid(world, 'resume');
+
+    const run = await runDrift(world);
+    const orphan = run.items.find((i) => i.kind === 'orphanPeering' && i.resource.toLowerCase() === (oldHubSide?.id ?? '').toLowerCase());
+    expect(orphan).toMatchObject({ action: 'reported', actual: 'the spoke now belongs to hub northeurope' });
+    // The spoke itself drifted too (no peering with its new hub): repaired through its orchestration.
+    expect(itemsFor(run, spoke).map((i) => `${i.kind}:${i.action}`)).toEqual(expect.arrayContaining([expect.stringMatching(/^missingPeering:(repaired|repairStarted)$/)]));
+    await settledSpoke(world, spoke, 'Converged');
+    expect(await peeringTo(world.hubNeu, spoke)).toMatchObject({ peeringState: 'Connected' });
+    expect(await peeringTo(world.hubWeu, spoke)).toBeDefined();
+  });
+
+  it('finds the record of a VNet deleted while events were lost: Deleted with when and why, and its hub-side peering removed', async () => {
+    const spoke = await newSpoke('vnet-drift-gone', '10.70.4.0/24');
+    await eventGrid(world, 'pause');
+    await net().virtualNetworks.beginDeleteAndWait('rg-payments-weu', 'vnet-drift-gone', POLL);
+    await eventGrid(world, 'resume');
+    expect((await getSpoke(world, spoke))?.condition?.reason).toBe('Converged');
+
+    const run = await runDrift(world);
+    const kinds = itemsFor(run, spoke).map((i) => i.kind);
+    expect(kinds).toContain('goneResource');
+    const view = await until('the record to say Deleted', async () => {
+      const v = await getSpoke(world, spoke);
+      return v?.condition?.reason === 'Deleted' ? v : undefined;
+    });
+    expect(view.condition?.lastTransitionTime).toEqual(expect.any(String));
+    expect(view.condition?.message).toEqual(expect.any(String));
+    expect(await peeringTo(world.hubWeu, spoke)).toBeUndefined();
+    // DELETE forgets the record of the VNet that is gone.
+    const res = await apiFetch(`${world.embedded.baseUrl}/api/spokes/${PAYMENTS}/rg-payments-weu/vnet-drift-gone`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+  });
+
+  it('keeps what it found when a list call fails mid-run, and says what it did not inspect', async () => {
+    const spoke = await newSpoke('vnet-drift-partial', '10.70.5.0/24');
+    const side = await peeringTo(spoke, world.hubWeu);
+    await eventGrid(world, 'pause');
+    await net().virtualNetworkPeerings.beginDeleteAndWait('rg-payments-weu', 'vnet-drift-partial', side?.name ?? '', POLL);
+    await eventGrid(world, 'resume');
+    const analytics = 'b0000000-0000-4000-8000-0000000000b1';
+    world.embedded.arm.faults.add({ method: 'GET', path: `/subscriptions/${analytics}/providers/Microsoft.Network/virtualNetworks`, effect: { kind: 'http', status: 500, code: 'InternalServerError', message: 'list broke' } });
+
+    const run = await runDrift(world);
+    expect(run.status).toBe('Partial');
+    expect(run.flows.find((f) => f.flow === 'peering')?.notInspected).toEqual(expect.arrayContaining([expect.objectContaining({ scope: analytics, error: expect.stringMatching(/InternalServerError/) })]));
+    expect(itemsFor(run, spoke).map((i) => i.kind)).toContain('missingPeering');
+    const text = await (await apiFetch(`${world.embedded.baseUrl}/api/drift/runs/${run.runId}?format=text`)).text();
+    expect(text).toContain(`NOT inspected ${analytics}`);
+    expect(text).toContain('missingPeering');
+  });
+
+  it('never repairs in observe mode: every item is reported', async () => {
+    const spoke = await newSpoke('vnet-drift-observe', '10.70.6.0/24');
+    const side = await peeringTo(spoke, world.hubWeu);
+    await eventGrid(world, 'pause');
+    await net().virtualNetworkPeerings.beginDeleteAndWait('rg-payments-weu', 'vnet-drift-observe', side?.name ?? '', POLL);
+    await eventGrid(world, 'resume');
+    const saved = process.env.CONTROL_PLANE_MODE;
+    process.env.CONTROL_PLANE_MODE = 'observe';
+    try {
+      const run = await runDrift(world);
+      expect(run.mode).toBe('observe');
+      expect(itemsFor(run, spoke).length).toBeGreaterThan(0);
+      for (const item of itemsFor(run, spoke)) expect(item).toMatchObject({ action: 'reported', note: 'CONTROL_PLANE_MODE is observe: nothing is repaired' });
+      expect(await peeringTo(spoke, world.hubWeu)).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.CONTROL_PLANE_MODE;
+      else process.env.CONTROL_PLANE_MODE = saved;
+    }
+  });
+
+  it('runs one check at a time: a second request while one runs answers 409 with the running run\'s URL', async () => {
+    await quiesce(world);
+    const [a, b] = await Promise.all([1, 2].map(() => apiFetch(`${world.embedded.baseUrl}/api/drift/runs`, { method: 'POST' })));
+    const answers = [a, b].map((r) => r?.status).sort();
+    expect(answers).toEqual([202, 409]);
+    const accepted = (await ([a, b].find((r) => r?.status === 202) as Response).json()) as { runId: string; url: string };
+    const refused = (await ([a, b].find((r) => r?.status === 409) as Response).json()) as { runId?: string; url?: string; error: { code: string } };
+    expect(refused.error.code).toBe('RunInProgress');
+    if (refused.runId) expect(refused.url).toBe(accepted.url);
+    await endedRun(world, accepted.runId);
+    await quiesce(world);
+  });
+
+  it('runs from its timer through POST /admin/functions/driftCheck, and lists its runs', async () => {
+    const before = (await (await apiFetch(`${world.embedded.baseUrl}/api/drift/runs/latest`)).json()) as RunView;
+    const res = await fetch(`${world.embedded.baseUrl}/admin/functions/driftCheck`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(202);
+    const latest = await until('the timer\'s run', async () => {
+      const r = (await (await apiFetch(`${world.embedded.baseUrl}/api/drift/runs/latest`)).json()) as RunView;
+      return r.runId !== before.runId ? r : undefined;
+    });
+    expect(latest.trigger).toBe('timer');
+    await endedRun(world, latest.runId);
+    const list = (await (await apiFetch(`${world.embedded.baseUrl}/api/drift/runs?limit=2`)).json()) as { count: number; runs: DriftRunSummary[] };
+    expect(list.runs[0]?.runId).toBe(latest.runId);
+    expect(list.count).toBe(2);
+    expect((await apiFetch(`${world.embedded.baseUrl}/api/drift/runs?limit=0`)).status).toBe(400);
+    expect((await apiFetch(`${world.embedded.baseUrl}/api/drift/runs/not-a-run`)).status).toBe(400);
+    expect((await getRun(world, latest.runId)).runId).toBe(latest.runId);
+    await quiesce(world);
+  });
+});
+
+type DriftRunSummary = { runId: string };

@@ -1,0 +1,218 @@
+/** The drift detectors' pure comparisons and the run's decisions, table-tested. */
+import type { ObservedEndpoint } from '../../../shared/dns/model';
+import { compareDns, type ListedZone } from '../../../shared/drift/dns';
+import { compareEgress, compareStamps, decidedState } from '../../../shared/drift/egress-stamps';
+import { changedRecently, countItems, type ActionFacts, decideAction, formatRunText, newRunId, RUN_ID, runStart, statusLink, type DriftCandidate, type DriftRun } from '../../../shared/drift/model';
+import { comparePeering, type PeeringDriftConfig } from '../../../shared/drift/peering';
+import { desiredGroups } from '../../../shared/egress/spec';
+import type { ObservedPeering, ObservedVnet } from '../../../shared/peering/model';
+import { peeringName } from '../../../shared/peering/spec';
+import type { ManagedRecord } from '../../../shared/store/records';
+
+const CONN = 'c0000000-0000-4000-8000-0000000000c1';
+const WL = 'a0000000-0000-4000-8000-0000000000a1';
+const vnetId = (sub: string, rg: string, name: string) => `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/${name}`;
+const HUB_WEU = vnetId(CONN, 'rg-hub', 'hub-weu');
+const HUB_NEU = vnetId(CONN, 'rg-hub', 'hub-neu');
+const SPOKE = vnetId(WL, 'rg-app', 'spoke-app');
+
+const config: PeeringDriftConfig = {
+  hubs: [
+    { name: 'westeurope', region: 'westeurope', vnetId: HUB_WEU },
+    { name: 'northeurope', region: 'northeurope', vnetId: HUB_NEU },
+  ],
+  watchedSubscriptions: [WL],
+  peering: { selection: 'opt-out', optOutTag: 'hubspoke-opt-out', optInTag: 'hubspoke-opt-in', hubTag: 'hubspoke-hub', useRemoteGateways: true },
+};
+
+function vnet(id: string, name: string, prefixes: string[], extra: Partial<ObservedVnet> = {}): ObservedVnet {
+  return { id, name, location: 'westeurope', addressPrefixes: prefixes, tags: {}, hasGateway: false, peerings: [], ...extra };
+}
+function peering(on: string, remote: ObservedVnet, prefix: string, flags: Partial<ObservedPeering> = {}): ObservedPeering {
+  const name = peeringName(prefix, remote.id, remote.name);
+  return {
+    id: `${on}/virtualNetworkPeerings/${name}`, name, remoteVnetId: remote.id, remoteAddressPrefixes: remote.addressPrefixes,
+    allowVirtualNetworkAccess: true, allowForwardedTraffic: true, allowGatewayTransit: false, useRemoteGateways: false,
+    peeringState: 'Connected', peeringSyncLevel: 'FullyInSync', provisioningState: 'Succeeded', ...flags,
+  };
+}
+const record = (kind: ManagedRecord['kind'], resourceId: string, reason = 'Converged', details: Record<string, unknown> = {}, status: 'True' | 'False' | 'Unknown' = 'True'): ManagedRecord => ({
+  kind, resourceId, condition: { type: 'T', status, reason, message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }, details, updatedAt: '2026-01-01T00:00:00Z',
+});
+
+/** A converged pair: hub (no gateway) and spoke, both sides as the spec says. */
+function pair(spokeExtra: Partial<ObservedVnet> = {}, hubSide: Partial<ObservedPeering> = {}, spokeSide: Partial<ObservedPeering> = {}) {
+  const hub0 = vnet(HUB_WEU, 'hub-weu', ['10.0.0.0/16']);
+  const spoke0 = vnet(SPOKE, 'spoke-app', ['10.1.0.0/24'], spokeExtra);
+  const hub = { ...hub0, peerings: [peering(HUB_WEU, spoke0, 'spoke-', { allowGatewayTransit: false, ...hubSide })] };
+  const spoke = { ...spoke0, peerings: [peering(SPOKE, hub0, 'hub-', spokeSide)] };
+  return { hub, spoke };
+}
+const hubs = (...vs: ObservedVnet[]) => new Map([HUB_WEU, HUB_NEU].map((id) => [id.toLowerCase(), vs.find((v) => v.id === id) ?? vnet(id, id.split('/').pop() ?? '', ['10.9.0.0/16'])]));
+const kinds = (cs: DriftCandidate[]) => cs.map((c) => `${c.kind}${c.orphan ? '(orphan)' : ''}:${c.resource.split('/').pop()}`).sort();
+
+describe('comparePeering', () => {
+  const listed = new Set([WL, CONN]);
+  it.each<[string, () => { vnets: ObservedVnet[]; hubList: ObservedVnet[]; records: ManagedRecord[]; listedSubs?: Set<string> }, string[]]>([
+    ['a converged pair is no drift', () => { const { hub, spoke } = pair(); return { vnets: [spoke], hubList: [hub], records: [record('spoke', SPOKE)] }; }, []],
+    ['a missing spoke side', () => { const { hub, spoke } = pair(); return { vnets: [{ ...spoke, peerings: [] }], hubList: [hub], records: [record('spoke', SPOKE)] }; }, ['missingPeering:spoke-app']],
+    ['wrong flags on the hub side', () => { const { hub, spoke } = pair({}, { allowForwardedTraffic: false }); return { vnets: [spoke], hubList: [hub], records: [record('spoke', SPOKE)] }; }, ['wrongPeering:spoke-app']],
+    ['a Disconnected hub side', () => { const { hub, spoke } = pair({}, { peeringState: 'Disconnected' }); return { vnets: [spoke], hubList: [hub], records: [record('spoke', SPOKE)] }; }, ['peeringDisconnected:spoke-app']],
+    ['an address space out of sync', () => { const { hub, spoke } = pair(); return { vnets: [{ ...spoke, addressPrefixes: ['10.1.0.0/23'] }], hubList: [hub], records: [record('spoke', SPOKE)] }; }, ['peeringNotInSync:spoke-app']],
+    ['Initiated but flags right: not connected', () => { const { hub, spoke } = pair({}, {}, { peeringState: 'Initiated' }); return { vnets: [spoke], hubList: [hub], records: [record('spoke', SPOKE)] }; }, ['peeringNotConnected:spoke-app']],
+    ['a spoke without a record', () => { const { hub, spoke } = pair(); return { vnets: [spoke], hubList: [hub], records: [] }; }, ['unrecordedSpoke:spoke-app']],
+    ['a record whose VNet is gone, and the hub side left pointing at it', () => { const { hub } = pair(); return { vnets: [], hubList: [hub], records: [record('spoke', SPOKE)] }; }, ['goneResource:spoke-app', `orphanPeering(orphan):${peeringName('spoke-', SPOKE, 'spoke-app')}`]],
+    ['a gone VNet in a subscription that was not listed is not judged', () => { const { hub } = pair(); return { vnets: [], hubList: [hub], records: [record('spoke', SPOKE)], listedSubs: new Set([CONN]) }; }, []],
+    ['a record that says Deleted is no drift', () => ({ vnets: [], hubList: [vnet(HUB_WEU, 'hub-weu', ['10.0.0.0/16'])], records: [record('spoke', SPOKE, 'Deleted')] }), []],
+    ['an opted-out VNet is left alone', () => { const { hub, spoke } = pair({ tags: { 'hubspoke-opt-out': 'true' } }); return { vnets: [{ ...spoke, peerings: [] }], hubList: [hub], records: [] }; }, ['orphanPeering(orphan):' + peeringName('spoke-', SPOKE, 'spoke-app')]],
+    ['a spoke that moved hubs leaves an orphan on the old one and misses the new pair', () => {
+      const { hub, spoke } = pair({ tags: { 'hubspoke-hub': 'northeurope' } });
+      return { vnets: [spoke], hubList: [hub], records: [record('spoke', SPOKE)] };
+    }, ['missingPeering:spoke-app', 'missingPeering:spoke-app', `orphanPeering(orphan):${peeringName('spoke-', SPOKE, 'spoke-app')}`]],
+  ])('%s', (_name, facts, expected) => {
+    const f = facts();
+    expect(kinds(comparePeering(config, { vnets: f.vnets, listedSubscriptions: f.listedSubs ?? listed, hubs: hubs(...f.hubList), records: f.records }))).toEqual(expected.sort());
+  });
+
+  it('an orphan of a moved spoke has no orchestration to repair it; one of a gone spoke is its own orchestration\'s', () => {
+    const { hub, spoke } = pair({ tags: { 'hubspoke-hub': 'northeurope' } });
+    const moved = comparePeering(config, { vnets: [spoke], listedSubscriptions: listed, hubs: hubs(hub), records: [record('spoke', SPOKE)] }).find((c) => c.kind === 'orphanPeering');
+    expect(moved?.repair.kind).toBe('none');
+    const gone = comparePeering(config, { vnets: [], listedSubscriptions: listed, hubs: hubs(hub), records: [] }).find((c) => c.kind === 'orphanPeering');
+    expect(gone?.repair).toEqual({ kind: 'reconcile', owner: { kind: 'spoke', id: SPOKE } });
+  });
+});
+
+describe('compareDns', () => {
+  const ZONES_SUB = CONN;
+  const privateDns = { zonesSubscriptionId: ZONES_SUB, zonesResourceGroup: 'rg-dns', createMissingZones: false, zoneGroupName: 'default', foreignZoneGroups: 'report' as const, conflicts: 'report' as const };
+  const ZONE = `/subscriptions/${ZONES_SUB}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net`;
+  const PE = `/subscriptions/${WL}/resourceGroups/rg-app/providers/Microsoft.Network/privateEndpoints/pe-st1`;
+  const endpoint: ObservedEndpoint = {
+    id: PE, name: 'pe-st1', location: 'westeurope', provisioningState: 'Succeeded', subnetId: `${SPOKE}/subnets/pe`, networkInterfaceIds: ['nic'],
+    connections: [{ name: 'c', targetId: `/subscriptions/${WL}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/st1`, groupIds: ['blob'], manual: false }],
+    dnsNames: [{ fqdn: 'st1.blob.core.windows.net', ipAddresses: ['10.1.0.5'] }],
+  };
+  const zone = (aRecords: ListedZone['aRecords'], links = [HUB_WEU, HUB_NEU]): ListedZone => ({ zoneId: ZONE, links, aRecords });
+  const good = { zoneId: ZONE, name: 'st1', ipAddresses: ['10.1.0.5'] };
+  const claim = record('dnsName', 'st1.blob.core.windows.net', 'Claimed', { ownerId: PE, zoneId: ZONE, recordName: 'st1' });
+  const run = (f: { endpoints?: ObservedEndpoint[]; zones?: ListedZone[]; records?: ManagedRecord[]; claims?: ManagedRecord[]; all?: boolean }) =>
+    kinds(compareDns({ hubs: config.hubs, privateDns }, {
+      endpoints: f.endpoints ?? [endpoint], listedSubscriptions: new Set([WL]), allSubscriptionsListed: f.all ?? true,
+      zones: f.zones ?? [zone([good])], records: f.records ?? [record('endpoint', PE, 'Registered')], claims: f.claims ?? [claim],
+    }));
+
+  it.each<[string, Parameters<typeof run>[0], string[]]>([
+    ['a registered endpoint with its record is no drift', {}, []],
+    ['a missing A record', { zones: [zone([])] }, ['missingRecord:pe-st1']],
+    ['an A record with another IP (and that IP is no endpoint\'s: an orphan too)', { zones: [zone([{ ...good, ipAddresses: ['10.9.9.9'] }])] }, ['orphanRecord(orphan):st1', 'wrongRecord:pe-st1']],
+    ['an endpoint whose record is not True is not compared', { zones: [zone([])], records: [record('endpoint', PE, 'Conflict', {}, 'False')] }, []],
+    ['an endpoint without a record', { records: [] }, ['unrecordedEndpoint:pe-st1']],
+    ['an endpoint gone: its record and its claim', { endpoints: [], zones: [zone([])] }, ['claimOfGoneEndpoint:st1.blob.core.windows.net', 'goneResource:pe-st1']],
+    ['an orphan A record', { zones: [zone([good, { zoneId: ZONE, name: 'old', ipAddresses: ['10.1.9.9'] }])] }, ['orphanRecord(orphan):old']],
+    ['no orphan judged while a subscription was not listed', { zones: [zone([good, { zoneId: ZONE, name: 'old', ipAddresses: ['10.1.9.9'] }])], all: false }, []],
+    ['a zone missing a hub link', { zones: [zone([good], [HUB_WEU])] }, ['zoneMissingHubLink:privatelink.blob.core.windows.net']],
+  ])('%s', (_name, facts, expected) => {
+    expect(run(facts)).toEqual(expected.sort());
+  });
+});
+
+describe('compareEgress', () => {
+  const POLICY = `/subscriptions/${CONN}/resourceGroups/rg-hub/providers/Microsoft.Network/firewallPolicies/fw-weu`;
+  const destinations = [{ kind: 'fqdn' as const, fqdn: 'api.github.com', wildcard: false, ports: [{ protocol: 'Https' as const, port: 443 }] }];
+  const req = (id: string, status: string, extra: Record<string, unknown> = {}) =>
+    record('egressRequest', id, status, { status, request: { id, spokeVnetId: SPOKE, destinations }, rule: { firewallPolicyId: POLICY }, sourceAddresses: ['10.1.0.0/24'], ...extra });
+  const groups = (ids: string[]) => desiredGroups(ids.map((requestId) => ({ requestId, spokeVnetId: SPOKE, sourceAddresses: ['10.1.0.0/24'], destinations })), { name: 'rcg-hubspoke-egress', priority: 500 });
+  const now = Date.parse('2026-06-01T00:00:00Z');
+  it.each<[string, ManagedRecord[], string[], string[]]>([
+    ['an Active request with its rule is no drift', [req('eg-1', 'Active')], ['eg-1'], []],
+    ['an Active request without its rule', [req('eg-1', 'Active')], [], ['missingRule:eg-1']],
+    ['a rule of a request that no longer holds one (Revoked): an orphan', [req('eg-1', 'Revoked')], ['eg-1'], ['orphanRule(orphan):eg-1']],
+    ['a rule of a request being applied is no orphan', [req('eg-1', 'Applying')], ['eg-1'], []],
+    ['an Active request past its TTL', [req('eg-1', 'Active', { expiresAt: '2026-05-01T00:00:00Z' })], ['eg-1'], ['expiredNotRevoked:eg-1']],
+  ])('%s', (_name, records, inPolicy, expected) => {
+    expect(kinds(compareEgress({ policies: new Map([[POLICY, groups(inPolicy)]]), records, now }))).toEqual(expected.sort());
+  });
+
+  it('a rule with another source is wrong', () => {
+    const other = desiredGroups([{ requestId: 'eg-1', spokeVnetId: SPOKE, sourceAddresses: ['10.7.0.0/24'], destinations }], { name: 'rcg-hubspoke-egress', priority: 500 });
+    expect(kinds(compareEgress({ policies: new Map([[POLICY, other]]), records: [req('eg-1', 'Active')], now }))).toEqual(['wrongRule:eg-1']);
+  });
+});
+
+describe('compareStamps and decidedState', () => {
+  const group = { key: 'afd/og', frontDoor: 'afd', frontDoorId: '/subscriptions/x/resourceGroups/r/providers/Microsoft.Cdn/profiles/afd', kind: 'standard' as const, group: 'og', stamps: [{ name: 'weu-1', origin: { frontDoor: 'afd', originGroup: 'og', origin: 'weu-1' } }] as never };
+  const origin = (enabledState: 'Enabled' | 'Disabled') => ({ originId: 'o', origin: 'weu-1', enabledState });
+  const now = Date.parse('2026-06-01T00:00:00Z');
+  it.each<[string, Record<string, unknown>, Array<ReturnType<typeof origin>>, string[]]>([
+    ['as decided', { desired: 'Enabled' }, [origin('Enabled')], []],
+    ['Front Door differs from the decision', { desired: 'Disabled' }, [origin('Enabled')], ['originStateDiffers:weu-1']],
+    ['a pin out wins over the decision', { desired: 'Enabled', pin: { mode: 'out', reason: 'r', by: 'b', at: 'a' } }, [origin('Enabled')], ['originStateDiffers:weu-1']],
+    ['an expired pin no longer counts', { desired: 'Enabled', pin: { mode: 'out', reason: 'r', by: 'b', at: 'a', until: '2026-05-01T00:00:00Z' } }, [origin('Enabled')], []],
+    ['the origin is missing', { desired: 'Enabled' }, [], ['originMissing:weu-1']],
+  ])('%s', (_name, details, origins, expected) => {
+    expect(kinds(compareStamps({ groups: [{ group, origins }], records: [record('stamp', 'weu-1', 'InRotation', details)], now }))).toEqual(expected);
+  });
+  it('decidedState is undefined without a decision', () => {
+    expect(decidedState({}, now)).toBeUndefined();
+  });
+});
+
+describe('decideAction', () => {
+  const c = (extra: Partial<DriftCandidate> = {}): DriftCandidate => ({ flow: 'peering', kind: 'missingPeering', resource: SPOKE, expected: '', actual: '', repair: { kind: 'reconcile', owner: { kind: 'spoke', id: SPOKE } }, ...extra });
+  const facts: ActionFacts = { mode: 'enforce', repairFlow: true, repairOrphans: false };
+  it.each<[string, DriftCandidate, Partial<ActionFacts>, string]>([
+    ['repairs by default', c(), {}, 'repair'],
+    ['skips what changed recently, before anything else', c(), { recent: 'its orchestration is Running', mode: 'observe' }, 'skippedRecentChange'],
+    ['reports in observe mode', c(), { mode: 'observe' }, 'reported'],
+    ['reports when the flow\'s repair is off', c(), { repairFlow: false }, 'reported'],
+    ['reports an orphan while orphan removal is off', c({ orphan: true }), {}, 'reported'],
+    ['repairs an orphan when orphan removal is on', c({ orphan: true }), { repairOrphans: true }, 'repair'],
+    ['reports what no orchestration owns', c({ repair: { kind: 'none', why: 'by hand' } }), {}, 'reported'],
+  ])('%s', (_name, candidate, f, expected) => {
+    expect(decideAction(candidate, { ...facts, ...f }).action).toBe(expected);
+  });
+});
+
+describe('run helpers', () => {
+  it('run IDs sort by start and carry it', () => {
+    const id = newRunId(new Date('2026-11-28T11:15:00.123Z'), 'ab12cd');
+    expect(id).toBe('dr-20261128T111500123Z-ab12cd');
+    expect(RUN_ID.test(id)).toBe(true);
+    expect(runStart(id)).toBe('2026-11-28T11:15:00.123Z');
+    expect(RUN_ID.test('latest')).toBe(false);
+  });
+  it('changedRecently counts the window, never a zero window', () => {
+    const now = Date.parse('2026-01-01T00:10:00Z');
+    expect(changedRecently('2026-01-01T00:06:00Z', now, 5)).toBe(true);
+    expect(changedRecently('2026-01-01T00:04:00Z', now, 5)).toBe(false);
+    expect(changedRecently('2026-01-01T00:09:59Z', now, 0)).toBe(false);
+  });
+  it('status links name the resource\'s own route', () => {
+    expect(statusLink('spoke', SPOKE)).toBe(`/api/spokes/${WL}/rg-app/spoke-app`);
+    expect(statusLink('egressRequest', 'eg-1')).toBe('/api/egress-requests/eg-1');
+  });
+  it('counts and the text summary: per flow and kind, what was not inspected, then the items', () => {
+    const items = [
+      { flow: 'peering' as const, kind: 'missingPeering', resource: SPOKE, expected: 'both sides', actual: 'no spoke side', action: 'repaired' as const, link: '/api/spokes/x' },
+      { flow: 'dns' as const, kind: 'orphanRecord', resource: 'z/A/old', expected: 'none', actual: 'A old', action: 'reported' as const },
+    ];
+    const counted = countItems(items);
+    expect(counted).toEqual({ counts: { peering: { missingPeering: 1 }, dns: { orphanRecord: 1 } }, actions: { repaired: 1, reported: 1 }, itemCount: 2 });
+    const run: DriftRun = {
+      runId: 'dr-20261128T111500123Z-ab12cd', status: 'Partial', trigger: 'http', mode: 'enforce', startedAt: '2026-11-28T11:15:00.123Z', endedAt: '2026-11-28T11:15:02.123Z', durationMs: 2000,
+      flows: [
+        { flow: 'peering', enabled: true, inspected: { vnets: 3 }, notInspected: [{ scope: WL, error: 'InternalServerError: broke' }], calls: {}, durationMs: 5 },
+        { flow: 'egress', enabled: false, inspected: {}, notInspected: [], calls: {}, durationMs: 0 },
+      ],
+      ...counted,
+    };
+    const text = formatRunText(run, items);
+    expect(text).toContain('Drift run dr-20261128T111500123Z-ab12cd: Partial (http, enforce)');
+    expect(text).toContain('peering: inspected 3 vnets; missingPeering 1');
+    expect(text).toContain(`NOT inspected ${WL}: InternalServerError: broke`);
+    expect(text).toContain('egress: not configured');
+    expect(text).toContain('- [peering] missingPeering');
+    expect(text).toContain('action:   repaired; status: /api/spokes/x');
+  });
+});
