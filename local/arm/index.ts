@@ -102,7 +102,7 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
   const core: EmulatorCore = {
     state,
     operations: new OperationTracker(clock, (e) => log('warn', `ARM emulator: operation error: ${String(e)}`)),
-    faults: new FaultInjector(),
+    faults: new FaultInjector(options.faultRandom),
     notifications: new NotificationHub((e) => log('warn', `ARM emulator: resource event listener threw: ${String(e)}`)),
     clock,
     timeScale,

@@ -8,20 +8,33 @@ export interface OperationCounts {
 export interface RequestLogSnapshot {
   total: number;
   byOperation: Record<string, OperationCounts>;
+  /**
+   * The same counts per caller (the token's object ID; `anonymous` when the request was refused before a principal
+   * was known): tells the control plane's own writes from a person's, the platform API's or a test driver's.
+   */
+  byPrincipal: Record<string, Record<string, OperationCounts>>;
 }
 
 export class RequestLog {
   private counts = new Map<string, OperationCounts>();
+  private principals = new Map<string, Map<string, OperationCounts>>();
   private total = 0;
 
-  record(operation: string, status: number): void {
-    let entry = this.counts.get(operation);
-    if (!entry) {
-      entry = { total: 0, byStatus: {} };
-      this.counts.set(operation, entry);
+  record(operation: string, status: number, principal = 'anonymous'): void {
+    let perPrincipal = this.principals.get(principal);
+    if (!perPrincipal) {
+      perPrincipal = new Map();
+      this.principals.set(principal, perPrincipal);
     }
-    entry.total += 1;
-    entry.byStatus[String(status)] = (entry.byStatus[String(status)] ?? 0) + 1;
+    for (const counts of [this.counts, perPrincipal]) {
+      let entry = counts.get(operation);
+      if (!entry) {
+        entry = { total: 0, byStatus: {} };
+        counts.set(operation, entry);
+      }
+      entry.total += 1;
+      entry.byStatus[String(status)] = (entry.byStatus[String(status)] ?? 0) + 1;
+    }
     this.total += 1;
   }
 
@@ -35,11 +48,18 @@ export class RequestLog {
   snapshot(): RequestLogSnapshot {
     const byOperation: Record<string, OperationCounts> = {};
     for (const [op, entry] of this.counts) byOperation[op] = { total: entry.total, byStatus: { ...entry.byStatus } };
-    return { total: this.total, byOperation };
+    const byPrincipal: Record<string, Record<string, OperationCounts>> = {};
+    for (const [principal, counts] of this.principals) {
+      const ops: Record<string, OperationCounts> = {};
+      for (const [op, entry] of counts) ops[op] = { total: entry.total, byStatus: { ...entry.byStatus } };
+      byPrincipal[principal] = ops;
+    }
+    return { total: this.total, byOperation, byPrincipal };
   }
 
   reset(): void {
     this.counts = new Map();
+    this.principals = new Map();
     this.total = 0;
   }
 }
