@@ -8,11 +8,12 @@ import * as path from 'node:path';
 import type { Clock } from './contract';
 import { startAzurite, type AzuriteTables } from './azurite';
 import { createArmEmulator, type ArmEmulator } from './arm';
-import { createDurableEngine, WEBHOOK_PREFIX, type DurableEngine } from './durable';
+import { activityTraceFile, createDurableEngine, WEBHOOK_PREFIX, type DurableEngine } from './durable';
 import { createEventGridPublisher, publishResourceEvents, type EventGridPublisher, type InjectionSettings } from './eventgrid';
 import { chaosRules } from './arm/faults';
 import { seeded } from './arm/lockConflicts';
 import { sendError, sendJson } from './host/http-codec';
+import { createEventOutbox } from './eventgrid/outbox';
 import { createLocalHost, FileTimerStatusStore, MemoryTimerStatusStore, startRpcListener, type LocalHost } from './host';
 import { MASTER_KEY_SETTING } from './host/keys';
 import { findProjectRoot } from './project';
@@ -71,6 +72,8 @@ export interface EmbeddedOptions {
    * generators seeded with `seed`.
    */
   chaos?: ChaosOptions;
+  /** Append the Durable engine's activity execution trace to this file (durable/activityTrace.ts). */
+  activityTraceFile?: string;
 }
 
 export interface ChaosOptions {
@@ -235,6 +238,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       rpcBaseUrl: () => rpc.baseUrl,
       log: (level, message) => host.logger.host(DURABLE_LOG_LEVELS[level], `[durable] ${message}`),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.activityTraceFile ? { activityTrace: activityTraceFile(options.activityTraceFile) } : {}),
     });
     let localStamps: LocalStamps | undefined;
     // Known once the host lists its Event Grid functions, after it starts.
@@ -297,15 +301,19 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     if (!host.settings.get('AUTH_ISSUERS')) env.AUTH_ISSUERS = auth.issuer;
     if (!host.settings.get('AUTH_JWKS_URL')) env.AUTH_JWKS_URL = auth.jwksUri;
 
+    // Deliveries survive a kill -9 as they do in Azure (Event Grid is not in the control plane's process): outbox.ts.
+    const outbox = lock ? createEventOutbox(path.join(lock.dir, 'eventgrid', 'outbox.jsonl'), () => publisher) : undefined;
+    if (outbox) started.push({ stop: () => outbox.close() });
     const publisher = createEventGridPublisher({
       timeScale: options.armTimeScale ?? 0.1,
+      ...(outbox ? { onDeliveryRecord: (record) => outbox.onDeliveryRecord(record) } : {}),
       ...(options.chaos?.eventGrid ? { injection: options.chaos.eventGrid } : {}),
       ...(options.chaos ? { random: seeded((options.chaos.seed ?? 1) + 1) } : {}),
       log: (line) => host.logger.host('information', line),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     started.push(publisher);
-    started.push({ stop: publishResourceEvents(arm, publisher, (line) => host.logger.host('warning', line)) });
+    started.push({ stop: publishResourceEvents(arm, outbox ?? publisher, (line) => host.logger.host('warning', line)) });
 
     const eventGridKey = host.settings.get('LOCAL_EVENTGRID_KEY');
     const eventGridWebhooks = host.app
@@ -329,6 +337,9 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
         await publisher.subscribe(subscription);
       }
     }
+
+    const redelivered = outbox?.redeliverOpen() ?? 0;
+    if (redelivered > 0) host.logger.host('warning', `Event Grid: ${redelivered} event(s) published before the last stop were not delivered yet; delivering them again.`);
 
     eventGrid.webhook = eventGridWebhooks[0];
     if (localStamps) {

@@ -87,6 +87,7 @@ async function main(): Promise<void> {
   }
   const dataDir = path.resolve(settingFrom(values, 'LOCAL_DATA_DIR') ?? path.join(root, DEFAULT_DATA_DIR));
   const chaos = chaosSettings(values);
+  const activityTrace = settingFrom(values, 'LOCAL_DURABLE_ACTIVITY_TRACE');
 
   const embedded = await startEmbeddedDefault({
     topology,
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     demoStamps: booleanSetting(values, 'LOCAL_DEMO_STAMPS', true),
     taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
     ...(chaos ? { chaos } : {}),
+    ...(activityTrace ? { activityTraceFile: path.resolve(activityTrace) } : {}),
   });
 
   const say = (line: string): void => embedded.host.logger.host('information', line);
