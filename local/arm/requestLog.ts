@@ -13,14 +13,32 @@ export interface RequestLogSnapshot {
    * was known): tells the control plane's own writes from a person's, the platform API's or a test driver's.
    */
   byPrincipal: Record<string, Record<string, OperationCounts>>;
+  /**
+   * Successful writes (2xx PUT/PATCH/POST/DELETE) per caller and per request path (lower-cased, without the query):
+   * how often each resource was written, e.g. to compare two runs resource by resource. One entry per path written.
+   */
+  writesByPrincipal: Record<string, Record<string, number>>;
 }
+
+const WRITE_METHODS = new Set(['PUT', 'PATCH', 'POST', 'DELETE']);
 
 export class RequestLog {
   private counts = new Map<string, OperationCounts>();
   private principals = new Map<string, Map<string, OperationCounts>>();
+  private writes = new Map<string, Map<string, number>>();
   private total = 0;
 
-  record(operation: string, status: number, principal = 'anonymous'): void {
+  record(operation: string, status: number, principal = 'anonymous', path?: string): void {
+    const method = operation.split(' ')[0] ?? '';
+    if (path !== undefined && status >= 200 && status < 300 && WRITE_METHODS.has(method)) {
+      let perPath = this.writes.get(principal);
+      if (!perPath) {
+        perPath = new Map();
+        this.writes.set(principal, perPath);
+      }
+      const key = path.toLowerCase();
+      perPath.set(key, (perPath.get(key) ?? 0) + 1);
+    }
     let perPrincipal = this.principals.get(principal);
     if (!perPrincipal) {
       perPrincipal = new Map();
@@ -54,12 +72,15 @@ export class RequestLog {
       for (const [op, entry] of counts) ops[op] = { total: entry.total, byStatus: { ...entry.byStatus } };
       byPrincipal[principal] = ops;
     }
-    return { total: this.total, byOperation, byPrincipal };
+    const writesByPrincipal: Record<string, Record<string, number>> = {};
+    for (const [principal, paths] of this.writes) writesByPrincipal[principal] = Object.fromEntries(paths);
+    return { total: this.total, byOperation, byPrincipal, writesByPrincipal };
   }
 
   reset(): void {
     this.counts = new Map();
     this.principals = new Map();
+    this.writes = new Map();
     this.total = 0;
   }
 }

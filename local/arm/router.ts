@@ -137,7 +137,7 @@ export class ArmRouter {
       const armError = error instanceof ArmError ? error : new ArmError(500, 'InternalServerError', 'An internal error occurred in the ARM emulator.');
       response = { status: armError.status, headers: armError.headers, body: armError.body() };
     }
-    this.requestLog.record(`${method} ${label}`, response.status, principalId);
+    this.requestLog.record(`${method} ${label}`, response.status, principalId, request.url.pathname);
     return { ...response, headers: { ...base, ...response.headers } };
   }
 

@@ -55,7 +55,12 @@ export const azureTime = (realMs: number, timeScale: number): string => {
 export function delta(before: RequestLogSnapshot, after: RequestLogSnapshot): RequestLogSnapshot {
   const byPrincipal: RequestLogSnapshot['byPrincipal'] = {};
   for (const [principal, ops] of Object.entries(after.byPrincipal)) byPrincipal[principal] = operationsDelta(before.byPrincipal[principal] ?? {}, ops);
-  return { total: after.total - before.total, byOperation: operationsDelta(before.byOperation, after.byOperation), byPrincipal };
+  const writesByPrincipal: RequestLogSnapshot['writesByPrincipal'] = {};
+  for (const [principal, paths] of Object.entries(after.writesByPrincipal)) {
+    const was = before.writesByPrincipal[principal] ?? {};
+    writesByPrincipal[principal] = Object.fromEntries(Object.entries(paths).map(([p, n]) => [p, n - (was[p] ?? 0)]).filter(([, n]) => n !== 0));
+  }
+  return { total: after.total - before.total, byOperation: operationsDelta(before.byOperation, after.byOperation), byPrincipal, writesByPrincipal };
 }
 
 function operationsDelta(before: RequestLogSnapshot['byOperation'], after: RequestLogSnapshot['byOperation']): RequestLogSnapshot['byOperation'] {

@@ -266,10 +266,28 @@ interface RequestCounts {
 }
 type ByOperation = Record<string, RequestCounts>;
 
-async function controlPlaneRequests(baseUrl: string): Promise<ByOperation> {
+interface ControlPlaneRequests {
+  byOperation: ByOperation;
+  /** Successful writes per resource path. */
+  writes: Record<string, number>;
+}
+
+async function controlPlaneRequests(baseUrl: string): Promise<ControlPlaneRequests> {
   const answer = await getJson(`${baseUrl}/api/local/arm/requests`);
-  const body = answer.body as { byPrincipal?: Record<string, ByOperation> };
-  return body.byPrincipal?.[LOCAL_OBJECT_ID] ?? {};
+  const body = answer.body as { byPrincipal?: Record<string, ByOperation>; writesByPrincipal?: Record<string, Record<string, number>> };
+  return { byOperation: body.byPrincipal?.[LOCAL_OBJECT_ID] ?? {}, writes: body.writesByPrincipal?.[LOCAL_OBJECT_ID] ?? {} };
+}
+
+function addWrites(into: Record<string, number>, more: Record<string, number>, sign = 1): void {
+  for (const [path, n] of Object.entries(more)) into[path] = (into[path] ?? 0) + sign * n;
+}
+
+function flowOfPath(path: string): string {
+  if (/\/virtualnetworkpeerings\//.test(path)) return 'peering';
+  if (/\/privatednszonegroups\/|\/privatednszones\//.test(path)) return 'dns';
+  if (/\/firewallpolicies\//.test(path)) return 'egress';
+  if (/\/microsoft\.cdn\/|\/frontdoors\//.test(path)) return 'stamps';
+  return 'other';
 }
 
 function addCounts(into: ByOperation, more: ByOperation): void {
@@ -602,6 +620,7 @@ interface RunResult {
   peakRssMb: number | undefined;
   verdict: Verdict;
   writes: { perFlow: Record<string, number>; perOperation: Record<string, number> };
+  writesPerResource: Record<string, number>;
   failures: Record<string, number>;
   driverRetries: number;
   crash?: {
@@ -625,6 +644,12 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
   let child = await startChild(dataDir, chaos, true);
   await driver.connect(child.baseUrl);
   const counts: ByOperation = {};
+  const writes: Record<string, number> = {};
+  const collect = async (): Promise<void> => {
+    const now = await controlPlaneRequests(child.baseUrl);
+    addCounts(counts, now.byOperation);
+    addWrites(writes, now.writes);
+  };
   // The topology was seeded by the same principal before the control plane started: not the control plane's writes.
   const seeding = await controlPlaneRequests(child.baseUrl);
   let peak = peakRssMb(child.process.pid) ?? 0;
@@ -642,7 +667,7 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
       const secondStart = await secondStartRefused(dataDir, child.process.pid);
       const before = await instanceIds(child.baseUrl);
       await sleep(100); // the listed instances' commits are flushed (group commit: one fdatasync per batch)
-      addCounts(counts, await controlPlaneRequests(child.baseUrl));
+      await collect();
       peak = Math.max(peak, peakRssMb(child.process.pid) ?? 0);
       driver.pause();
       child.process.kill('SIGKILL');
@@ -709,8 +734,9 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
   const quiet = await waitQuiet(child.baseUrl, QUIET_TIMEOUT_MS);
   const finals = stateAt(plan, plan.ops.length);
   const verdict = await verify(child.baseUrl, driver, all, finals);
-  addCounts(counts, await controlPlaneRequests(child.baseUrl));
-  subtractCounts(counts, seeding);
+  await collect();
+  subtractCounts(counts, seeding.byOperation);
+  addWrites(writes, seeding.writes, -1);
   peak = Math.max(peak, peakRssMb(child.process.pid) ?? 0);
   await stopChild(child);
   fs.writeFileSync(`${dataDir}-output.log`, child.output());
@@ -723,6 +749,7 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
     peakRssMb: peak || undefined,
     verdict,
     writes: writesPerFlow(counts),
+    writesPerResource: Object.fromEntries(Object.entries(writes).filter(([, n]) => n !== 0)),
     failures: failuresSeen(counts),
     driverRetries: driver.retriedOps,
     ...(crash ? { crash } : {}),
@@ -783,10 +810,24 @@ async function main(): Promise<void> {
     const chaos = await run('chaos', true, plan, work);
     printRun(chaos);
     console.log('\n== unintended writes (chaos run beyond the baseline, control plane principal, 2xx writes) ==');
+    console.log('  per flow (net):');
     const flows = new Set([...Object.keys(baseline.writes.perFlow), ...Object.keys(chaos.writes.perFlow)]);
     for (const flow of flows) {
       const extra = (chaos.writes.perFlow[flow] ?? 0) - (baseline.writes.perFlow[flow] ?? 0);
       console.log(`  ${flow}: baseline ${baseline.writes.perFlow[flow] ?? 0}, chaos ${chaos.writes.perFlow[flow] ?? 0}, unintended ${Math.max(0, extra)}${extra < 0 ? ` (${-extra} fewer)` : ''}`);
+    }
+    // Resource by resource: writes the chaos run made to a resource beyond the baseline's writes to it.
+    const extra: Record<string, Array<{ path: string; baseline: number; chaos: number }>> = {};
+    for (const path of new Set([...Object.keys(baseline.writesPerResource), ...Object.keys(chaos.writesPerResource)])) {
+      const b = baseline.writesPerResource[path] ?? 0;
+      const c = chaos.writesPerResource[path] ?? 0;
+      if (c > b) (extra[flowOfPath(path)] ??= []).push({ path, baseline: b, chaos: c });
+    }
+    for (const flow of ['peering', 'dns', 'egress', 'stamps', 'other']) {
+      const list = extra[flow] ?? [];
+      const sum = list.reduce((n, e) => n + e.chaos - e.baseline, 0);
+      console.log(`  per resource, ${flow}: ${sum} write(s) beyond the baseline's on ${list.length} resource(s)`);
+      for (const e of list.slice(0, 10)) console.log(`    ${e.path}: baseline ${e.baseline}, chaos ${e.chaos}`);
     }
     const ops = new Set([...Object.keys(baseline.writes.perOperation), ...Object.keys(chaos.writes.perOperation)]);
     for (const op of [...ops].sort()) {
