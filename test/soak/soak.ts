@@ -52,6 +52,8 @@ const CONCURRENCY = intSetting('SOAK_CONCURRENCY', 8, 1, 64);
 const TIME_SCALE = numberSetting('SOAK_TIME_SCALE', 0.05, 0.001, 1);
 const QUIET_TIMEOUT_MS = intSetting('SOAK_QUIET_TIMEOUT_S', 600, 10, 7200) * 1000;
 const KEEP = process.env.SOAK_KEEP === '1';
+/** A second clean run, to measure how much two clean runs of the same seed differ (the floor of "unintended"). */
+const NOISE = intSetting('SOAK_NOISE', 1, 0, 1) === 1;
 const EVENT_GRID_INJECTION = { duplicate: { probability: 0.1 }, reorder: { window: 4, maxHoldInMs: 500 }, delay: { ms: 50, jitterMs: 1500 } };
 const EGRESS_TAG = 'hubspoke-egress';
 const TAG_VALUES = ['api.github.com', 'pypi.org', 'registry.npmjs.org', 'api.nuget.org'];
@@ -809,6 +811,8 @@ async function main(): Promise<void> {
     printRun(baseline);
     const chaos = await run('chaos', true, plan, work);
     printRun(chaos);
+    const second = NOISE ? await run('baseline-2', false, plan, work) : undefined;
+    if (second) printRun(second);
     console.log('\n== unintended writes (chaos run beyond the baseline, control plane principal, 2xx writes) ==');
     console.log('  per flow (net):');
     const flows = new Set([...Object.keys(baseline.writes.perFlow), ...Object.keys(chaos.writes.perFlow)]);
@@ -817,15 +821,24 @@ async function main(): Promise<void> {
       console.log(`  ${flow}: baseline ${baseline.writes.perFlow[flow] ?? 0}, chaos ${chaos.writes.perFlow[flow] ?? 0}, unintended ${Math.max(0, extra)}${extra < 0 ? ` (${-extra} fewer)` : ''}`);
     }
     // Resource by resource: writes the chaos run made to a resource beyond the baseline's writes to it.
-    const extra: Record<string, Array<{ path: string; baseline: number; chaos: number }>> = {};
-    for (const path of new Set([...Object.keys(baseline.writesPerResource), ...Object.keys(chaos.writesPerResource)])) {
-      const b = baseline.writesPerResource[path] ?? 0;
-      const c = chaos.writesPerResource[path] ?? 0;
-      if (c > b) (extra[flowOfPath(path)] ??= []).push({ path, baseline: b, chaos: c });
+    const beyond = (a: RunResult, b: RunResult): Record<string, Array<{ path: string; baseline: number; chaos: number }>> => {
+      const out: Record<string, Array<{ path: string; baseline: number; chaos: number }>> = {};
+      for (const path of new Set([...Object.keys(a.writesPerResource), ...Object.keys(b.writesPerResource)])) {
+        const x = a.writesPerResource[path] ?? 0;
+        const y = b.writesPerResource[path] ?? 0;
+        if (y > x) (out[flowOfPath(path)] ??= []).push({ path, baseline: x, chaos: y });
+      }
+      return out;
+    };
+    const extra = beyond(baseline, chaos);
+    const noise = second ? beyond(baseline, second) : undefined;
+    const total = (list: Array<{ baseline: number; chaos: number }> | undefined): number => (list ?? []).reduce((n, e) => n + e.chaos - e.baseline, 0);
+    if (noise) {
+      console.log(`  clean-vs-clean floor (baseline-2 beyond baseline, same seed): ${['peering', 'dns', 'egress', 'stamps', 'other'].map((f) => `${f} ${total(noise[f])}`).join(', ')}`);
     }
     for (const flow of ['peering', 'dns', 'egress', 'stamps', 'other']) {
       const list = extra[flow] ?? [];
-      const sum = list.reduce((n, e) => n + e.chaos - e.baseline, 0);
+      const sum = total(list);
       console.log(`  per resource, ${flow}: ${sum} write(s) beyond the baseline's on ${list.length} resource(s)`);
       for (const e of list.slice(0, 10)) console.log(`    ${e.path}: baseline ${e.baseline}, chaos ${e.chaos}`);
     }
