@@ -367,10 +367,6 @@ class Driver {
     this.down = undefined;
   }
 
-  get lroOptions(): { updateIntervalInMs: number } {
-    return this.clients.lro;
-  }
-
   /** Runs one op until ARM has taken it (its own retries on top of the SDK's: the driver is a person who retries). */
   async apply(op: Op): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -790,7 +786,7 @@ function printRun(r: RunResult): void {
   if (r.crash) {
     const c = r.crash;
     console.log(`  kill -9 at event ${c.killedAtOp}: second process on the same folder ${c.secondStart.refused ? 'refused' : 'NOT REFUSED'} ("${c.secondStart.detail}")`);
-    console.log(`  restart ${(c.restartMs / 1000).toFixed(1)} s, journal ${c.journalOk ? 'loaded' : 'NOT LOADED'}, instances before kill ${c.instancesBefore}, lost ${c.instancesLost.length}${c.instancesLost.length ? `: ${c.instancesLost.slice(0, 10).join(', ')}` : ''}`);
+    console.log(`  restart ${(c.restartMs / 1000).toFixed(1)} s, journal ${c.journalOk ? 'loaded (no corruption beyond a torn last line)' : 'NOT LOADED'}, instances before kill ${c.instancesBefore}, lost ${c.instancesLost.length}${c.instancesLost.length ? `: ${c.instancesLost.slice(0, 10).join(', ')}` : ''}`);
     console.log(`  ARM writes of the driver missing after restart (emulator state saved every 200 ms; written again): ${c.repairedAfterRestart.length}${c.repairedAfterRestart.length ? ` (${c.repairedAfterRestart.map((x) => `slot ${x.slot}: ${JSON.stringify(x.was)} wanted ${JSON.stringify(x.wanted)}`).slice(0, 5).join('; ')})` : ''}`);
   }
   for (const f of v.findings) {
