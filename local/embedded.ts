@@ -389,7 +389,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
 
 /**
  * `GET /api/local/arm/requests`: the ARM emulator's request log (per operation and per caller; counted since this
- * process started). `GET /api/local/quiet?quietMs=&timeoutMs=`: answers `{"quiet": true}` once nothing is in flight
+ * process started) and the long-running operations fault injection made fail, per path. `GET /api/local/quiet?quietMs=&timeoutMs=`: answers `{"quiet": true}` once nothing is in flight
  * (whenQuiet; `ignoreWaiting=true` as there), `{"quiet": false}` when `timeoutMs` (default 30 s, at most 120 s) passes
  * first. Local only.
  */
@@ -408,7 +408,7 @@ function mountHarnessRoutes(host: LocalHost, arm: ArmEmulator, whenQuiet: Embedd
       }
       return true;
     });
-  only(LOCAL_ARM_REQUESTS_PATH, () => arm.requestLog.snapshot());
+  only(LOCAL_ARM_REQUESTS_PATH, () => ({ ...arm.requestLog.snapshot(), injectedLroFailures: arm.faults.lroFailuresByPath() }));
   only(LOCAL_QUIET_PATH, async (url) => {
     const number = (name: string, fallback: number, max: number): number => {
       const raw = url.searchParams.get(name);

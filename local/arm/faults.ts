@@ -37,6 +37,8 @@ interface ActiveRule extends FaultRule {
 
 export class FaultInjector {
   private rules: ActiveRule[] = [];
+  /** Long-running operations made to fail, per lower-cased request path (a soak reads why a resource was written again). */
+  private readonly lroFailures = new Map<string, number>();
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -73,7 +75,15 @@ export class FaultInjector {
   /** The failure a long-running operation started by this request must end with, consuming one firing. */
   takeLroFailure(method: string, path: string): Extract<FaultEffect, { kind: 'lroFailure' }> | undefined {
     const effect = this.take(method, path, 'lroFailure');
-    return effect?.kind === 'lroFailure' ? effect : undefined;
+    if (effect?.kind !== 'lroFailure') return undefined;
+    const key = path.toLowerCase();
+    this.lroFailures.set(key, (this.lroFailures.get(key) ?? 0) + 1);
+    return effect;
+  }
+
+  /** How many long-running operations were made to fail, per lower-cased request path. */
+  lroFailuresByPath(): Record<string, number> {
+    return Object.fromEntries(this.lroFailures);
   }
 
   private take(method: string, path: string, kind: FaultEffect['kind']): FaultEffect | undefined {

@@ -27,5 +27,6 @@ describe('chaosRules', () => {
     expect(share('500')).toBeCloseTo(0.2 * rate, 2);
     expect(share('503')).toBeCloseTo(0.2 * rate, 2);
     expect(share('lro')).toBeCloseTo(0.2 * rate, 2);
+    expect(faults.lroFailuresByPath()).toEqual({ '/x': counts.lro });
   });
 });
