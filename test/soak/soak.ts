@@ -1,19 +1,22 @@
 /**
  * `npm run soak`: the embedded default under sustained pressure, with figures (prints, never asserts).
  *
- * Two runs of the same seeded plan of resource events, each against `node dist/local/main.js` as a child process on
+ * Runs of the same seeded plan of resource events, each against `node dist/local/main.js` as a child process on
  * its own LOCAL_DATA_DIR (the on-disk Durable store):
  *   - baseline: no faults, no Event Grid injection, no kill: the writes a clean run makes;
  *   - chaos: SOAK_FAULT_RATE of ARM requests fail (faults.ts chaosRules: 429 with Retry-After, 500, 503, failed
  *     long-running operations), Event Grid duplicates, reorders and delays deliveries (LOCAL_EVENTGRID_INJECTION),
  *     one `kill -9` of the control plane midway (after a second process on the same folder is shown refused), then a
- *     restart on the same data folder.
+ *     restart on the same data folder;
+ *   - baseline-2 (SOAK_NOISE=1, default): a second clean run, to show how far two clean runs differ (events are
+ *     concurrent, so passes coalesce differently from run to run).
  * At the end of each run it waits for quiet and compares every resource with the plan's intended final state through
  * the HTTP API (records) and ARM (the SDK, as a person): converged %, lost, and the control plane's ARM writes per flow
- * (from GET /api/local/arm/requests, per caller), then the chaos run's writes beyond the baseline's.
+ * (from GET /api/local/arm/requests, per caller), then the chaos run's writes beyond the baseline's, per flow and per
+ * resource.
  *
  * Settings: SOAK_EVENTS (default 240), SOAK_SEED (1), SOAK_FAULT_RATE (0.05), SOAK_CONCURRENCY (8),
- * SOAK_TIME_SCALE (ARM pace, 0.05), SOAK_QUIET_TIMEOUT_S (600), SOAK_KEEP=1 keeps the data folders.
+ * SOAK_TIME_SCALE (ARM pace, 0.05), SOAK_QUIET_TIMEOUT_S (600), SOAK_NOISE (1), SOAK_KEEP=1 keeps the data folders.
  * The issue's full soak: SOAK_EVENTS=10000 npm run soak (see README "Soak").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
