@@ -193,9 +193,17 @@ function childEnv(dataDir: string, port: number, chaos: boolean, fresh: boolean)
   };
 }
 
+/** Every control plane this process started: killed if the soak stops early (an error must not leave one running). */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 async function startChild(dataDir: string, chaos: boolean, fresh: boolean): Promise<Child> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], { cwd: PROJECT, env: childEnv(dataDir, port, chaos, fresh), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
@@ -237,6 +245,8 @@ function peakRssMb(pid: number | undefined): number | undefined {
 async function secondStartRefused(dataDir: string, holderPid: number | undefined): Promise<{ refused: boolean; detail: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], { cwd: PROJECT, env: childEnv(dataDir, port, false, false), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
