@@ -8,8 +8,12 @@ import * as path from 'node:path';
 import type { Clock } from './contract';
 import { startAzurite, type AzuriteTables } from './azurite';
 import { createArmEmulator, type ArmEmulator } from './arm';
-import { createDurableEngine, WEBHOOK_PREFIX, type DurableEngine } from './durable';
-import { createEventGate, createEventGridPublisher, LOCAL_EVENTGRID_PATH, publishResourceEvents, type EventGate, type EventGridPublisher } from './eventgrid';
+import { activityTraceFile, createDurableEngine, WEBHOOK_PREFIX, type DurableEngine } from './durable';
+import { createEventGate, createEventGridPublisher, LOCAL_EVENTGRID_PATH, publishResourceEvents, type EventGate, type EventGridPublisher, type InjectionSettings } from './eventgrid';
+import { chaosRules } from './arm/faults';
+import { seeded } from './arm/lockConflicts';
+import { sendError, sendJson } from './host/http-codec';
+import { createEventOutbox } from './eventgrid/outbox';
 import { createLocalHost, FileTimerStatusStore, LOG_LEVEL_SETTING, MemoryTimerStatusStore, startRpcListener, type LocalHost } from './host';
 import { MASTER_KEY_SETTING } from './host/keys';
 import { readLocalSettingsFile, settingOf } from './host/settings';
@@ -67,7 +71,25 @@ export interface EmbeddedOptions {
   clock?: Clock;
   /** More telemetry readers and exporters (tests: in-memory ones) beside the Prometheus endpoint; see local/telemetry.ts. */
   telemetry?: Pick<LocalTelemetryOptions, 'metricReaders' | 'spanExporters'>;
+  /**
+   * Chaos for soaks (LOCAL_ARM_FAULT_RATE, LOCAL_EVENTGRID_INJECTION, LOCAL_CHAOS_SEED): ARM faults at `armFaultRate`
+   * (the mix of faults.ts chaosRules, switched on after seeding) and Event Grid delivery injection, both drawn from
+   * generators seeded with `seed`.
+   */
+  chaos?: ChaosOptions;
+  /** Append the Durable engine's activity execution trace to this file (durable/activityTrace.ts). */
+  activityTraceFile?: string;
 }
+
+export interface ChaosOptions {
+  armFaultRate?: number;
+  eventGrid?: InjectionSettings;
+  seed?: number;
+}
+
+/** Local-only routes for harnesses (the soak): the ARM request log and "wait until quiet". */
+export const LOCAL_ARM_REQUESTS_PATH = '/api/local/arm/requests';
+export const LOCAL_QUIET_PATH = '/api/local/quiet';
 
 export interface EmbeddedDefault {
   baseUrl: string;
@@ -91,8 +113,10 @@ export interface EmbeddedDefault {
   /**
    * Resolves true once nothing is in flight: no event being delivered, no orchestration Running or Pending, no work
    * queued in the Durable engine, and no ARM request for `quietMs` (default 150); false when `timeoutMs` passes first.
+   * `ignoreWaiting`: orchestrations that wait on a timer or an external event with nothing queued (an egress request
+   * awaiting approval, a monitor between probes) do not count as in flight.
    */
-  whenQuiet(options?: { quietMs?: number; timeoutMs?: number }): Promise<boolean>;
+  whenQuiet(options?: { quietMs?: number; timeoutMs?: number; ignoreWaiting?: boolean }): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -173,6 +197,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       lroDurationsMs: SEED_FRIENDLY_LRO_DURATIONS_MS,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.storage.kind === 'disk' ? { stateFile: path.join(options.storage.dir, 'arm', 'state.json') } : {}),
+      ...(options.chaos ? { faultRandom: seeded(options.chaos.seed ?? 1) } : {}),
     });
     const { endpoint: armEndpoint, caCertFile } = await arm.start();
     started.push(arm);
@@ -183,6 +208,8 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       await seedTopology(options.topology, { endpoint: armEndpoint, caCertFile, updateIntervalInMs: SEED_POLL_INTERVAL_MS });
       arm.setTimeScale(options.armTimeScale ?? 0.1);
     }
+    // Chaos starts once the topology exists (as a bad day starts on a built landing zone).
+    for (const rule of chaosRules(options.chaos?.armFaultRate ?? 0)) arm.faults.add(rule);
 
     // What the app reads to reach "Azure": set before the app loads, as app settings are in Azure.
     env.ARM_ENDPOINT = armEndpoint;
@@ -224,6 +251,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       rpcBaseUrl: () => rpc.baseUrl,
       log: (level, message) => host.logger.host(DURABLE_LOG_LEVELS[level], `[durable] ${message}`),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.activityTraceFile ? { activityTrace: activityTraceFile(options.activityTraceFile) } : {}),
     });
     let localStamps: LocalStamps | undefined;
     // Known once the host lists its Event Grid functions, after it starts.
@@ -288,8 +316,14 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     if (!host.settings.get('AUTH_ISSUERS')) env.AUTH_ISSUERS = auth.issuer;
     if (!host.settings.get('AUTH_JWKS_URL')) env.AUTH_JWKS_URL = auth.jwksUri;
 
+    // Deliveries survive a kill -9 as they do in Azure (Event Grid is not in the control plane's process): outbox.ts.
+    const outbox = lock ? createEventOutbox(path.join(lock.dir, 'eventgrid', 'outbox.jsonl'), () => publisher) : undefined;
+    if (outbox) started.push({ stop: () => outbox.close() });
     const publisher = createEventGridPublisher({
       timeScale: options.armTimeScale ?? 0.1,
+      ...(outbox ? { onDeliveryRecord: (record) => outbox.onDeliveryRecord(record) } : {}),
+      ...(options.chaos?.eventGrid ? { injection: options.chaos.eventGrid } : {}),
+      ...(options.chaos ? { random: seeded((options.chaos.seed ?? 1) + 1) } : {}),
       log: (line) => host.logger.host('information', line),
       ...(options.clock ? { clock: options.clock } : {}),
     });
@@ -297,7 +331,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     // POST /api/local/eventgrid/pause|resume: events raised while paused are lost, as when Event Grid gives up.
     const gate = createEventGate((line) => host.logger.host('information', line));
     host.mount(LOCAL_EVENTGRID_PATH, gate.routes);
-    started.push({ stop: publishResourceEvents(arm, gate.gated(publisher), (line) => host.logger.host('warning', line)) });
+    started.push({ stop: publishResourceEvents(arm, gate.gated(outbox ?? publisher), (line) => host.logger.host('warning', line)) });
 
     const eventGridKey = host.settings.get('LOCAL_EVENTGRID_KEY');
     const eventGridWebhooks = host.app
@@ -322,6 +356,9 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
       }
     }
 
+    const redelivered = outbox?.redeliverOpen() ?? 0;
+    if (redelivered > 0) host.logger.host('warning', `Event Grid: ${redelivered} event(s) published before the last stop were not delivered yet; delivering them again.`);
+
     eventGrid.webhook = eventGridWebhooks[0];
     if (localStamps) {
       const stamps = localStamps;
@@ -330,19 +367,21 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     }
     addInfoSections(host, options.topology, { armEndpoint, caCertFile, tables, eventGridWebhooks, engine: options, controlPlane, arm, gate });
 
-    const whenQuiet = async ({ quietMs = 150, timeoutMs = 60_000 }: { quietMs?: number; timeoutMs?: number } = {}): Promise<boolean> => {
+    const whenQuiet = async ({ quietMs = 150, timeoutMs = 60_000, ignoreWaiting = false }: { quietMs?: number; timeoutMs?: number; ignoreWaiting?: boolean } = {}): Promise<boolean> => {
       const deadline = Date.now() + timeoutMs;
       let requests = -1;
       while (Date.now() < deadline) {
         await publisher.settled();
         await engine.whenIdle();
         const now = arm.requestLog.snapshot().total;
-        if (now === requests && engine.list({ runtimeStatus: ['Running', 'Pending'] }).items.length === 0) return true;
+        if (now === requests && (ignoreWaiting || engine.list({ runtimeStatus: ['Running', 'Pending'] }).items.length === 0)) return true;
         requests = now;
         await new Promise((resolve) => setTimeout(resolve, quietMs));
       }
       return false;
     };
+
+    mountHarnessRoutes(host, arm, whenQuiet);
 
     return {
       baseUrl,
@@ -365,6 +404,43 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     await stopAll().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * `GET /api/local/arm/requests`: the ARM emulator's request log (per operation and per caller; counted since this
+ * process started) and the long-running operations fault injection made fail, per path. `GET /api/local/quiet?quietMs=&timeoutMs=`: answers `{"quiet": true}` once nothing is in flight
+ * (whenQuiet; `ignoreWaiting=true` as there), `{"quiet": false}` when `timeoutMs` (default 30 s, at most 120 s) passes
+ * first. Local only.
+ */
+function mountHarnessRoutes(host: LocalHost, arm: ArmEmulator, whenQuiet: EmbeddedDefault['whenQuiet']): void {
+  const only = (path: string, handler: (url: URL) => Promise<unknown> | unknown): void =>
+    host.mount(path, async (req, res, url) => {
+      if (url.pathname !== path) return false;
+      if ((req.method ?? 'GET').toUpperCase() !== 'GET') {
+        sendError(res, 405, 'MethodNotAllowed', `${req.method} ${path}: only GET`);
+        return true;
+      }
+      try {
+        sendJson(res, 200, await handler(url));
+      } catch (e) {
+        sendError(res, 400, 'InvalidQuery', (e as Error).message);
+      }
+      return true;
+    });
+  only(LOCAL_ARM_REQUESTS_PATH, () => ({ ...arm.requestLog.snapshot(), injectedLroFailures: arm.faults.lroFailuresByPath() }));
+  only(LOCAL_QUIET_PATH, async (url) => {
+    const number = (name: string, fallback: number, max: number): number => {
+      const raw = url.searchParams.get(name);
+      if (raw === null) return fallback;
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`${name} must be an integer from 0 to ${max} (got "${raw}")`);
+      return n;
+    };
+    const quietMs = number('quietMs', 150, 10_000);
+    const timeoutMs = number('timeoutMs', 30_000, 120_000);
+    const ignoreWaiting = url.searchParams.get('ignoreWaiting') === 'true';
+    return { quiet: await whenQuiet({ quietMs, timeoutMs, ignoreWaiting }) };
+  });
 }
 
 /**

@@ -8,6 +8,8 @@ import { readLocalSettingsFile, settingOf } from './host/settings';
 import { demoTopology, loadTopology, type Topology } from './demo';
 import { controlPlaneBanner, findProjectRoot, startEmbeddedDefault, taskHubNameFrom } from './embedded';
 import { DEFAULT_DATA_DIR } from './dataDir';
+import type { ChaosOptions } from './embedded';
+import { injectionSettingsSchema } from './eventgrid/injection';
 
 const settingFrom = (values: Record<string, string>, name: string): string | undefined => settingOf(process.env, values, name);
 
@@ -25,6 +27,30 @@ function booleanSetting(values: Record<string, string>, name: string, fallback: 
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new Error(`${name} is "${raw}"; it must be true or false.`);
+}
+
+/**
+ * Chaos for soaks: LOCAL_ARM_FAULT_RATE (0..0.5 of ARM requests fail), LOCAL_EVENTGRID_INJECTION (JSON: duplicate /
+ * reorder / delay, as local/eventgrid/injection.ts), LOCAL_CHAOS_SEED (integer). Undefined when none is set.
+ */
+function chaosSettings(values: Record<string, string>): ChaosOptions | undefined {
+  const rate = numberSetting(values, 'LOCAL_ARM_FAULT_RATE', 0, (n) => n >= 0 && n <= 0.5, 'a number from 0 to 0.5');
+  const seed = numberSetting(values, 'LOCAL_CHAOS_SEED', 1, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
+  const injectionText = settingFrom(values, 'LOCAL_EVENTGRID_INJECTION');
+  let eventGrid: ChaosOptions['eventGrid'];
+  if (injectionText) {
+    let json: unknown;
+    try {
+      json = JSON.parse(injectionText);
+    } catch {
+      throw new Error(`LOCAL_EVENTGRID_INJECTION is not JSON; give e.g. {"duplicate":{"probability":0.05},"reorder":{"window":4},"delay":{"ms":200,"jitterMs":800}}.`);
+    }
+    const parsed = injectionSettingsSchema.safeParse(json);
+    if (!parsed.success) throw new Error(`LOCAL_EVENTGRID_INJECTION: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
+    eventGrid = parsed.data;
+  }
+  if (rate === 0 && !eventGrid && settingFrom(values, 'LOCAL_CHAOS_SEED') === undefined) return undefined;
+  return { armFaultRate: rate, seed, ...(eventGrid ? { eventGrid } : {}) };
 }
 
 /** `npm start -- --fresh`; any other argument is a mistake worth naming. */
@@ -60,6 +86,8 @@ async function main(): Promise<void> {
     throw new Error(`LOCAL_STORAGE is "${storageSetting}"; it must be disk or memory.`);
   }
   const dataDir = path.resolve(settingFrom(values, 'LOCAL_DATA_DIR') ?? path.join(root, DEFAULT_DATA_DIR));
+  const chaos = chaosSettings(values);
+  const activityTrace = settingFrom(values, 'LOCAL_DURABLE_ACTIVITY_TRACE');
 
   const embedded = await startEmbeddedDefault({
     topology,
@@ -72,6 +100,8 @@ async function main(): Promise<void> {
     armThrottling: booleanSetting(values, 'LOCAL_ARM_THROTTLING', true),
     demoStamps: booleanSetting(values, 'LOCAL_DEMO_STAMPS', true),
     taskHubName: taskHubNameFrom(path.join(root, 'host.json')),
+    ...(chaos ? { chaos } : {}),
+    ...(activityTrace ? { activityTraceFile: path.resolve(activityTrace) } : {}),
   });
 
   const say = (line: string): void => embedded.host.logger.host('information', line);
@@ -88,6 +118,7 @@ async function main(): Promise<void> {
       : `  Data:               ${dataDir} (${embedded.resumed ? 'resumed the saved world' : 'new world, seeded from the topology'}; npm start -- --fresh starts over)`,
   );
   for (const { level, line } of controlPlaneBanner(embedded.controlPlane())) embedded.host.logger.host(level, line);
+  if (chaos) embedded.host.logger.host('warning', `Chaos: ${Math.round((chaos.armFaultRate ?? 0) * 1000) / 10}% of ARM requests fail; Event Grid injection ${JSON.stringify(chaos.eventGrid ?? {})}; seed ${chaos.seed ?? 1}`);
   say('Press Ctrl+C to stop.');
 
   let stopping = false;

@@ -37,6 +37,8 @@ interface ActiveRule extends FaultRule {
 
 export class FaultInjector {
   private rules: ActiveRule[] = [];
+  /** Long-running operations made to fail, per lower-cased request path (a soak reads why a resource was written again). */
+  private readonly lroFailures = new Map<string, number>();
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -73,7 +75,15 @@ export class FaultInjector {
   /** The failure a long-running operation started by this request must end with, consuming one firing. */
   takeLroFailure(method: string, path: string): Extract<FaultEffect, { kind: 'lroFailure' }> | undefined {
     const effect = this.take(method, path, 'lroFailure');
-    return effect?.kind === 'lroFailure' ? effect : undefined;
+    if (effect?.kind !== 'lroFailure') return undefined;
+    const key = path.toLowerCase();
+    this.lroFailures.set(key, (this.lroFailures.get(key) ?? 0) + 1);
+    return effect;
+  }
+
+  /** How many long-running operations were made to fail, per lower-cased request path. */
+  lroFailuresByPath(): Record<string, number> {
+    return Object.fromEntries(this.lroFailures);
   }
 
   private take(method: string, path: string, kind: FaultEffect['kind']): FaultEffect | undefined {
@@ -97,4 +107,26 @@ export class FaultInjector {
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`, 'i');
+}
+
+/**
+ * The fault mix of a chaos run (LOCAL_ARM_FAULT_RATE, the soak): about `rate` of all requests fail, as Azure fails
+ * them on a bad day. Of the failures: 40% 429 `SubscriptionRequestsThrottled` with `Retry-After: 1` (scaled), 20% 500, 20% 503,
+ * and 20% are writes whose long-running operation ends `Failed` (only requests that start one can take it).
+ * The rules are tried in order, so each probability is conditional on the earlier ones missing.
+ */
+export function chaosRules(rate: number): FaultRule[] {
+  if (!(rate >= 0 && rate <= 0.5)) throw new Error(`chaos fault rate must be between 0 and 0.5 (got ${rate}).`);
+  if (rate === 0) return [];
+  const share = (part: number, before: number): number => (part * rate) / (1 - before * rate);
+  return [
+    { path: '*', probability: share(0.4, 0), effect: { kind: 'http', status: 429, retryAfterSeconds: 1 } },
+    { path: '*', probability: share(0.2, 0.4), effect: { kind: 'http', status: 500 } },
+    { path: '*', probability: share(0.2, 0.6), effect: { kind: 'http', status: 503 } },
+    {
+      path: '*',
+      probability: share(0.2, 0.8),
+      effect: { kind: 'lroFailure', code: 'InternalServerError', message: 'An internal error occurred while processing the operation (injected by the chaos fault mix).' },
+    },
+  ];
 }

@@ -12,7 +12,7 @@ import type { EmulatorCore } from './context';
 import { FaultInjector } from './faults';
 import { RemoteLockChooser } from './lockConflicts';
 import { buildGateway, gatewayWire, parseGatewaySpec } from './handlers/gateways';
-import { peeringWire, seedPeering } from './handlers/peerings';
+import { connectSettledPeerings, peeringWire, seedPeering } from './handlers/peerings';
 import { newZone, recordSetWire, upsertRecordSet, zoneWire } from './handlers/privateDns';
 import { networkInterfaceWire } from './handlers/networkInterfaces';
 import { privateEndpointWire } from './handlers/privateEndpoints';
@@ -102,7 +102,7 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
   const core: EmulatorCore = {
     state,
     operations: new OperationTracker(clock, (e) => log('warn', `ARM emulator: operation error: ${String(e)}`)),
-    faults: new FaultInjector(),
+    faults: new FaultInjector(options.faultRandom),
     notifications: new NotificationHub((e) => log('warn', `ARM emulator: resource event listener threw: ${String(e)}`)),
     clock,
     timeScale,
@@ -115,7 +115,11 @@ export function createArmEmulator(options: ArmEmulatorOptions = {}): ArmEmulator
   const throttler = new Throttler(resolveLimits(options.throttling), clock, timeScale);
   const router = new ArmRouter(core, throttler, requestLog, options.tenantId ?? '00000000-0000-0000-0000-000000000000');
   const restored = options.stateFile ? readStateFile(options.stateFile, state) : { loaded: false, settled: 0 };
-  if (restored.settled > 0) log('warn', `ARM emulator: ${restored.settled} operation(s) were in flight when ${options.stateFile} was last written; settled on load.`);
+  // Safe on any load: a clean stop never leaves both sides of a peering Initiated.
+  const connected = restored.loaded ? connectSettledPeerings(core) : 0;
+  if (restored.settled > 0) {
+    log('warn', `ARM emulator: ${restored.settled} operation(s) were in flight when ${options.stateFile} was last written; settled on load${connected > 0 ? ` (${connected} peering(s) connected with their reverse)` : ''}.`);
+  }
   const persister = options.stateFile
     ? new StatePersister(options.stateFile, state, (e) => log('warn', `ARM emulator: could not save ${options.stateFile}: ${String(e)}`))
     : undefined;

@@ -33,8 +33,8 @@ export interface RemoteLockOptions {
   force?: RemoteLockAnswer;
 }
 
-/** mulberry32: a small, fast, seedable generator (uniform in [0, 1)). */
-function seeded(seed: number): () => number {
+/** mulberry32: a small, fast, seedable generator (uniform in [0, 1)). Also the fault injection's (faults.ts). */
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -108,6 +108,8 @@ export interface ArmEmulatorOptions {
   stateFile?: string;
   /** How writes whose remote VNet is busy are answered (seed, weights, or one forced answer); see lockConflicts.ts. */
   remoteLockAnswers?: RemoteLockOptions;
+  /** Random source of probabilistic fault rules (seed it for a reproducible soak); Math.random by default. */
+  faultRandom?: () => number;
 }
 
 /** Network api-versions accepted; the installed @azure/arm-network 39 sends 2026-01-01 (and 2018-10-01 for a few operations). */

@@ -68,9 +68,11 @@ export class ArmRouter {
       'Cache-Control': 'no-cache',
     };
     let label = 'unknown';
+    let principalId: string | undefined;
     let response: ArmResponse;
     try {
       const principal = this.authenticate(request);
+      principalId = principal.id;
       const segments = request.url.pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
       const apiVersion = request.url.searchParams.get('api-version');
       const ctx: RequestContext = {
@@ -135,7 +137,7 @@ export class ArmRouter {
       const armError = error instanceof ArmError ? error : new ArmError(500, 'InternalServerError', 'An internal error occurred in the ARM emulator.');
       response = { status: armError.status, headers: armError.headers, body: armError.body() };
     }
-    this.requestLog.record(`${method} ${label}`, response.status);
+    this.requestLog.record(`${method} ${label}`, response.status, principalId, request.url.pathname);
     return { ...response, headers: { ...base, ...response.headers } };
   }
 

@@ -5,7 +5,9 @@
  * a child process, because only in-process can it listen on port 0 and report the port it got (the bin prints the
  * configured port, so a child would need a guessed free port and a race). In-process also skips the bin's telemetry
  * client, which would otherwise try to reach Application Insights. Data lives in memory for tests, or in a folder
- * (Loki JSON, saved every 5 s and on stop) for `npm start`.
+ * (Loki JSON) for `npm start`. Azurite itself saves that file every 5 s and on stop, so a `kill -9` lost up to 5 s of
+ * acknowledged writes (the soak found a spoke record stuck at `Reconciling` whose orchestration had completed): on
+ * disk, every write is answered only once the file holding it is saved (see {@link answerWritesWhenSaved}).
  */
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
@@ -125,6 +127,7 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
       cause: error,
     });
   }
+  if (location !== undefined) answerWritesWhenSaved(server as unknown as DurableTableServer);
   let stopping: Promise<void> | undefined;
   return {
     tableEndpoint,
@@ -143,4 +146,51 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
       return stopping;
     },
   };
+}
+
+/** The parts of Azurite's TableServer that {@link answerWritesWhenSaved} uses (public fields of its JavaScript). */
+interface DurableTableServer {
+  httpServer: http.Server;
+  metadataStore: { saveDBState(): Promise<void> };
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE']);
+
+/**
+ * Holds the end of every write's answer until Azurite's database file has been saved with it (Loki writes a temp
+ * file and renames it over the old one, so the file is whole after a crash). Saves are grouped: writes answered
+ * while a save runs share the next one. The file reaches the OS before the answer (it survives `kill -9`; no fsync,
+ * so not a power loss). Reads are answered at once.
+ */
+function answerWritesWhenSaved(server: DurableTableServer): void {
+  const listeners = server.httpServer.listeners('request') as Array<(req: http.IncomingMessage, res: http.ServerResponse) => void>;
+  let saving = false;
+  let waiting: Array<() => void> = [];
+  const save = (): void => {
+    if (saving || waiting.length === 0) return;
+    saving = true;
+    const batch = waiting;
+    waiting = [];
+    server.metadataStore
+      .saveDBState()
+      .catch((error: unknown) => console.error(`Azurite: saving the table database failed: ${(error as Error).message}`))
+      .finally(() => {
+        saving = false;
+        for (const release of batch) release();
+        save();
+      });
+  };
+  server.httpServer.removeAllListeners('request');
+  server.httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (WRITE_METHODS.has((req.method ?? 'GET').toUpperCase())) {
+      const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
+      // The handler has applied the write when it ends the answer: save, then let the answer end.
+      res.end = ((...args: unknown[]) => {
+        waiting.push(() => end(...args));
+        save();
+        return res;
+      }) as typeof res.end;
+    }
+    for (const listener of listeners) listener.call(server.httpServer, req, res);
+  });
 }

@@ -51,7 +51,14 @@ export interface EngineCoreOptions {
   maxConcurrentActivities?: number;
   maxConcurrentOrchestrations?: number;
   maxConcurrentEntities?: number;
+  /**
+   * Activity execution trace (soak crash-safety check; see durable/activityTrace.ts): `start` before an activity is
+   * invoked, `done` once its completion is committed to the store. Absent: nothing is traced.
+   */
+  activityTrace?: ActivityTrace;
 }
+
+export type ActivityTrace = (entry: { phase: 'start' | 'done'; instanceId: string; executionId: string; seq: number; name: string }) => void;
 
 /** startNew for a name that is not a registered orchestrator (the extension throws ArgumentException: HTTP 400). */
 export class OrchestratorNotFoundError extends Error {
@@ -175,7 +182,10 @@ export class DurableEngineCore {
     this.maxOrchestrations = options.maxConcurrentOrchestrations ?? 32;
     this.maxActivities = options.maxConcurrentActivities ?? 32;
     this.maxEntities = options.maxConcurrentEntities ?? 16;
+    this.activityTrace = options.activityTrace;
   }
+
+  private readonly activityTrace: ActivityTrace | undefined;
 
   // ---------------------------------------------------------------- lifecycle
 
@@ -526,6 +536,8 @@ export class DurableEngineCore {
   // ---------------------------------------------------------------- activities
 
   private async runActivity(work: ActivityWork): Promise<void> {
+    const traced = { instanceId: work.instanceId, executionId: work.executionId, seq: work.seq, name: work.name };
+    this.activityTrace?.({ phase: 'start', ...traced });
     const fn = this.invoker.get(work.name);
     let completion: HistoryEvent;
     const now = (): number => this.clock.now();
@@ -552,6 +564,7 @@ export class DurableEngineCore {
       }
     }
     await this.deliver(work.instanceId, work.executionId, completion);
+    this.activityTrace?.({ phase: 'done', ...traced });
   }
 
   // ---------------------------------------------------------------- entities

@@ -7,7 +7,7 @@
  *   await engine.start();
  */
 import type { Clock, FunctionInvoker, RouteHandler, TypedData } from '../contract';
-import { DurableEngineCore, type EngineLog } from './engine';
+import { DurableEngineCore, type ActivityTrace, type EngineLog } from './engine';
 import { createHttpApi, durableClientData } from './http-api';
 import { JournalInstanceStore } from './journal-store';
 import { MemoryInstanceStore, type InstanceStore } from './store';
@@ -29,6 +29,8 @@ export interface DurableEngineOptions {
   maxConcurrentActivities?: number;
   maxConcurrentOrchestrations?: number;
   maxConcurrentEntities?: number;
+  /** Activity execution trace (start / done), e.g. activityTraceFile(LOCAL_DURABLE_ACTIVITY_TRACE). */
+  activityTrace?: ActivityTrace;
 }
 
 export interface DurableEngine extends DurableEngineCore {
@@ -49,6 +51,7 @@ export function createDurableEngine(options: DurableEngineOptions): DurableEngin
     maxConcurrentActivities: options.maxConcurrentActivities,
     maxConcurrentOrchestrations: options.maxConcurrentOrchestrations,
     maxConcurrentEntities: options.maxConcurrentEntities,
+    activityTrace: options.activityTrace,
   });
   const api = { taskHubName: options.taskHubName, baseUrl: options.baseUrl, systemKey: options.systemKey, rpcBaseUrl: options.rpcBaseUrl };
   const routeHandler = createHttpApi(core, api);
@@ -64,3 +67,5 @@ export { NondeterminismError, RefusedActionError } from './episode';
 export type { OrchestrationStatusJson, StatusOptions, ListQuery } from './status';
 export type { RuntimeStatus } from './state';
 export { EventType, type HistoryEvent } from './history';
+export type { ActivityTrace } from './engine';
+export { activityTraceFile, checkActivityTrace, type ActivityTraceReport } from './activityTrace';

@@ -49,6 +49,8 @@ export interface EventGridPublisherOptions {
   random?: () => number;
   /** Resource group of the (notional) system topics, for the event subscription IDs. */
   systemTopicResourceGroup?: string;
+  /** Called with every delivery record as it is made (the outbox counts an event done when all its deliveries are). */
+  onDeliveryRecord?: (record: DeliveryRecord) => void;
 }
 
 /** An event subscription as created (the resolved options plus its identity). */
@@ -73,7 +75,8 @@ export interface PublishResult {
 }
 
 export interface EventGridPublisher {
-  publish(notification: ResourceNotification): PublishResult;
+  /** `eventId`: redeliver an event published before (the outbox after a restart); a new ID by default. */
+  publish(notification: ResourceNotification, eventId?: string): PublishResult;
   /** Creates or updates an event subscription; validates the endpoint first (throws EventSubscriptionValidationError). */
   subscribe(options: EventSubscriptionOptions): Promise<EventSubscription>;
   /** Deletes it; queued and retrying deliveries are dropped. Returns false when it did not exist. */
@@ -164,12 +167,14 @@ export function createEventGridPublisher(options: EventGridPublisherOptions = {}
   };
 
   const record = (r: SubscriptionRuntime, entry: Omit<DeliveryRecord, 'azureSubscriptionId' | 'subscriptionName' | 'at'>): void => {
-    deliveryLog.add({
+    const full: DeliveryRecord = {
       azureSubscriptionId: r.subscription.azureSubscriptionId,
       subscriptionName: r.subscription.name,
       at: clock.now(),
       ...entry,
-    });
+    };
+    deliveryLog.add(full);
+    options.onDeliveryRecord?.(full);
   };
 
   const scheduleTimer = (r: SubscriptionRuntime, at: number, fn: () => void): void => {
@@ -446,14 +451,14 @@ export function createEventGridPublisher(options: EventGridPublisherOptions = {}
   };
 
   return {
-    publish(notification) {
+    publish(notification, givenEventId) {
       if (stopped) throw new Error('Event Grid publisher is stopped: publish() after stop()');
       const parsed = resourceNotificationSchema.safeParse(notification);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
         throw new TypeError(`Invalid resource notification for ${String(notification?.resourceUri)}: ${issues}`);
       }
-      const eventId = randomUUID();
+      const eventId = givenEventId ?? randomUUID();
       const published: PublishedResourceEvent = toResourceEvents(notification, eventId, options.events);
       const matched: string[] = [];
       const now = clock.now();

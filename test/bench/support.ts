@@ -58,9 +58,20 @@ export const azureTime = (realMs: number, timeScale: number): string => {
 };
 
 export function delta(before: RequestLogSnapshot, after: RequestLogSnapshot): RequestLogSnapshot {
+  const byPrincipal: RequestLogSnapshot['byPrincipal'] = {};
+  for (const [principal, ops] of Object.entries(after.byPrincipal)) byPrincipal[principal] = operationsDelta(before.byPrincipal[principal] ?? {}, ops);
+  const writesByPrincipal: RequestLogSnapshot['writesByPrincipal'] = {};
+  for (const [principal, paths] of Object.entries(after.writesByPrincipal)) {
+    const was = before.writesByPrincipal[principal] ?? {};
+    writesByPrincipal[principal] = Object.fromEntries(Object.entries(paths).map(([p, n]) => [p, n - (was[p] ?? 0)]).filter(([, n]) => n !== 0));
+  }
+  return { total: after.total - before.total, byOperation: operationsDelta(before.byOperation, after.byOperation), byPrincipal, writesByPrincipal };
+}
+
+function operationsDelta(before: RequestLogSnapshot['byOperation'], after: RequestLogSnapshot['byOperation']): RequestLogSnapshot['byOperation'] {
   const byOperation: RequestLogSnapshot['byOperation'] = {};
-  for (const [op, entry] of Object.entries(after.byOperation)) {
-    const was = before.byOperation[op];
+  for (const [op, entry] of Object.entries(after)) {
+    const was = before[op];
     const byStatus: Record<string, number> = {};
     for (const [status, count] of Object.entries(entry.byStatus)) {
       const d = count - (was?.byStatus[status] ?? 0);
@@ -69,7 +80,7 @@ export function delta(before: RequestLogSnapshot, after: RequestLogSnapshot): Re
     const total = entry.total - (was?.total ?? 0);
     if (total !== 0) byOperation[op] = { total, byStatus };
   }
-  return { total: after.total - before.total, byOperation };
+  return byOperation;
 }
 
 export const statusCount = (snapshot: RequestLogSnapshot, status: number, op?: string): number =>

@@ -213,6 +213,22 @@ function applyPeeringState(core: EmulatorCore, p: PeeringRecord): void {
   }
 }
 
+/**
+ * After a crash (state file loaded with operations settled, persistence.ts): a peering PUT that was in flight ends
+ * Succeeded, but its completion effect, connecting both sides, never ran; Azure would have run it. Both sides then
+ * exist and stay Initiated forever (the soak found a spoke NotConverged that way). Applies it to every Initiated
+ * peering whose reverse exists; returns how many were connected.
+ */
+export function connectSettledPeerings(core: EmulatorCore): number {
+  let connected = 0;
+  for (const p of core.state.peerings.values()) {
+    if (p.peeringState !== 'Initiated') continue;
+    applyPeeringState(core, p);
+    if ((p.peeringState as string) === 'Connected') connected++;
+  }
+  return connected;
+}
+
 /** Writes to a peering touch both VNets: concurrent peering writes on one hub from different spokes conflict. */
 function peeringLock(core: EmulatorCore, localKey: string, remoteVirtualNetworkId: string, referencingId: string): LockScope {
   const remoteKey = idKey(remoteVirtualNetworkId);

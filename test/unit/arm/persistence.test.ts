@@ -117,6 +117,27 @@ describe('ARM emulator state file', () => {
     expect(second.getResource(vnetId('rg', 'kept'))).toBeUndefined();
   });
 
+  it('connects a peering whose second side a crash left in flight (both sides existed, neither Connected)', async () => {
+    const clock = createVirtualClock();
+    const crashed = emulator({ clock });
+    const { network } = clients(crashed);
+    crashed.createResourceGroup(SUB, 'rg');
+    crashed.putVirtualNetwork({ subscriptionId: SUB, resourceGroup: 'rg', name: 'hub', addressPrefixes: ['10.0.0.0/16'] });
+    crashed.putVirtualNetwork({ subscriptionId: SUB, resourceGroup: 'rg', name: 'spoke', addressPrefixes: ['10.1.0.0/16'] });
+    crashed.putPeering({ vnetId: vnetId('rg', 'hub'), name: 'hub-to-spoke', remoteVirtualNetworkId: vnetId('rg', 'spoke') });
+    await network.virtualNetworkPeerings.beginCreateOrUpdate('rg', 'spoke', 'spoke-to-hub', { remoteVirtualNetwork: { id: vnetId('rg', 'hub') } }, poll);
+    const deadline = Date.now() + 20_000;
+    while (!(fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('spoke-to-hub'))) {
+      if (Date.now() > deadline) throw new Error(`${file} was never written with the peering in flight`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const warnings: string[] = [];
+    const second = emulator({ log: (level, message) => (level === 'warn' ? warnings.push(message) : undefined) });
+    expect(second.getResource(`${vnetId('rg', 'spoke')}/virtualNetworkPeerings/spoke-to-hub`)?.properties).toMatchObject({ provisioningState: 'Succeeded', peeringState: 'Connected' });
+    expect(second.getResource(`${vnetId('rg', 'hub')}/virtualNetworkPeerings/hub-to-spoke`)?.properties).toMatchObject({ peeringState: 'Connected', remoteAddressSpace: { addressPrefixes: ['10.1.0.0/16'] } });
+    expect(warnings).toEqual([`ARM emulator: 1 operation(s) were in flight when ${file} was last written; settled on load (1 peering(s) connected with their reverse).`]);
+  });
+
   it('refuses a file it cannot read, naming it and --fresh, and leaves the file as it was', () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, '{"version":1,"state":{"virtualNetworks":');
