@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { demoTopology, staticTokenCredential } from '../../../local/demo';
 import { checkActivityTrace } from '../../../local/durable/activityTrace';
+import { apiFetch } from '../operator-token';
 
 const main = path.resolve(__dirname, '../../../dist/local/main.js');
 
@@ -95,7 +96,7 @@ describe('crash safety of the embedded default (kill -9, restart on the same fol
     };
     const converged = (baseUrl: string, wanted: Record<string, string>): Promise<true> =>
       until(`both spokes peered as ${JSON.stringify(wanted)}`, async () => {
-        const spokes = ((await (await fetch(`${baseUrl}/api/spokes`)).json()) as { spokes: Array<{ name: string; condition: { reason: string } | null }> }).spokes;
+        const spokes = ((await (await apiFetch(`${baseUrl}/api/spokes?top=1000`)).json()) as { spokes: Array<{ name: string; condition: { reason: string } | null }> }).spokes;
         const allConverged = names.every((n) => spokes.find((s) => s.name === n)?.condition?.reason === 'Converged');
         return allConverged && JSON.stringify(await hubPrefixes(baseUrl)) === JSON.stringify(wanted) ? true : undefined;
       });
