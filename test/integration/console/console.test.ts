@@ -305,9 +305,17 @@ describe('the console in a headless browser', () => {
       '/api/events/rejected': null,
     });
     await shot('drift');
+    // This world never swept its private endpoints, so the run finds them unrecorded: follow one item to its page.
+    const itemRows = page.getByRole('table', { name: 'Drift items' }).getByRole('row').filter({ hasText: '/api/' });
+    await expect(links.count()).resolves.toBe(await itemRows.count());
+    if ((await links.count()) > 0) {
+      const resource = (await links.first().textContent()) ?? '';
+      await links.first().click();
+      await page.getByRole('heading', { level: 1, name: new RegExp(`^(spoke|endpoint) ${resource.split('/').pop() ?? ''}$`) }).or(page.getByRole('heading', { level: 1, name: /^(Egress request|Stamp) / })).waitFor();
+    }
 
-    // The overview's last drift run: its counts per flow and a link to the drift page.
-    await page.goto(`${consoleUrl()}#/overview`);
+    // The overview's last drift run (signed in with an approver's role too, so every card has something to show): its counts per flow and a link to the drift page.
+    await signIn('Operator', { roles: ['ControlPlane.Operator', 'Egress.Approver'] });
     const card = page.getByRole('region', { name: 'Last drift run' });
     await card.getByTestId('overview-drift-run').waitFor();
     const runId = /Run (dr-\S+):/.exec((await card.getByTestId('overview-drift-run').textContent()) ?? '')?.[1];
