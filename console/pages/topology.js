@@ -5,7 +5,9 @@ import { conditionBadge, errorBox, h, shortId, svg, table } from '../dom.js';
 
 const COLUMN = 270;
 const ROW = 64;
-const STAMP_WIDTH = 210;
+const STAMP_WIDTH = 240;
+/** Longer names are cut with an ellipsis so they stay in their box (the box's title has the whole name). */
+const fit = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 const edgeClass = (c) => (c?.status === 'True' ? 'edge-ok' : c?.status === 'False' ? 'edge-bad' : 'edge-unknown');
 const nameOf = (id) => String(id ?? '').split('/').pop();
@@ -35,7 +37,7 @@ export function layout(spokes, hubs = []) {
 function draw(groups, stamps) {
   const tallest = Math.max(1, ...groups.map((g) => g.spokes.length));
   const spokesBottom = 140 + tallest * ROW;
-  const stampCols = Math.max(1, Math.floor(Math.max(groups.length * COLUMN, 1050) / STAMP_WIDTH));
+  const stampCols = Math.max(1, Math.floor(Math.max(groups.length * COLUMN, 1250) / STAMP_WIDTH));
   const stampRows = Math.ceil(stamps.length / stampCols);
   const width = Math.max(groups.length * COLUMN, Math.min(stamps.length, stampCols) * STAMP_WIDTH, 480) + 20;
   const height = spokesBottom + (stamps.length ? 60 + stampRows * 70 : 0) + 20;
@@ -63,8 +65,8 @@ function draw(groups, stamps) {
       root.append(
         svg('g', { class: `spoke ${cls.replace('edge-', 'sp-')}`, 'data-spoke': s.name },
           svg('title', {}, `${s.vnetId}: ${s.condition?.status ?? 'Unknown'} ${s.condition?.reason ?? ''} ${s.condition?.message ?? ''}`),
-          svg('rect', { x: cx - 50, y, width: 185, height: 44, rx: 6 }),
-          svg('text', { x: cx - 42, y: y + 18, class: 'label' }, String(s.name ?? nameOf(s.vnetId)).slice(0, 22)),
+          svg('rect', { x: cx - 50, y, width: 210, height: 44, rx: 6 }),
+          svg('text', { x: cx - 42, y: y + 18, class: 'label' }, fit(String(s.name ?? nameOf(s.vnetId)), 23)),
           svg('text', { x: cx - 42, y: y + 36, class: 'small' }, `${s.condition?.reason ?? 'no record'}${s.hubSideState ? ` · ${s.hubSideState.split('/')[0]}` : ''}`),
         ),
       );
@@ -79,7 +81,7 @@ function draw(groups, stamps) {
       root.append(svg('g', { class: `stamp st-${s.state} fd-${fd}`, 'data-stamp': s.name },
         svg('title', {}, `stamp ${s.name} (${s.region ?? ''}): ${s.state}, Front Door origin ${fd}; ${s.why ?? ''}`),
         svg('rect', { x, y, width: STAMP_WIDTH - 15, height: 54, rx: 6 }),
-        svg('text', { x: x + 8, y: y + 20, class: 'label' }, `${s.name} · ${s.region ?? ''}`),
+        svg('text', { x: x + 8, y: y + 20, class: 'label' }, fit(`${s.name} · ${s.region ?? ''}`, 26)),
         svg('text', { x: x + 8, y: y + 40, class: 'small' }, `${s.state} · Front Door ${fd}`),
       ));
     });

@@ -239,6 +239,8 @@ describe('the console in a headless browser', () => {
     const tableRow = page.getByRole('table', { name: 'Spokes by hub' }).getByRole('row').filter({ hasText: 'vnet-console-overlap' });
     await expect(tableRow.textContent()).resolves.toContain('overlaps');
     await shot('topology');
+    // The drawing with its heading and legend, without the tables (the README shows this one).
+    await page.screenshot({ path: path.join(OUT, 'topology-drawing.png'), clip: { x: 0, y: 0, width: 1366, height: ((await page.locator('.svg-wrap').boundingBox())?.height ?? 600) + 160 } });
 
     await page.goto(`${consoleUrl()}#/spokes`);
     await page.getByRole('table', { name: 'Spokes' }).waitFor();
