@@ -6,6 +6,7 @@
  *   POST /api/spokes/reconcile                               body (optional): {"subscriptions": ["<guid>", ...]}
  *   POST /api/spokes/{subscriptionId}/{resourceGroup}/{vnetName}/reconcile
  *   DELETE /api/spokes/{subscriptionId}/{resourceGroup}/{vnetName}      forget the record of a VNet that is gone
+ *   GET  /api/hubs                                           the configured hubs (name, region, vnetId), for the topology
  */
 import { app, HttpResponse, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -13,6 +14,7 @@ import { parseResourceId } from '../shared/azure/resource-id';
 import type { ManagedRecord, TriggerInfo } from '../shared/store/records';
 import { selectById } from '../shared/peering/selection';
 import { filterRecords, forgetManaged, getManaged, reconcileManaged, resourceIdFrom, sweepSubscriptions, type ManagedResourceRoutes, filtersOf, guarded, pageBody, pageOf } from './http';
+import { currentConfig } from '../shared/config';
 import { flowDeps, timingFrom } from '../orchestrations/common';
 import { requestSpokeReconcile, SPOKE_SWEEP_ORCHESTRATOR, spokeInstanceId, spokeRecordTarget, type SweepInput } from '../orchestrations/peering';
 
@@ -39,6 +41,12 @@ export async function listSpokes(request: HttpRequest): Promise<HttpResponseInit
   const page = pageOf(request, filtered.value, (r) => r.resourceId.toLowerCase(), { path: '/api/spokes', filters: filtersOf(request) });
   if (!page.ok) return page.response;
   return { status: 200, jsonBody: pageBody('spokes', page.value, view) };
+}
+
+/** The hubs the app is configured with (the topology document's `hubs`), so a hub without spokes is seen too. */
+export async function listHubs(): Promise<HttpResponseInit> {
+  const hubs = currentConfig().hubs.map(({ name, region, vnetId }) => ({ name, region, vnetId }));
+  return { status: 200, jsonBody: { count: hubs.length, hubs } };
 }
 
 const spokeRoutes: ManagedResourceRoutes = {
@@ -83,6 +91,7 @@ export async function deleteSpoke(request: HttpRequest, context: InvocationConte
 
 const withClient = { extraInputs: [df.input.durableClient()] };
 
+app.http('listHubs', { methods: ['GET'], route: 'hubs', authLevel: 'anonymous', handler: guarded('read', listHubs) });
 app.http('listSpokes', { methods: ['GET'], route: 'spokes', authLevel: 'anonymous', handler: guarded('read', listSpokes) });
 app.http('getSpoke', { methods: ['GET'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}', authLevel: 'anonymous', ...withClient, handler: guarded('read', getSpoke) });
 app.http('deleteSpoke', { methods: ['DELETE'], route: 'spokes/{subscriptionId}/{resourceGroup}/{vnetName}', authLevel: 'anonymous', ...withClient, handler: guarded('write', deleteSpoke) });

@@ -109,7 +109,7 @@ async function renderOne(main, ctx, id) {
       h('dt', {}, 'Destinations'), h('dd', {}, r.destinations.map(destinationText).join('; ')),
       h('dt', {}, 'Justification'), h('dd', {}, r.justification),
       h('dt', {}, 'Requested by'), h('dd', {}, `${who(r.requestedBy, r.requestedByName)} at ${when(r.requestedAt)}`),
-      h('dt', {}, 'Approvals'), h('dd', {}, `${r.decisions.filter((d) => d.verdict === 'approve').length} of ${r.approvalsRequired} required${r.approvalsRequired > 1 ? ' (elevated: a second approver decides too)' : ''}`),
+      h('dt', {}, 'Approvals'), h('dd', { 'data-testid': 'egress-approvals' }, `${r.decisions.filter((d) => d.verdict === 'approve').length} of ${r.approvalsRequired} required${r.approvalsRequired > 1 ? ' (elevated: a second approver decides too)' : ''}`),
       r.expiresAt ? [h('dt', {}, 'Expires'), h('dd', {}, when(r.expiresAt))] : null,
       r.rule ? [h('dt', {}, 'Rule'), h('dd', {}, `${r.rule.ruleCollectionGroup} / ${r.rule.ruleCollection} / ${r.rule.name}`)] : null,
     ),

@@ -1,7 +1,7 @@
 // Overview: per flow, counts by condition and what needs attention; the last drift run.
 import { get, listAll } from '../api.js';
 import { conditionBadge, errorBox, h, shortId, table, when } from '../dom.js';
-import { latestDrift } from './drift.js';
+import { flowCountsTable, latestDrift } from './drift.js';
 
 /** Counts of `key(item)`, largest first. */
 function countBy(items, key) {
@@ -77,9 +77,10 @@ export async function renderOverview(main) {
         if (!latest.run) return [h('p', {}, 'No drift run yet.'), h('a', { href: '#/drift' }, 'Run one')];
         const run = latest.run;
         return [
-          h('p', {}, `Run ${run.id ?? run.runId ?? ''}: ${run.status ?? ''}, started ${when(run.startedAt ?? run.start)}`),
-          h('p', {}, `${(run.items ?? []).length} difference(s) found.`),
-          h('a', { href: '#/drift' }, 'See the report'),
+          h('p', { 'data-testid': 'overview-drift-run' }, `Run ${run.runId}: ${run.status}, started ${when(run.startedAt)}${run.endedAt ? `, ended ${when(run.endedAt)}` : ''} (${run.trigger}, ${run.mode})`),
+          h('p', {}, `${run.itemCount ?? (run.items ?? []).length} difference(s) found.`),
+          flowCountsTable(run),
+          h('p', {}, h('a', { href: '#/drift' }, 'See the report')),
         ];
       }),
     ),

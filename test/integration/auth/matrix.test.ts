@@ -146,6 +146,7 @@ const ROWS: Record<string, Row> = {
   console: { policy: 'anonymous', params: () => ({ path: 'index.html' }), allowed: 200 },
   whoAmI: { policy: 'anyToken', allowed: 200 },
   // Operator routes (function keys today).
+  listHubs: { policy: READ, allowed: 200 },
   listSpokes: { policy: READ, allowed: 200 },
   getSpoke: { policy: READ, params: spokeParams, allowed: 200 },
   deleteSpoke: { policy: WRITE, params: spokeParams, allowed: 409 }, // StillExists: the VNet exists

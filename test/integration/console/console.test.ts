@@ -174,6 +174,42 @@ describe('the console in a headless browser', () => {
     await shot('egress-active');
   });
 
+  it('an elevated request (a wildcard over a shared suffix) needs a second, different approver', async () => {
+    await signIn('Requester');
+    const elevated = await requestEgress('*.blob.core.windows.net');
+    await expect(page.getByTestId('egress-approvals').textContent()).resolves.toBe('0 of 2 required (elevated: a second approver decides too)');
+
+    await signIn('Approver');
+    await page.goto(`${consoleUrl()}#/egress/${elevated}`);
+    await page.getByLabel('Comment').fill('first look: fine');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('status').filter({ hasText: 'Decision recorded: approve' }).waitFor();
+    await untilShown(`${elevated} with 1 of 2 approvals`, async () => ((await page.getByTestId('egress-approvals').textContent()) ?? '').startsWith('1 of 2'));
+    await expect(page.getByTestId('egress-status').textContent()).resolves.toBe('PendingApproval');
+    await shot('egress-elevated-1-of-2');
+
+    // The same approver again: the API refuses (one approval per approver), the page shows its reason.
+    await page.getByLabel('Comment').fill('approving twice');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const refusal = page.getByTestId('decision-problem').getByRole('alert');
+    await refusal.waitFor();
+    await expect(refusal.textContent()).resolves.toBe('409 Already decided: this approver has already decided on the request; another approver must decide');
+    await expect(page.getByTestId('egress-approvals').textContent()).resolves.toMatch(/^1 of 2/);
+    await shot('egress-elevated-same-approver-refused');
+
+    await signIn('Second approver');
+    await page.goto(`${consoleUrl()}#/egress/${elevated}`);
+    await page.getByLabel('Comment').fill('second approver: agreed');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('status').filter({ hasText: 'Decision recorded: approve' }).waitFor();
+    await untilShown(`${elevated} Active`, async () => (await page.getByTestId('egress-status').textContent()) === 'Active');
+    await expect(page.getByTestId('egress-approvals').textContent()).resolves.toMatch(/^2 of 2/);
+    const decisions = (await page.getByRole('table', { name: 'Decisions' }).textContent()) ?? '';
+    expect(decisions).toContain('Alex Approver');
+    expect(decisions).toContain('Sam Second');
+    await shot('egress-elevated-active');
+  });
+
   it('shows the spoke in AddressSpaceOverlap with its reason on the overview and the topology', async () => {
     await page.goto(`${consoleUrl()}#/overview`);
     const spokes = page.getByRole('region', { name: 'Spokes' });
@@ -190,9 +226,21 @@ describe('the console in a headless browser', () => {
     await expect(drawn.getAttribute('class')).resolves.toBe('spoke sp-bad');
     await expect(drawn.textContent()).resolves.toContain('AddressSpaceOverlap');
     await expect(page.locator('svg.topology g.stamp').count()).resolves.toBeGreaterThan(0);
+    // Every configured hub is drawn, with or without spokes (GET /api/hubs serves them).
+    const hubs = ((await (await apiFetch(`${world.embedded.baseUrl}/api/hubs`)).json()) as { hubs: Array<{ name: string; region: string; vnetId: string }> }).hubs;
+    expect(hubs.map((h) => h.region).sort()).toEqual(demoTopology().connectivity.hubs.map((h) => h.region).sort());
+    for (const hub of hubs) {
+      const box = page.locator(`svg.topology g.hub[data-hub="${hub.name}"]`);
+      await expect(box.getAttribute('class')).resolves.toBe('hub');
+      await expect(box.textContent()).resolves.toContain(hub.region);
+    }
+    await expect(page.locator('svg.topology g.hub').count()).resolves.toBe(hubs.length);
+    await expect(page.getByRole('table', { name: 'Hubs' }).getByRole('row').count()).resolves.toBe(hubs.length + 1);
     const tableRow = page.getByRole('table', { name: 'Spokes by hub' }).getByRole('row').filter({ hasText: 'vnet-console-overlap' });
     await expect(tableRow.textContent()).resolves.toContain('overlaps');
     await shot('topology');
+    // The drawing with its heading and legend, without the tables (the README shows this one).
+    await page.screenshot({ path: path.join(OUT, 'topology-drawing.png'), clip: { x: 0, y: 0, width: 1366, height: ((await page.locator('.svg-wrap').boundingBox())?.height ?? 600) + 160 } });
 
     await page.goto(`${consoleUrl()}#/spokes`);
     await page.getByRole('table', { name: 'Spokes' }).waitFor();
@@ -244,6 +292,41 @@ describe('the console in a headless browser', () => {
     // The report as the API gives it: the differences table (or its empty message) and the text summary.
     await page.getByRole('table', { name: 'Drift items' }).or(page.getByText('No differences found.')).waitFor();
     await expect(page.getByTestId('drift-text').textContent()).resolves.toMatch(/Drift run dr-/);
+    await page.getByRole('table', { name: 'Drift differences by flow' }).getByRole('row').filter({ hasText: 'peering' }).waitFor();
+    // Each item's resource links to its page in the console where there is one (its status route says which).
+    const links = page.getByRole('table', { name: 'Drift items' }).getByRole('link');
+    for (let i = 0; i < (await links.count()); i++) await expect(links.nth(i).getAttribute('href')).resolves.toMatch(/^#\/(spokes|endpoints|egress|stamps)\//);
+    // consoleLink itself, in the browser, for every kind of status route (a string: ts-jest would turn import() into require()).
+    const samples = ['/api/spokes/s1/rg-a/vnet-a', '/api/endpoints/s1/rg-a/pe-a', '/api/egress-requests/egr-00ff', '/api/stamps/weu-1', '/api/events/rejected'];
+    const routes = (await page.evaluate(`import(new URL('pages/drift.js', document.baseURI).href).then((m) => Object.fromEntries(${JSON.stringify(samples)}.map((l) => [l, m.consoleLink(l) ?? null])))`)) as Record<string, string | null>;
+    expect(routes).toEqual({
+      '/api/spokes/s1/rg-a/vnet-a': `#/spokes/${encodeURIComponent('/subscriptions/s1/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-a')}`,
+      '/api/endpoints/s1/rg-a/pe-a': `#/endpoints/${encodeURIComponent('/subscriptions/s1/resourceGroups/rg-a/providers/Microsoft.Network/privateEndpoints/pe-a')}`,
+      '/api/egress-requests/egr-00ff': '#/egress/egr-00ff',
+      '/api/stamps/weu-1': '#/stamps/weu-1',
+      '/api/events/rejected': null,
+    });
     await shot('drift');
+    // This world never swept its private endpoints, so the run finds them unrecorded: follow one item to its page.
+    const itemRows = page.getByRole('table', { name: 'Drift items' }).getByRole('row').filter({ hasText: '/api/' });
+    await expect(links.count()).resolves.toBe(await itemRows.count());
+    if ((await links.count()) > 0) {
+      const resource = (await links.first().textContent()) ?? '';
+      await links.first().click();
+      await page.getByRole('heading', { level: 1, name: new RegExp(`^(spoke|endpoint) ${resource.split('/').pop() ?? ''}$`) }).or(page.getByRole('heading', { level: 1, name: /^(Egress request|Stamp) / })).waitFor();
+    }
+
+    // The overview's last drift run (signed in with an approver's role too, so every card has something to show): its counts per flow and a link to the drift page.
+    await signIn('Operator', { roles: ['ControlPlane.Operator', 'Egress.Approver'] });
+    const card = page.getByRole('region', { name: 'Last drift run' });
+    await card.getByTestId('overview-drift-run').waitFor();
+    const runId = /Run (dr-\S+):/.exec((await card.getByTestId('overview-drift-run').textContent()) ?? '')?.[1];
+    expect(runId).toMatch(/^dr-/);
+    const flows = card.getByRole('table', { name: 'Drift differences by flow' });
+    await expect(flows.getByRole('row').filter({ hasText: 'peering' }).count()).resolves.toBe(1);
+    await expect(card.getByRole('link', { name: 'See the report' }).getAttribute('href')).resolves.toBe('#/drift');
+    await page.getByRole('region', { name: 'Spokes' }).getByRole('row').filter({ hasText: 'vnet-console-overlap' }).waitFor();
+    await page.getByRole('region', { name: 'Stamps' }).getByRole('table').first().waitFor();
+    await shot('overview-with-drift');
   });
 });
