@@ -5,9 +5,9 @@
  *  - ControlPlaneDriftItems: PartitionKey = run ID, RowKey = the item's index (zero-padded); one row per item.
  * An in-memory store for unit tests keeps the same order.
  */
-import type { TokenCredential } from '@azure/core-auth';
-import { odata, TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { runStart, type DriftItem, type DriftRun } from './model';
+import { tablesOf, type TablesConnection } from '../store/tables-store';
 
 export const DRIFT_RUNS_TABLE = 'ControlPlaneDriftRuns';
 export const DRIFT_ITEMS_TABLE = 'ControlPlaneDriftItems';
@@ -33,27 +33,12 @@ function rowKeyOf(runId: string): string {
 const index = (i: number): string => String(i).padStart(6, '0');
 const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number }).statusCode;
 
-export type DriftTablesConnection = { connectionString: string } | { accountUrl: string; credential: TokenCredential };
+export type DriftTablesConnection = TablesConnection;
 
 export function createTablesDriftStore(connection: DriftTablesConnection): DriftReportStore {
-  const open = (table: string): TableClient =>
-    'connectionString' in connection
-      ? TableClient.fromConnectionString(connection.connectionString, table, { allowInsecureConnection: /UseDevelopmentStorage|http:\/\//i.test(connection.connectionString) })
-      : new TableClient(connection.accountUrl, table, connection.credential);
+  const { open, ensure } = tablesOf(connection);
   const runs = open(DRIFT_RUNS_TABLE);
   const items = open(DRIFT_ITEMS_TABLE);
-  const ready = new Map<TableClient, Promise<void>>();
-  const ensure = (client: TableClient): Promise<void> => {
-    let p = ready.get(client);
-    if (!p) {
-      p = client.createTable().catch((e: unknown) => {
-        ready.delete(client);
-        throw e;
-      });
-      ready.set(client, p);
-    }
-    return p;
-  };
   const toRun = (e: Record<string, unknown>): DriftRun => JSON.parse(String(e.run)) as DriftRun;
   return {
     async putRun(run) {

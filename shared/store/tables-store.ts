@@ -54,14 +54,16 @@ function toEntity(record: ManagedRecord): TableEntity<Record<string, unknown>> {
 
 export type TablesConnection = { connectionString: string } | { accountUrl: string; credential: TokenCredential };
 
-export function createTablesRecordStore(connection: TablesConnection): RecordStore {
+/**
+ * Table clients on one connection, and `ensure(client)`: createTable once per process and table (idempotent: an
+ * existing table is not an error; a failure is forgotten so the next call tries again). The record store and the
+ * drift report store share it.
+ */
+export function tablesOf(connection: TablesConnection): { open(table: string): TableClient; ensure(client: TableClient): Promise<void> } {
   const open = (table: string): TableClient =>
     'connectionString' in connection
       ? TableClient.fromConnectionString(connection.connectionString, table, { allowInsecureConnection: /UseDevelopmentStorage|http:\/\//i.test(connection.connectionString) })
       : new TableClient(connection.accountUrl, table, connection.credential);
-  const records = open(RECORDS_TABLE);
-  const audit = open(AUDIT_TABLE);
-  // createTable is idempotent (an existing table is not an error); done once per process and table.
   const ready = new Map<TableClient, Promise<void>>();
   const ensure = (client: TableClient): Promise<void> => {
     let p = ready.get(client);
@@ -74,6 +76,13 @@ export function createTablesRecordStore(connection: TablesConnection): RecordSto
     }
     return p;
   };
+  return { open, ensure };
+}
+
+export function createTablesRecordStore(connection: TablesConnection): RecordStore {
+  const { open, ensure } = tablesOf(connection);
+  const records = open(RECORDS_TABLE);
+  const audit = open(AUDIT_TABLE);
 
   const toRecord = (e: Record<string, unknown>): ManagedRecord => ({
     kind: e.partitionKey as ManagedKind,
