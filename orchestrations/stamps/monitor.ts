@@ -10,6 +10,7 @@ import * as df from 'durable-functions';
 import { applySignal, decideRound, type RoundResult } from '../../shared/stamps/decide';
 import { newStampStatus, type ProbeResult, type StampStatus } from '../../shared/stamps/model';
 import type { ObservedOrigin } from '../../shared/stamps/ports';
+import type { TriggerInfo } from '../../shared/store/records';
 import { callArm } from '../common/arm-retry';
 import { submitToWriter } from '../common/writer-queue';
 import { FRONT_DOOR_WRITER_QUEUE, inboxKey, profileQueueKey, STAMP_ACTIVITY, STAMP_INBOX_ENTITY, STAMP_MONITOR_ORCHESTRATOR, STAMP_WAKE_EVENT, STAMP_WRITES_DONE_EVENT } from './names';
@@ -17,6 +18,16 @@ import type { FrontDoorWriteReply, FrontDoorWriteRequest, GroupPlan, InboxSignal
 
 /** How long a monitor waits for its profile's writer before checking on it. */
 const WRITER_REPLY_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The trigger a round's work carries, so each round is one trace (its probes, the Front Door read, the writer's
+ * write, the record): the first signal's when a signal with a correlation woke it (an Event Grid event, an alert),
+ * else the round's own ID, the monitor instance and the round's replay-safe start time.
+ */
+export function roundTrigger(instanceId: string, nowIso: string, signals: ReadonlyArray<Pick<InboxSignal, 'trigger'>>): TriggerInfo {
+  const correlated = signals.find((s) => s.trigger.correlationId ?? s.trigger.eventId)?.trigger;
+  return correlated ?? { source: 'sweep', correlationId: `${instanceId}@${nowIso}`, operationName: 'stampRound' };
+}
 
 const monitor: df.OrchestrationHandler = function* (context) {
   const input = context.df.getInput<MonitorInput>();
@@ -40,19 +51,21 @@ const monitor: df.OrchestrationHandler = function* (context) {
     applied.push({ stamp: current.name, kind: item.signal.kind, outcome: result.outcome, trigger: item.trigger });
   }
 
+  const trigger = roundTrigger(context.df.instanceId, nowIso, drained.signals);
+
   // Probes, when a probe round is due (a round woken by a signal does not probe: it would count a probe twice).
   const probes: Record<string, ProbeResult | undefined> = {};
   let nextProbeAt = input.nextProbeAt;
   if (!nextProbeAt || now.getTime() >= Date.parse(nextProbeAt)) {
     const timeoutMs = plan.policy.probeTimeoutSeconds * 1000;
-    const results = (yield context.df.Task.all(plan.stamps.map((s) => context.df.callActivity(STAMP_ACTIVITY.probe, { url: s.healthUrl, timeoutMs })))) as ProbeResult[];
+    const results = (yield context.df.Task.all(plan.stamps.map((s) => context.df.callActivity(STAMP_ACTIVITY.probe, { url: s.healthUrl, timeoutMs, trigger })))) as ProbeResult[];
     plan.stamps.forEach((s, i) => {
       probes[s.name] = results[i];
     });
     nextProbeAt = new Date(now.getTime() + plan.policy.probeIntervalSeconds * 1000).toISOString();
   }
 
-  const read = yield* callArm<ObservedOrigin[]>(context, STAMP_ACTIVITY.readOrigins, { kind: plan.kind, profileId: plan.profileId, group: plan.group }, input.timing);
+  const read = yield* callArm<ObservedOrigin[]>(context, STAMP_ACTIVITY.readOrigins, { kind: plan.kind, profileId: plan.profileId, group: plan.group }, input.timing, trigger);
   const round: RoundResult = decideRound({ stamps: statuses, probes, policy: plan.policy, now: nowIso, mode: plan.mode });
 
   // Writes: every origin Front Door shows in another state than decided (a decision now, or an earlier write that failed).
@@ -75,6 +88,7 @@ const monitor: df.OrchestrationHandler = function* (context) {
         profileId: plan.profileId,
         group: plan.group,
         writes: needed,
+        trigger,
       };
       const reply = (yield* submitToWriter<FrontDoorWriteRequest, FrontDoorWriteReply>(
         context,
@@ -104,6 +118,7 @@ const monitor: df.OrchestrationHandler = function* (context) {
     failOpen: round.failOpen,
     at: nowIso,
     instanceId: context.df.instanceId,
+    trigger,
   };
   yield context.df.callActivity(STAMP_ACTIVITY.recordRound, record);
   const count = (state: string) => round.stamps.filter((s) => s.state === state).length;
