@@ -10,24 +10,13 @@ import * as df from 'durable-functions';
 import { applySignal, decideRound, type RoundResult } from '../../shared/stamps/decide';
 import { newStampStatus, type ProbeResult, type StampStatus } from '../../shared/stamps/model';
 import type { ObservedOrigin } from '../../shared/stamps/ports';
-import type { TriggerInfo } from '../../shared/store/records';
 import { callArm } from '../common/arm-retry';
 import { submitToWriter } from '../common/writer-queue';
-import { FRONT_DOOR_WRITER_QUEUE, inboxKey, profileQueueKey, STAMP_ACTIVITY, STAMP_INBOX_ENTITY, STAMP_MONITOR_ORCHESTRATOR, STAMP_WAKE_EVENT, STAMP_WRITES_DONE_EVENT } from './names';
+import { FRONT_DOOR_WRITER_QUEUE, inboxKey, roundTrigger, profileQueueKey, STAMP_ACTIVITY, STAMP_INBOX_ENTITY, STAMP_MONITOR_ORCHESTRATOR, STAMP_WAKE_EVENT, STAMP_WRITES_DONE_EVENT } from './names';
 import type { FrontDoorWriteReply, FrontDoorWriteRequest, GroupPlan, InboxSignal, MonitorInput, OriginWrite, RoundRecord, WriteOutcome } from './types';
 
 /** How long a monitor waits for its profile's writer before checking on it. */
 const WRITER_REPLY_TIMEOUT_MS = 10 * 60_000;
-
-/**
- * The trigger a round's work carries, so each round is one trace (its probes, the Front Door read, the writer's
- * write, the record): the first signal's when a signal with a correlation woke it (an Event Grid event, an alert),
- * else the round's own ID, the monitor instance and the round's replay-safe start time.
- */
-export function roundTrigger(instanceId: string, nowIso: string, signals: ReadonlyArray<Pick<InboxSignal, 'trigger'>>): TriggerInfo {
-  const correlated = signals.find((s) => s.trigger.correlationId ?? s.trigger.eventId)?.trigger;
-  return correlated ?? { source: 'sweep', correlationId: `${instanceId}@${nowIso}`, operationName: 'stampRound' };
-}
 
 const monitor: df.OrchestrationHandler = function* (context) {
   const input = context.df.getInput<MonitorInput>();
