@@ -15,6 +15,7 @@ import { resourceKey } from '../shared/azure/resource-id';
 import type { ControlPlaneConfig } from '../shared/config';
 import { bodyFingerprint, checkDecision, checkIdempotencyKey, FINAL_STATES, parseRequestBody, problem, replayOrConflict, requestIdFor, type Decision, type EgressState, type Problem } from '../shared/egress/request';
 import type { ManagedRecord } from '../shared/store/records';
+import { inTriggerSpan, SPAN_ATTRIBUTES } from '../shared/telemetry';
 import { flowDeps } from '../orchestrations/common';
 import { isActive, runtimeStatus } from '../orchestrations/common/start';
 import { DECISION_EVENT, detailsOf, REVOKE_EVENT, submitRequest, type DecisionEvent, type EgressDetails, type EgressRequestSpec } from '../orchestrations/egress';
@@ -103,7 +104,10 @@ export async function createRequest(request: HttpRequest, context: InvocationCon
     fingerprint,
     source: 'http',
   };
-  await submitRequest(store, df.getClient(context), auth.config, spec, { source: 'http', correlationId: context.invocationId, principal: auth.caller.oid });
+  // The request's trace is keyed by this call's invocation ID (no Event Grid correlation): its orchestration's
+  // activities and the policy writer's ARM requests carry it.
+  const trigger = { source: 'http' as const, correlationId: context.invocationId, principal: auth.caller.oid };
+  await inTriggerSpan('http egress request', trigger, { [SPAN_ATTRIBUTES.flow]: 'egress', [SPAN_ATTRIBUTES.resourceId]: id }, () => submitRequest(store, df.getClient(context), auth.config, spec, trigger));
   context.log(`egressRequest ${id}: requested by ${auth.caller.oid} for ${parsed.value.spokeVnetId} (${parsed.value.destinations.length} destination(s))`);
   return accepted(id, 'PendingApproval');
 }

@@ -18,13 +18,22 @@ export function timerIn(context: df.OrchestrationContext, ms: number): df.TimerT
 }
 
 /**
+ * An activity's object input with the trigger it works for added as `trigger` (unless it names one already), so
+ * the activity's span joins that trigger's trace (tracedActivity in shared/telemetry). Other inputs are unchanged.
+ */
+export function withTrigger(input: unknown, trigger: TriggerInfo | undefined): unknown {
+  if (!trigger || typeof input !== 'object' || input === null || Array.isArray(input) || 'trigger' in input) return input;
+  return { ...input, trigger };
+}
+
+/**
  * `trigger`: the trigger the call works for, added to an object input as `trigger` so the activity's span joins its
  * trace (see tracedActivity in shared/telemetry).
  */
 export function* callArm<T>(context: df.OrchestrationContext, activity: string, input: unknown, timing: Timing, trigger?: TriggerInfo): Generator<df.Task, ArmResult<T>, unknown> {
-  const withTrigger = trigger && typeof input === 'object' && input !== null ? { ...input, trigger } : input;
+  const traced = withTrigger(input, trigger);
   for (let attempt = 1; ; attempt++) {
-    const result = (yield context.df.callActivity(activity, withTrigger)) as ArmResult<T>;
+    const result = (yield context.df.callActivity(activity, traced)) as ArmResult<T>;
     if (result.ok || result.error.class !== 'retryable' || attempt >= timing.maxAttempts) return result;
     yield timerIn(context, backoffMs(timing, attempt, result.error.retryAfterMs));
   }

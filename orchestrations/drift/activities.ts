@@ -10,7 +10,7 @@ import { createTablesDriftStore, MAX_ITEMS_PER_RUN, type DriftReportStore } from
 import type { ManagedKind, TriggerInfo } from '../../shared/store/records';
 import { armCredential } from '../../shared/azure/clients';
 import { flowDeps, timingFrom } from '../common/deps';
-import { recordDriftRun } from '../../shared/telemetry';
+import { recordDriftRun, tracedActivity } from '../../shared/telemetry';
 import { isActive, runtimeStatus } from '../common/start';
 import { endpointInstanceId, requestEndpointDns } from '../dns';
 import { detailsOf, SOURCE_CHANGED_EVENT, REVOKE_EVENT, type EgressDetails } from '../egress';
@@ -47,6 +47,16 @@ function counted<T extends object>(port: T, calls: Record<string, number>, prefi
     },
   });
 }
+
+/**
+ * The trigger a drift run's work carries: its run ID as the correlation (a timer- or HTTP-started run has no Event
+ * Grid correlation), so the run is one trace: its activities and the detectors' list and GET requests.
+ */
+export function driftTrigger(runId: string): TriggerInfo {
+  return { source: 'sweep', correlationId: runId, operationName: 'driftCheck' };
+}
+
+const byRun = (input: { runId: string }): TriggerInfo => driftTrigger(input.runId);
 
 export async function beginRun(input: { runId: string; trigger: 'timer' | 'http'; startedAt: string }): Promise<{ repairWaitSeconds: number }> {
   const { config } = flowDeps();
@@ -144,7 +154,7 @@ export async function detect(input: { runId: string; flow: DriftFlow; flowIndex:
     now: Date.now(),
   };
   const client = df.getClient(context);
-  const trigger: TriggerInfo = { source: 'sweep', correlationId: input.runId, operationName: 'driftCheck' };
+  const trigger = driftTrigger(input.runId);
   const items: DriftItem[] = [];
   const notInspected: FlowInspection['notInspected'] = [];
   let inspected: Record<string, number> = {};
@@ -281,7 +291,7 @@ export async function finishRun(input: { runId: string; endedAt: string; flows: 
 
 const withClient = { extraInputs: [df.input.durableClient()] };
 
-df.app.activity(DRIFT_ACTIVITY.begin, { handler: beginRun });
-df.app.activity(DRIFT_ACTIVITY.detect, { ...withClient, handler: detect });
-df.app.activity(DRIFT_ACTIVITY.followUp, { ...withClient, handler: followUp });
-df.app.activity(DRIFT_ACTIVITY.finish, { handler: finishRun });
+df.app.activity(DRIFT_ACTIVITY.begin, { handler: tracedActivity(DRIFT_ACTIVITY.begin, beginRun, byRun) });
+df.app.activity(DRIFT_ACTIVITY.detect, { ...withClient, handler: tracedActivity(DRIFT_ACTIVITY.detect, detect, byRun) });
+df.app.activity(DRIFT_ACTIVITY.followUp, { ...withClient, handler: tracedActivity(DRIFT_ACTIVITY.followUp, followUp, byRun) });
+df.app.activity(DRIFT_ACTIVITY.finish, { handler: tracedActivity(DRIFT_ACTIVITY.finish, finishRun, byRun) });

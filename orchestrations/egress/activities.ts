@@ -13,6 +13,7 @@ import { ruleGone, verifyRule, type EgressRule } from '../../shared/egress/spec'
 import type { Destination } from '../../shared/egress/destinations';
 import { canMove, notYetAllowed, type EgressState } from '../../shared/egress/request';
 import type { ConditionStatus, ManagedRecord, RecordStore } from '../../shared/store/records';
+import { tracedActivity } from '../../shared/telemetry';
 import { flowDeps } from '../common/deps';
 import { EGRESS_ACTIVITY, POLICY_WORK_DONE_EVENT } from './names';
 import type { EgressDetails, PolicyWorkReply, PolicyWorkRequest, Prepared, StepResult } from './types';
@@ -252,12 +253,12 @@ export async function auditPlatform(input: PlatformAuditInput): Promise<void> {
 
 const withClient = { extraInputs: [df.input.durableClient()] };
 
-df.app.activity(EGRESS_ACTIVITY.prepare, { handler: prepare });
-df.app.activity(EGRESS_ACTIVITY.setStatus, { handler: setStatus });
-df.app.activity(EGRESS_ACTIVITY.applyPolicyWork, { ...withClient, handler: applyPolicyWork });
-df.app.activity(EGRESS_ACTIVITY.failPolicyWork, { ...withClient, handler: failPolicyWork });
-df.app.activity(EGRESS_ACTIVITY.platformSubmit, { handler: platformSubmit });
-df.app.activity(EGRESS_ACTIVITY.platformStart, { handler: platformStart });
-df.app.activity(EGRESS_ACTIVITY.platformOperation, { handler: platformOperation });
-df.app.activity(EGRESS_ACTIVITY.verifyInPolicy, { handler: verifyInPolicy });
-df.app.activity(EGRESS_ACTIVITY.auditPlatform, { handler: auditPlatform });
+df.app.activity(EGRESS_ACTIVITY.prepare, { handler: tracedActivity(EGRESS_ACTIVITY.prepare, prepare) });
+df.app.activity(EGRESS_ACTIVITY.setStatus, { handler: tracedActivity(EGRESS_ACTIVITY.setStatus, setStatus) });
+df.app.activity(EGRESS_ACTIVITY.applyPolicyWork, { ...withClient, handler: tracedActivity(EGRESS_ACTIVITY.applyPolicyWork, applyPolicyWork) });
+df.app.activity(EGRESS_ACTIVITY.failPolicyWork, { ...withClient, handler: tracedActivity(EGRESS_ACTIVITY.failPolicyWork, failPolicyWork) });
+df.app.activity(EGRESS_ACTIVITY.platformSubmit, { handler: tracedActivity(EGRESS_ACTIVITY.platformSubmit, platformSubmit) });
+df.app.activity(EGRESS_ACTIVITY.platformStart, { handler: tracedActivity(EGRESS_ACTIVITY.platformStart, platformStart) });
+df.app.activity(EGRESS_ACTIVITY.platformOperation, { handler: tracedActivity(EGRESS_ACTIVITY.platformOperation, platformOperation) });
+df.app.activity(EGRESS_ACTIVITY.verifyInPolicy, { handler: tracedActivity(EGRESS_ACTIVITY.verifyInPolicy, verifyInPolicy) });
+df.app.activity(EGRESS_ACTIVITY.auditPlatform, { handler: tracedActivity(EGRESS_ACTIVITY.auditPlatform, auditPlatform) });

@@ -13,7 +13,7 @@
 import * as df from 'durable-functions';
 import { verdictOf, type Decision, type EgressState } from '../../shared/egress/request';
 import type { EgressRule } from '../../shared/egress/spec';
-import { timerIn } from '../common/arm-retry';
+import { timerIn, withTrigger } from '../common/arm-retry';
 import { submitToWriter } from '../common/writer-queue';
 import { DECISION_EVENT, EGRESS_ACTIVITY, EGRESS_REQUEST_ORCHESTRATOR, POLICY_WORK_DONE_EVENT, POLICY_WRITER_QUEUE, REVOKE_EVENT, SOURCE_CHANGED_EVENT, policyQueueKey } from './names';
 import type { PlatformDecision, PlatformOperation } from '../../shared/egress/ports';
@@ -21,6 +21,11 @@ import type { PlatformAuditInput, PlatformStartInput, PlatformSubmitInput, Verif
 import type { EgressDetails, EgressInput, PolicyWorkReply, PolicyWorkRequest, Prepared, StepResult } from './types';
 
 type Ctx = df.OrchestrationContext;
+
+/** Every activity of a request carries the request's trigger, so the request is one trace (see EgressInput.trigger). */
+function callActivity(context: Ctx, activity: string, input: unknown): df.Task {
+  return context.df.callActivity(activity, withTrigger(input, context.df.getInput<EgressInput>().trigger));
+}
 
 const HOUR = 3_600_000;
 /** Durable timers of JavaScript apps are limited to six days. */
@@ -33,7 +38,7 @@ export interface DecisionEvent {
 
 function* setStatus(context: Ctx, requestId: string, status: EgressState, message: string, patch?: Partial<Pick<EgressDetails, 'decisionDeadline' | 'expiresAt' | 'rule' | 'sourceAddresses'>>): Generator<df.Task, void, unknown> {
   context.df.setCustomStatus({ status });
-  yield context.df.callActivity(EGRESS_ACTIVITY.setStatus, { requestId, status, message, ...(patch ? { patch } : {}) });
+  yield callActivity(context, EGRESS_ACTIVITY.setStatus, { requestId, status, message, ...(patch ? { patch } : {}) });
 }
 
 /** Hands a change to the policy's writer; retryable failures are tried again after a backoff. */
@@ -45,6 +50,7 @@ function* changePolicy(context: Ctx, input: EgressInput, policyId: string, chang
       requesterInstanceId: context.df.instanceId,
       policyId,
       change,
+      ...(input.trigger ? { trigger: input.trigger } : {}),
     };
     last = yield* submitToWriter<PolicyWorkRequest, PolicyWorkReply>(context, POLICY_WRITER_QUEUE, policyId, policyQueueKey(policyId), request, POLICY_WORK_DONE_EVENT, input.replyTimeoutMs);
     if (last?.ok) return last;
@@ -64,7 +70,7 @@ const POLL_MS = 5_000;
 function* step<T>(context: Ctx, activity: string, input: unknown): Generator<df.Task, StepResult<T>, unknown> {
   let last: StepResult<T> | undefined;
   for (let attempt = 1; attempt <= PLATFORM_ATTEMPTS; attempt++) {
-    last = (yield context.df.callActivity(activity, input)) as StepResult<T>;
+    last = (yield callActivity(context, activity, input)) as StepResult<T>;
     if (last.ok || last.error.class !== 'retryable' || attempt === PLATFORM_ATTEMPTS) return last;
     yield timerIn(context, Math.min(60_000, last.error.retryAfterMs ?? 1_000 * 2 ** attempt));
   }
@@ -89,7 +95,7 @@ function* submitToPlatform(context: Ctx, policyId: string, rule: EgressRule, rev
 function* viaPlatform(context: Ctx, policyId: string, change: PlatformChange): Generator<df.Task, PolicyWorkReply, unknown> {
   const reply = yield* platformChange(context, policyId, change);
   const audit: PlatformAuditInput = { requestId: change.kind === 'upsert' ? change.rule.requestId : change.requestId, policyId, action: change.kind === 'upsert' ? 'apply' : 'revoke', ok: reply.ok, ...(reply.error ? { error: reply.error } : {}) };
-  yield context.df.callActivity(EGRESS_ACTIVITY.auditPlatform, audit);
+  yield callActivity(context, EGRESS_ACTIVITY.auditPlatform, audit);
   return reply;
 }
 
@@ -124,7 +130,7 @@ function* platformChange(context: Ctx, policyId: string, change: PlatformChange)
 const egressRequest: df.OrchestrationHandler = function* (context) {
   const input = context.df.getInput<EgressInput>();
   const id = input.requestId;
-  const prepared = (yield context.df.callActivity(EGRESS_ACTIVITY.prepare, { requestId: id })) as Prepared;
+  const prepared = (yield callActivity(context, EGRESS_ACTIVITY.prepare, { requestId: id })) as Prepared;
   if (!prepared.ok) {
     yield* setStatus(context, id, 'Failed', prepared.reason);
     return 'Failed';

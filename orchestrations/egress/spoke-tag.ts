@@ -13,6 +13,7 @@ import { destinationsFromTag, validateDestinations } from '../../shared/egress/d
 import { FINAL_STATES, requestIdFor } from '../../shared/egress/request';
 import { fingerprintOf } from '../../shared/egress/spec';
 import type { TriggerInfo } from '../../shared/store/records';
+import { tracedActivity } from '../../shared/telemetry';
 import { flowDeps } from '../common/deps';
 import { resourceInstanceKey } from '../common/names';
 import { pendingReconcile } from '../common/orchestration';
@@ -135,4 +136,4 @@ export function requestSpokeTagReconcile(client: df.DurableClient, request: { vn
 }
 
 df.app.orchestration(SPOKE_TAG_ORCHESTRATOR, spokeTag);
-df.app.activity(EGRESS_ACTIVITY.reconcileSpokeTag, { extraInputs: [df.input.durableClient()], handler: reconcileSpokeTag });
+df.app.activity(EGRESS_ACTIVITY.reconcileSpokeTag, { extraInputs: [df.input.durableClient()], handler: tracedActivity(EGRESS_ACTIVITY.reconcileSpokeTag, reconcileSpokeTag) });

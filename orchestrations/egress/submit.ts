@@ -38,7 +38,7 @@ export async function submitRequest(store: RecordStore, client: df.DurableClient
   }
   // Started unless it exists (a retry after the record was written but before the start).
   if ((await runtimeStatus(client, spec.id)) === undefined) {
-    const input: EgressInput = { requestId: spec.id, approval: egress.approval, replyTimeoutMs: 30 * 60_000 };
+    const input: EgressInput = { requestId: spec.id, approval: egress.approval, replyTimeoutMs: 30 * 60_000, trigger };
     try {
       await client.startNew(EGRESS_REQUEST_ORCHESTRATOR, { instanceId: spec.id, input });
     } catch (e) {

@@ -4,6 +4,7 @@ import type { PolicyChange } from '../../shared/egress/apply';
 import type { Destination } from '../../shared/egress/destinations';
 import type { Decision, EgressState } from '../../shared/egress/request';
 import type { RuleLocation } from '../../shared/egress/spec';
+import type { TriggerInfo } from '../../shared/store/records';
 import type { QueuedRequest, QueueReply } from '../common/writer-queue';
 
 /** What a request is, as recorded when it was made (record details.request). */
@@ -48,6 +49,11 @@ export interface EgressDetails {
 
 export interface EgressInput {
   requestId: string;
+  /**
+   * What started the request (the HTTP call's invocation ID, or the spoke tag's event): its activities and the policy
+   * writer's ARM requests carry it, so the request is one trace. Absent in instances started before it existed.
+   */
+  trigger?: TriggerInfo;
   approval: { reminderHours: number; escalationHours: number; expiryDays: number };
   replyTimeoutMs: number;
 }
@@ -62,6 +68,8 @@ export type StepResult<T> = { ok: true; value: T } | { ok: false; error: Classif
 export interface PolicyWorkRequest extends QueuedRequest {
   policyId: string;
   change: PolicyChange;
+  /** The request's trigger: the writer's wave runs in its trace. */
+  trigger?: TriggerInfo;
 }
 
 export interface PolicyWorkReply extends QueueReply {

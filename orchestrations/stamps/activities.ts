@@ -10,7 +10,7 @@ import { originGroups } from '../../shared/stamps/config';
 import type { ProbeResult, StampStatus } from '../../shared/stamps/model';
 import type { ObservedOrigin, OriginGroupAddress } from '../../shared/stamps/ports';
 import { nextCondition, type AuditEntry, type Condition, type ManagedRecord } from '../../shared/store/records';
-import { recordStampEjection } from '../../shared/telemetry';
+import { recordStampEjection, tracedActivity } from '../../shared/telemetry';
 import { arm } from '../common/arm-retry';
 import { flowDeps, timingFrom } from '../common/deps';
 import type { ArmResult } from '../common/types';
@@ -246,8 +246,8 @@ export async function notifyOfFrontDoorWrites(input: { requests: FrontDoorWriteR
 }
 
 df.app.activity(STAMP_ACTIVITY.loadGroup, { handler: loadStampGroup });
-df.app.activity(STAMP_ACTIVITY.probe, { handler: probeStamp });
-df.app.activity(STAMP_ACTIVITY.readOrigins, { handler: readFrontDoorOrigins });
-df.app.activity(STAMP_ACTIVITY.applyWrites, { extraInputs: [df.input.durableClient()], handler: applyFrontDoorWrites });
-df.app.activity(STAMP_ACTIVITY.recordRound, { handler: recordStampRound });
-df.app.activity(STAMP_ACTIVITY.notify, { extraInputs: [df.input.durableClient()], handler: notifyOfFrontDoorWrites });
+df.app.activity(STAMP_ACTIVITY.probe, { handler: tracedActivity(STAMP_ACTIVITY.probe, probeStamp) });
+df.app.activity(STAMP_ACTIVITY.readOrigins, { handler: tracedActivity(STAMP_ACTIVITY.readOrigins, readFrontDoorOrigins) });
+df.app.activity(STAMP_ACTIVITY.applyWrites, { extraInputs: [df.input.durableClient()], handler: tracedActivity(STAMP_ACTIVITY.applyWrites, applyFrontDoorWrites) });
+df.app.activity(STAMP_ACTIVITY.recordRound, { handler: tracedActivity(STAMP_ACTIVITY.recordRound, recordStampRound) });
+df.app.activity(STAMP_ACTIVITY.notify, { extraInputs: [df.input.durableClient()], handler: tracedActivity(STAMP_ACTIVITY.notify, notifyOfFrontDoorWrites) });

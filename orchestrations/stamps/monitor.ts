@@ -12,7 +12,7 @@ import { newStampStatus, type ProbeResult, type StampStatus } from '../../shared
 import type { ObservedOrigin } from '../../shared/stamps/ports';
 import { callArm } from '../common/arm-retry';
 import { submitToWriter } from '../common/writer-queue';
-import { FRONT_DOOR_WRITER_QUEUE, inboxKey, profileQueueKey, STAMP_ACTIVITY, STAMP_INBOX_ENTITY, STAMP_MONITOR_ORCHESTRATOR, STAMP_WAKE_EVENT, STAMP_WRITES_DONE_EVENT } from './names';
+import { FRONT_DOOR_WRITER_QUEUE, inboxKey, roundTrigger, profileQueueKey, STAMP_ACTIVITY, STAMP_INBOX_ENTITY, STAMP_MONITOR_ORCHESTRATOR, STAMP_WAKE_EVENT, STAMP_WRITES_DONE_EVENT } from './names';
 import type { FrontDoorWriteReply, FrontDoorWriteRequest, GroupPlan, InboxSignal, MonitorInput, OriginWrite, RoundRecord, WriteOutcome } from './types';
 
 /** How long a monitor waits for its profile's writer before checking on it. */
@@ -40,19 +40,21 @@ const monitor: df.OrchestrationHandler = function* (context) {
     applied.push({ stamp: current.name, kind: item.signal.kind, outcome: result.outcome, trigger: item.trigger });
   }
 
+  const trigger = roundTrigger(context.df.instanceId, nowIso, drained.signals);
+
   // Probes, when a probe round is due (a round woken by a signal does not probe: it would count a probe twice).
   const probes: Record<string, ProbeResult | undefined> = {};
   let nextProbeAt = input.nextProbeAt;
   if (!nextProbeAt || now.getTime() >= Date.parse(nextProbeAt)) {
     const timeoutMs = plan.policy.probeTimeoutSeconds * 1000;
-    const results = (yield context.df.Task.all(plan.stamps.map((s) => context.df.callActivity(STAMP_ACTIVITY.probe, { url: s.healthUrl, timeoutMs })))) as ProbeResult[];
+    const results = (yield context.df.Task.all(plan.stamps.map((s) => context.df.callActivity(STAMP_ACTIVITY.probe, { url: s.healthUrl, timeoutMs, trigger })))) as ProbeResult[];
     plan.stamps.forEach((s, i) => {
       probes[s.name] = results[i];
     });
     nextProbeAt = new Date(now.getTime() + plan.policy.probeIntervalSeconds * 1000).toISOString();
   }
 
-  const read = yield* callArm<ObservedOrigin[]>(context, STAMP_ACTIVITY.readOrigins, { kind: plan.kind, profileId: plan.profileId, group: plan.group }, input.timing);
+  const read = yield* callArm<ObservedOrigin[]>(context, STAMP_ACTIVITY.readOrigins, { kind: plan.kind, profileId: plan.profileId, group: plan.group }, input.timing, trigger);
   const round: RoundResult = decideRound({ stamps: statuses, probes, policy: plan.policy, now: nowIso, mode: plan.mode });
 
   // Writes: every origin Front Door shows in another state than decided (a decision now, or an earlier write that failed).
@@ -75,6 +77,7 @@ const monitor: df.OrchestrationHandler = function* (context) {
         profileId: plan.profileId,
         group: plan.group,
         writes: needed,
+        trigger,
       };
       const reply = (yield* submitToWriter<FrontDoorWriteRequest, FrontDoorWriteReply>(
         context,
@@ -104,6 +107,7 @@ const monitor: df.OrchestrationHandler = function* (context) {
     failOpen: round.failOpen,
     at: nowIso,
     instanceId: context.df.instanceId,
+    trigger,
   };
   yield context.df.callActivity(STAMP_ACTIVITY.recordRound, record);
   const count = (state: string) => round.stamps.filter((s) => s.state === state).length;

@@ -1,6 +1,8 @@
 /** Names of the stamp flow's orchestrators, activities and entities, and its deterministic instance IDs. */
 import { hashOf } from '../common/names';
 import type { WriterQueueDefinition } from '../common/writer-queue';
+import type { TriggerInfo } from '../../shared/store/records';
+import type { InboxSignal } from './types';
 
 export const STAMP_MONITOR_ORCHESTRATOR = 'stampMonitor';
 export const STAMP_WRITER_ORCHESTRATOR = 'frontDoorWriter';
@@ -52,3 +54,13 @@ export const FRONT_DOOR_WRITER_QUEUE: WriterQueueDefinition = {
   startActivity: STAMP_ACTIVITY.startWriter,
   aliveActivity: STAMP_ACTIVITY.writerActive,
 };
+
+/**
+ * The trigger a round's work carries, so each round is one trace (its probes, the Front Door read, the writer's
+ * write, the record): the first signal's when a signal with a correlation woke it (an Event Grid event, an alert),
+ * else the round's own ID, the monitor instance and the round's replay-safe start time.
+ */
+export function roundTrigger(instanceId: string, nowIso: string, signals: ReadonlyArray<Pick<InboxSignal, 'trigger'>>): TriggerInfo {
+  const correlated = signals.find((s) => s.trigger.correlationId ?? s.trigger.eventId)?.trigger;
+  return correlated ?? { source: 'sweep', correlationId: `${instanceId}@${nowIso}`, operationName: 'stampRound' };
+}

@@ -53,6 +53,8 @@ export interface FrontDoorWriteRequest extends QueuedRequest {
   profileId: string;
   group: string;
   writes: OriginWrite[];
+  /** The round's trigger (see roundTrigger in monitor.ts): the write runs in the round's trace. */
+  trigger?: TriggerInfo;
 }
 
 export interface WriteOutcome {
@@ -81,4 +83,6 @@ export interface RoundRecord {
   failOpen: boolean;
   at: string;
   instanceId: string;
+  /** The round's trigger: its record joins the round's trace. */
+  trigger?: TriggerInfo;
 }

@@ -18,6 +18,7 @@ import {
   type Attributes,
   type Counter,
   type Histogram,
+  type Link,
   type MeterProvider,
   type ObservableGauge,
   type Span,
@@ -244,14 +245,23 @@ function triggerAttributes(trigger: TriggerInfo | undefined): Attributes {
 
 /**
  * Runs `work` inside a span named `name`, in the trigger's trace (see traceParentOf) when it has one, else under
- * whatever span is active. The Azure SDK's spans for ARM requests made inside become its children. Errors mark the
- * span and are rethrown.
+ * whatever span is active. The Azure SDK's spans for ARM requests made inside become its children. `linked`: the
+ * triggers of other work the span also serves (a writer's wave of several requests), as span links to their traces.
+ * Errors mark the span and are rethrown.
  */
-export async function inTriggerSpan<T>(name: string, trigger: TriggerInfo | undefined, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+export async function inTriggerSpan<T>(name: string, trigger: TriggerInfo | undefined, attributes: Attributes, work: () => Promise<T>, linked: ReadonlyArray<TriggerInfo> = []): Promise<T> {
   const tracer = trace.getTracer(TELEMETRY_SCOPE);
   const parent = traceParentOf(trigger);
   const base = parent ? trace.setSpanContext(ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true }) : otelContext.active();
-  return tracer.startActiveSpan(name, { attributes: { ...triggerAttributes(trigger), ...attributes } }, base, async (span: Span) => {
+  const links: Link[] = [];
+  const seen = new Set(parent ? [parent.traceId] : []);
+  for (const other of linked) {
+    const p = traceParentOf(other);
+    if (!p || seen.has(p.traceId)) continue;
+    seen.add(p.traceId);
+    links.push({ context: { traceId: p.traceId, spanId: p.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true }, attributes: triggerAttributes(other) });
+  }
+  return tracer.startActiveSpan(name, { attributes: { ...triggerAttributes(trigger), ...attributes }, ...(links.length ? { links } : {}) }, base, async (span: Span) => {
     try {
       return await work();
     } catch (e) {
@@ -266,14 +276,21 @@ export async function inTriggerSpan<T>(name: string, trigger: TriggerInfo | unde
 
 /**
  * An activity handler that runs inside a span named after the activity, in the trace of the trigger its input
- * carries (`trigger`, or `requests[].trigger` / `request.trigger` for the writers' apply steps).
+ * carries: `trigger`, or `requests[].trigger` for the writers' apply steps (the first request's trace; the others'
+ * as links). `traceOf` picks it instead for an input that names its trigger otherwise (a drift run: its run ID).
  */
-export function tracedActivity<I, O, C>(name: string, handler: (input: I, context: C) => Promise<O> | O): (input: I, context: C) => Promise<O> {
-  return (input, context) => inTriggerSpan(`activity ${name}`, triggerIn(input), {}, async () => handler(input, context));
+export function tracedActivity<I, O, C>(name: string, handler: (input: I, context: C) => Promise<O> | O, traceOf?: (input: I) => TriggerInfo | undefined): (input: I, context: C) => Promise<O> {
+  return (input, context) => {
+    const triggers = traceOf ? [traceOf(input)].filter((t): t is TriggerInfo => t !== undefined) : triggersIn(input);
+    return inTriggerSpan(`activity ${name}`, triggers[0], {}, async () => handler(input, context), triggers.slice(1));
+  };
 }
 
-function triggerIn(input: unknown): TriggerInfo | undefined {
-  if (typeof input !== 'object' || input === null) return undefined;
-  const o = input as { trigger?: TriggerInfo; requests?: Array<{ trigger?: TriggerInfo }> };
-  return o.trigger ?? o.requests?.find((r) => r.trigger)?.trigger;
+const isTrigger = (t: unknown): t is TriggerInfo => typeof t === 'object' && t !== null && typeof (t as { source?: unknown }).source === 'string';
+
+function triggersIn(input: unknown): TriggerInfo[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const o = input as { trigger?: unknown; requests?: Array<{ trigger?: unknown }> };
+  if (isTrigger(o.trigger)) return [o.trigger];
+  return Array.isArray(o.requests) ? o.requests.map((r) => r.trigger).filter(isTrigger) : [];
 }

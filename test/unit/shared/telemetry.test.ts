@@ -6,7 +6,9 @@
 import { metrics, trace } from '@opentelemetry/api';
 import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { armOperationOf, inTriggerSpan, METRICS, recordArmResponse, recordDriftRun, recordQueueDepth, recordQueueWait, traceParentOf } from '../../../shared/telemetry';
+import { armOperationOf, inTriggerSpan, METRICS, recordArmResponse, recordDriftRun, recordQueueDepth, recordQueueWait, tracedActivity, traceParentOf } from '../../../shared/telemetry';
+import { withTrigger } from '../../../orchestrations/common/arm-retry';
+import { roundTrigger } from '../../../orchestrations/stamps/names';
 import { recordGauges, type RecordsByKind } from '../../../shared/telemetry/records-view';
 import type { ManagedRecord } from '../../../shared/store/records';
 
@@ -174,5 +176,52 @@ describe('a trigger\'s trace', () => {
       await provider.shutdown();
       trace.disable();
     }
+  });
+
+  it("runs an activity in its input's trigger's trace: a writer's wave in its first request's, linking the others'", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    trace.disable();
+    trace.setGlobalTracerProvider(provider);
+    try {
+      const a = { source: 'http' as const, correlationId: 'invocation-a' };
+      const b = { source: 'event' as const, correlationId: 'corr-b' };
+      const wave = tracedActivity('apply', async (input: { requests: Array<{ id: string; trigger?: typeof a | typeof b }> }) => input.requests.length);
+      expect(await wave({ requests: [{ id: '1', trigger: a }, { id: '2' }, { id: '3', trigger: b }, { id: '4', trigger: a }] }, undefined)).toBe(4);
+      const run = tracedActivity('detect', async (input: { runId: string; trigger: 'timer' | 'http' }) => input.runId, (input) => ({ source: 'sweep', correlationId: input.runId }));
+      await run({ runId: 'run-1', trigger: 'timer' }, undefined);
+      const untraced = tracedActivity('plain', async (input: { trigger: string }) => input.trigger);
+      await untraced({ trigger: 'http' }, undefined);
+      const [applied, detected, plain] = exporter.getFinishedSpans();
+      expect(applied?.name).toBe('activity apply');
+      expect(applied?.spanContext().traceId).toBe(traceParentOf(a)?.traceId);
+      // b once (a's own trace is the parent, not a link).
+      expect(applied?.links.map((l) => l.context.traceId)).toEqual([traceParentOf(b)?.traceId]);
+      expect(detected?.spanContext().traceId).toBe(traceParentOf({ source: 'sweep', correlationId: 'run-1' })?.traceId);
+      expect(detected?.attributes['controlplane.correlation_id']).toBe('run-1');
+      // A `trigger` that is not a TriggerInfo (a drift run's 'timer') names no trace.
+      expect(plain?.attributes['controlplane.correlation_id']).toBeUndefined();
+      expect(plain?.parentSpanContext).toBeUndefined();
+    } finally {
+      await provider.shutdown();
+      trace.disable();
+    }
+  });
+
+  it.each([
+    ['an object without a trigger gets it', { id: 1 }, { id: 1, trigger: { source: 'http', correlationId: 'c' } }],
+    ['an object naming its own trigger keeps it', { trigger: { source: 'event', correlationId: 'own' } }, { trigger: { source: 'event', correlationId: 'own' } }],
+    ['a string is unchanged', 'vnet-id', 'vnet-id'],
+    ['an array is unchanged', [1, 2], [1, 2]],
+    ['null is unchanged', null, null],
+  ])('withTrigger: %s', (_what, input, expected) => {
+    expect(withTrigger(input, { source: 'http', correlationId: 'c' })).toEqual(expected);
+  });
+
+  it('a stamp round is traced by its first correlated signal, else by its own ID', () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    expect(roundTrigger('stamp-monitor-x', at, [])).toEqual({ source: 'sweep', correlationId: `stamp-monitor-x@${at}`, operationName: 'stampRound' });
+    expect(roundTrigger('stamp-monitor-x', at, [{ trigger: { source: 'http' } }, { trigger: { source: 'event', eventId: 'ev-1' } }])).toEqual({ source: 'event', eventId: 'ev-1' });
+    expect(roundTrigger('stamp-monitor-x', '2026-01-01T00:00:01.000Z', []).correlationId).not.toBe(roundTrigger('stamp-monitor-x', at, []).correlationId);
   });
 });
