@@ -640,6 +640,11 @@ interface DriftSummary {
   error?: string;
 }
 
+/** A drift item on what the soak drives (its spokes, endpoints, tags, the stamps), not on the demo's seeded resources. */
+function isSoakDrift(item: { flow: string; resource: string }): boolean {
+  return item.flow === 'stamps' || item.flow === 'egress' || /vnet-soak-|pe-soak-|stsoak/i.test(item.resource);
+}
+
 /** Starts a drift check and waits for its report (up to 5 minutes). */
 async function driftCheck(api: Api): Promise<DriftSummary> {
   let started = await api.call('POST', '/api/drift/runs');
@@ -866,8 +871,12 @@ function printRun(r: RunResult): void {
   console.log(`  stamps (${r.stampCalls.calls} calls, ${r.stampCalls.retries} retried): ${r.stampEpisodes.map((e) => `${e.episode.stamp} ${e.episode.signal}: out ${seconds(e.outAfterS)}${e.episode.signal === 'pin-out' ? ', stays out' : `, back ${seconds(e.backAfterS)}`}`).join('; ')}`);
   if (r.drift) {
     const d = r.drift;
-    console.log(`  drift check at the end: ${d.error ? `FAILED: ${d.error}` : `${d.status}, ${d.itemCount} item(s) ${JSON.stringify(d.counts)}, actions ${JSON.stringify(d.actions)}`}`);
-    for (const item of (d.items ?? []).slice(0, 15)) console.log(`    drift ${item.flow} ${item.kind} ${item.resource} (${item.action}): ${item.note ?? ''}`.slice(0, 400));
+    const items = d.items ?? [];
+    const ours = items.filter(isSoakDrift);
+    console.log(`  drift check at the end: ${d.error ? `FAILED: ${d.error}` : `${d.status}, ${d.itemCount} item(s) ${JSON.stringify(d.counts)}, actions ${JSON.stringify(d.actions)}; on the soak's resources ${ours.length}, on the demo's ${items.length - ours.length}`}`);
+    const demo = items.filter((i) => !isSoakDrift(i));
+    if (demo.length) console.log(`    the demo's: ${[...new Set(demo.map((i) => `${i.flow} ${i.kind}`))].join(', ')} (its spokes and endpoints are seeded before the control plane starts, so never recorded)`);
+    for (const item of ours.slice(0, 15)) console.log(`    drift ${item.flow} ${item.kind} ${item.resource} (${item.action}): ${item.note ?? ''}`.slice(0, 400));
   }
   console.log(`  control plane ARM writes (2xx) per flow: ${JSON.stringify(r.writes.perFlow)}`);
   console.log(`  control plane ARM answers other than 2xx: ${JSON.stringify(r.failures)}; driver retries ${r.driverRetries}`);

@@ -154,9 +154,12 @@ export class StampDriver {
     );
   }
 
-  /** After a restart: the health endpoints answer 200 again; set back what the driver had set. */
+  /**
+   * After a restart, while the drivers are still paused (so not gated on `up`): the health endpoints answer 200
+   * again; set back what the driver had set.
+   */
   async reapply(): Promise<void> {
-    for (const [stamp, status] of this.answers) if (status !== 200) await this.send('PUT', `/api/local/stamps/${stamp}/health`, { status });
+    for (const [stamp, status] of this.answers) if (status !== 200) await this.send('PUT', `/api/local/stamps/${stamp}/health`, { status }, false);
   }
 
   private async episode(episode: StampEpisode): Promise<EpisodeResult> {
@@ -188,9 +191,9 @@ export class StampDriver {
   }
 
   /** One call until the control plane took it (2xx): a person retries across the kill. */
-  private async send(method: string, path: string, body: unknown): Promise<void> {
+  private async send(method: string, path: string, body: unknown, gated = true): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await this.up();
+      if (gated) await this.up();
       this.calls += 1;
       const answer = await this.api.call(method, path, body).catch((e: unknown) => ({ status: 0, body: (e as Error).message }));
       if (answer.status >= 200 && answer.status < 300) return;
