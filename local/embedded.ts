@@ -114,9 +114,10 @@ export interface EmbeddedDefault {
    * Resolves true once nothing is in flight: no event being delivered, no orchestration Running or Pending, no work
    * queued in the Durable engine, and no ARM request for `quietMs` (default 150); false when `timeoutMs` passes first.
    * `ignoreWaiting`: orchestrations that wait on a timer or an external event with nothing queued (an egress request
-   * awaiting approval, a monitor between probes) do not count as in flight.
+   * awaiting approval, a monitor between probes) do not count as in flight. `ignoreReads`: only ARM write requests
+   * (PUT/PATCH/POST/DELETE) break the quiet window, so monitors that read Front Door every round (the stamps) do not.
    */
-  whenQuiet(options?: { quietMs?: number; timeoutMs?: number; ignoreWaiting?: boolean }): Promise<boolean>;
+  whenQuiet(options?: { quietMs?: number; timeoutMs?: number; ignoreWaiting?: boolean; ignoreReads?: boolean }): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -367,13 +368,14 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
     }
     addInfoSections(host, options.topology, { armEndpoint, caCertFile, tables, eventGridWebhooks, engine: options, controlPlane, arm, gate });
 
-    const whenQuiet = async ({ quietMs = 150, timeoutMs = 60_000, ignoreWaiting = false }: { quietMs?: number; timeoutMs?: number; ignoreWaiting?: boolean } = {}): Promise<boolean> => {
+    const whenQuiet = async ({ quietMs = 150, timeoutMs = 60_000, ignoreWaiting = false, ignoreReads = false }: { quietMs?: number; timeoutMs?: number; ignoreWaiting?: boolean; ignoreReads?: boolean } = {}): Promise<boolean> => {
       const deadline = Date.now() + timeoutMs;
       let requests = -1;
       while (Date.now() < deadline) {
         await publisher.settled();
         await engine.whenIdle();
-        const now = arm.requestLog.snapshot().total;
+        const log = arm.requestLog.snapshot();
+        const now = ignoreReads ? log.writeRequests : log.total;
         if (now === requests && (ignoreWaiting || engine.list({ runtimeStatus: ['Running', 'Pending'] }).items.length === 0)) return true;
         requests = now;
         await new Promise((resolve) => setTimeout(resolve, quietMs));
@@ -409,7 +411,7 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
 /**
  * `GET /api/local/arm/requests`: the ARM emulator's request log (per operation and per caller; counted since this
  * process started) and the long-running operations fault injection made fail, per path. `GET /api/local/quiet?quietMs=&timeoutMs=`: answers `{"quiet": true}` once nothing is in flight
- * (whenQuiet; `ignoreWaiting=true` as there), `{"quiet": false}` when `timeoutMs` (default 30 s, at most 120 s) passes
+ * (whenQuiet; `ignoreWaiting=true` and `ignoreReads=true` as there), `{"quiet": false}` when `timeoutMs` (default 30 s, at most 120 s) passes
  * first. Local only.
  */
 function mountHarnessRoutes(host: LocalHost, arm: ArmEmulator, whenQuiet: EmbeddedDefault['whenQuiet']): void {
@@ -439,7 +441,8 @@ function mountHarnessRoutes(host: LocalHost, arm: ArmEmulator, whenQuiet: Embedd
     const quietMs = number('quietMs', 150, 10_000);
     const timeoutMs = number('timeoutMs', 30_000, 120_000);
     const ignoreWaiting = url.searchParams.get('ignoreWaiting') === 'true';
-    return { quiet: await whenQuiet({ quietMs, timeoutMs, ignoreWaiting }) };
+    const ignoreReads = url.searchParams.get('ignoreReads') === 'true';
+    return { quiet: await whenQuiet({ quietMs, timeoutMs, ignoreWaiting, ignoreReads }) };
   });
 }
 

@@ -7,6 +7,8 @@ export interface OperationCounts {
 
 export interface RequestLogSnapshot {
   total: number;
+  /** Write requests (PUT/PATCH/POST/DELETE) whatever their answer: what `ignoreReads` quiet waits count. */
+  writeRequests: number;
   byOperation: Record<string, OperationCounts>;
   /**
    * The same counts per caller (the token's object ID; `anonymous` when the request was refused before a principal
@@ -27,6 +29,7 @@ export class RequestLog {
   private principals = new Map<string, Map<string, OperationCounts>>();
   private writes = new Map<string, Map<string, number>>();
   private total = 0;
+  private writeRequests = 0;
 
   record(operation: string, status: number, principal = 'anonymous', path?: string): void {
     const method = operation.split(' ')[0] ?? '';
@@ -54,6 +57,7 @@ export class RequestLog {
       entry.byStatus[String(status)] = (entry.byStatus[String(status)] ?? 0) + 1;
     }
     this.total += 1;
+    if (WRITE_METHODS.has(method)) this.writeRequests += 1;
   }
 
   /** Requests of one operation kind, optionally only those answered with `status`. */
@@ -74,7 +78,7 @@ export class RequestLog {
     }
     const writesByPrincipal: Record<string, Record<string, number>> = {};
     for (const [principal, paths] of this.writes) writesByPrincipal[principal] = Object.fromEntries(paths);
-    return { total: this.total, byOperation, byPrincipal, writesByPrincipal };
+    return { total: this.total, writeRequests: this.writeRequests, byOperation, byPrincipal, writesByPrincipal };
   }
 
   reset(): void {
@@ -82,5 +86,6 @@ export class RequestLog {
     this.principals = new Map();
     this.writes = new Map();
     this.total = 0;
+    this.writeRequests = 0;
   }
 }

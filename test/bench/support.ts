@@ -65,7 +65,7 @@ export function delta(before: RequestLogSnapshot, after: RequestLogSnapshot): Re
     const was = before.writesByPrincipal[principal] ?? {};
     writesByPrincipal[principal] = Object.fromEntries(Object.entries(paths).map(([p, n]) => [p, n - (was[p] ?? 0)]).filter(([, n]) => n !== 0));
   }
-  return { total: after.total - before.total, byOperation: operationsDelta(before.byOperation, after.byOperation), byPrincipal, writesByPrincipal };
+  return { total: after.total - before.total, writeRequests: after.writeRequests - before.writeRequests, byOperation: operationsDelta(before.byOperation, after.byOperation), byPrincipal, writesByPrincipal };
 }
 
 function operationsDelta(before: RequestLogSnapshot['byOperation'], after: RequestLogSnapshot['byOperation']): RequestLogSnapshot['byOperation'] {

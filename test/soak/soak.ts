@@ -29,6 +29,7 @@ import { ArmClients, fetchInfo, type LocalInfo } from '../../local/cli/environme
 import { demoTopology } from '../../local/demo';
 import { checkActivityTrace, type ActivityTraceReport } from '../../local/durable/activityTrace';
 import { LOCAL_OBJECT_ID } from '../../shared/azure/local-credential';
+import { Api, planStamps, StampDriver, verifyStamps, type EpisodeResult, type StampEpisode } from './stamps';
 
 // ------------------------------------------------------------------------------------------------ settings
 
@@ -57,6 +58,8 @@ const QUIET_TIMEOUT_MS = intSetting('SOAK_QUIET_TIMEOUT_S', 600, 10, 7200) * 100
 const KEEP = process.env.SOAK_KEEP === '1';
 /** A second clean run, to measure how much two clean runs of the same seed differ (the floor of "unintended"). */
 const NOISE = intSetting('SOAK_NOISE', 1, 0, 1) === 1;
+/** One drift check (POST /api/drift/runs) at the end of each run, after its writes are counted. */
+const DRIFT = intSetting('SOAK_DRIFT', 1, 0, 1) === 1;
 const EVENT_GRID_INJECTION = { duplicate: { probability: 0.1 }, reorder: { window: 4, maxHoldInMs: 500 }, delay: { ms: 50, jitterMs: 1500 } };
 const EGRESS_TAG = 'hubspoke-egress';
 const TAG_VALUES = ['api.github.com', 'pypi.org', 'registry.npmjs.org', 'api.nuget.org'];
@@ -184,7 +187,7 @@ function childEnv(dataDir: string, port: number, chaos: boolean, fresh: boolean)
     LOCAL_DATA_DIR: dataDir,
     PORT: String(port),
     LOCAL_FRESH: fresh ? 'true' : 'false',
-    LOCAL_DEMO_STAMPS: 'false',
+    LOCAL_DEMO_STAMPS: 'true',
     LOCAL_ARM_TIME_SCALE: String(TIME_SCALE),
     LOCAL_DURABLE_ACTIVITY_TRACE: path.join(path.dirname(dataDir), `${path.basename(dataDir)}-activities.jsonl`),
     LOCAL_CHAOS_SEED: String(SEED),
@@ -361,6 +364,10 @@ function failuresSeen(counts: ByOperation): Record<string, number> {
 class Driver {
   private clients!: ArmClients;
   private info!: LocalInfo;
+
+  get localInfo(): LocalInfo {
+    return this.info;
+  }
   /** Set while the control plane is down: ops wait for it. */
   private down: Promise<void> | undefined;
   private release: (() => void) | undefined;
@@ -375,6 +382,11 @@ class Driver {
 
   pause(): void {
     this.down = new Promise((resolve) => (this.release = resolve));
+  }
+
+  /** Resolves when the control plane is up (at once but while the kill -9 is handled). */
+  async whenUp(): Promise<void> {
+    while (this.down) await this.down;
   }
 
   resume(): void {
@@ -511,12 +523,12 @@ interface Verdict {
   findings: Finding[];
 }
 
-async function verify(baseUrl: string, driver: Driver, all: Home[], finals: SlotState[]): Promise<Verdict> {
+async function verify(baseUrl: string, api: Api, driver: Driver, all: Home[], finals: SlotState[], stamps: StampEpisode[]): Promise<Verdict> {
   type Recorded = { condition?: { status?: string; reason?: string; message?: string } };
   const spokes = new Map<string, Recorded>();
-  for (const item of listItems<Recorded & { vnetId: string }>((await getJson(`${baseUrl}/api/spokes`)).body, 'spokes')) spokes.set(item.vnetId.toLowerCase(), item);
+  for (const item of listItems<Recorded & { vnetId: string }>((await api.call('GET', '/api/spokes')).body, 'spokes')) spokes.set(item.vnetId.toLowerCase(), item);
   const endpoints = new Map<string, Recorded>();
-  for (const item of listItems<Recorded & { endpointId: string }>((await getJson(`${baseUrl}/api/endpoints`)).body, 'endpoints')) endpoints.set(item.endpointId.toLowerCase(), item);
+  for (const item of listItems<Recorded & { endpointId: string }>((await api.call('GET', '/api/endpoints')).body, 'endpoints')) endpoints.set(item.endpointId.toLowerCase(), item);
   const token = await requesterToken(baseUrl);
   const egress = new Map<string, Array<{ id: string; status: string; justification: string; destinations: Array<{ fqdn?: string }> }>>();
   for (let skip = 0; ; skip += 100) {
@@ -578,6 +590,10 @@ async function verify(baseUrl: string, driver: Driver, all: Home[], finals: Slot
       check(`${vnetId} #${EGRESS_TAG}`, 'egress', ok, false, `open tag requests ${open.map((r) => `${r.id} ${r.status} ${r.destinations.map((d) => d.fqdn).join('+')}`).join('; ') || 'none'}, wanted ${want ?? 'none'}`, open);
     }
   }
+  const stampVerdict = await verifyStamps(api, driver.localInfo, demoTopology().tenantId, stamps);
+  verdict.checked += stampVerdict.checked;
+  verdict.converged += stampVerdict.converged;
+  for (const f of stampVerdict.findings) verdict.findings.push({ ...f, flow: 'stamps' });
   return verdict;
 }
 
@@ -597,18 +613,55 @@ async function requesterToken(baseUrl: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-/** Waits until the control plane is quiet (nothing in flight, no ARM request for 2 s), or the timeout. */
+/**
+ * Waits until the control plane is quiet (nothing in flight, no ARM write request for 2 s, then 3 s), or the timeout.
+ * Writes only: the stamp monitors read Front Door every probe round (2 s in the demo), so "no ARM request" never comes.
+ */
 async function waitQuiet(baseUrl: string, timeoutMs: number): Promise<{ quiet: boolean; ms: number }> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const answer = await getJson(`${baseUrl}/api/local/quiet?quietMs=2000&timeoutMs=60000&ignoreWaiting=true`, {}, 70_000).catch(() => undefined);
+    const answer = await getJson(`${baseUrl}/api/local/quiet?quietMs=2000&timeoutMs=60000&ignoreWaiting=true&ignoreReads=true`, {}, 70_000).catch(() => undefined);
     if ((answer?.body as { quiet?: boolean } | undefined)?.quiet === true) {
       // Twice in a row: a retry timer between two quiet windows would otherwise end the wait early.
-      const again = await getJson(`${baseUrl}/api/local/quiet?quietMs=3000&timeoutMs=60000&ignoreWaiting=true`, {}, 70_000).catch(() => undefined);
+      const again = await getJson(`${baseUrl}/api/local/quiet?quietMs=3000&timeoutMs=60000&ignoreWaiting=true&ignoreReads=true`, {}, 70_000).catch(() => undefined);
       if ((again?.body as { quiet?: boolean } | undefined)?.quiet === true) return { quiet: true, ms: Date.now() - started };
     }
   }
   return { quiet: false, ms: Date.now() - started };
+}
+
+interface DriftSummary {
+  runId?: string;
+  status?: string;
+  itemCount?: number;
+  counts?: unknown;
+  actions?: unknown;
+  items?: Array<{ flow: string; kind: string; resource: string; action: string; note?: string }>;
+  error?: string;
+}
+
+/** A drift item on what the soak drives (its spokes, endpoints, tags, the stamps), not on the demo's seeded resources. */
+function isSoakDrift(item: { flow: string; resource: string }): boolean {
+  return item.flow === 'stamps' || item.flow === 'egress' || /vnet-soak-|pe-soak-|stsoak/i.test(item.resource);
+}
+
+/** Starts a drift check and waits for its report (up to 5 minutes). */
+async function driftCheck(api: Api): Promise<DriftSummary> {
+  let started = await api.call('POST', '/api/drift/runs');
+  for (let i = 0; started.status === 409 && i < 60; i++) {
+    await sleep(2000); // a timer-started run is running: wait for it, then start ours
+    started = await api.call('POST', '/api/drift/runs');
+  }
+  const runId = (started.body as { runId?: string } | undefined)?.runId;
+  if (started.status !== 202 || !runId) return { error: `POST /api/drift/runs answered ${started.status} ${JSON.stringify(started.body)?.slice(0, 300)}` };
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const answer = await api.call('GET', `/api/drift/runs/${runId}`);
+    const body = answer.body as DriftSummary;
+    if (answer.status === 200 && body.status !== 'Running') return { runId, status: body.status, itemCount: body.itemCount, counts: body.counts, actions: body.actions, items: body.items ?? [] };
+    await sleep(1000);
+  }
+  return { runId, error: 'still Running after 5 minutes' };
 }
 
 async function instanceIds(baseUrl: string): Promise<Set<string>> {
@@ -637,6 +690,9 @@ interface RunResult {
   lroFailures: Record<string, number>;
   failures: Record<string, number>;
   driverRetries: number;
+  stampEpisodes: EpisodeResult[];
+  stampCalls: { calls: number; retries: number };
+  drift?: DriftSummary;
   crash?: {
     secondStart: { refused: boolean; detail: string };
     killedAtOp: number;
@@ -649,14 +705,17 @@ interface RunResult {
   activities: ActivityTraceReport;
 }
 
-async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op[] }, work: string): Promise<RunResult> {
+async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op[]; stamps: StampEpisode[] }, work: string): Promise<RunResult> {
   const started = Date.now();
   const dataDir = path.join(work, label);
   const traceFile = `${dataDir}-activities.jsonl`;
   const all = homes();
   const driver = new Driver(all);
+  const api = new Api();
+  const stampDriver = new StampDriver(api, () => driver.whenUp());
   let child = await startChild(dataDir, chaos, true);
   await driver.connect(child.baseUrl);
+  api.connect(child.baseUrl);
   const counts: ByOperation = {};
   const writes: Record<string, number> = {};
   const lroFailures: Record<string, number> = {};
@@ -677,6 +736,7 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
   let inflight = 0;
   const waiters: Array<() => void> = [];
   const eventsStarted = Date.now();
+  const stampsDone = stampDriver.run(plan.stamps).catch((e: unknown) => console.error(`soak: stamps: ${(e as Error).message}`));
   for (const op of plan.ops) {
     if (op.index === killAt) {
       // Midway: a second process on the same folder is refused; then kill -9 with writes in flight, restart.
@@ -699,6 +759,9 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
       }
       const restartMs = Date.now() - restartStarted;
       await driver.connect(child.baseUrl);
+      api.connect(child.baseUrl);
+      // The stamps' health endpoints live in the control plane's process: they answer 200 again until set back.
+      await stampDriver.reapply();
       const after = await instanceIds(child.baseUrl);
       // The emulator saves its state at most every 200 ms: a write it acknowledged just before the kill may be gone.
       // A person would see that and write again; so does the driver (counted, and done before new events).
@@ -746,14 +809,17 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
     }
   }
   await Promise.all(slotChains.values());
+  await stampsDone;
   const eventsMs = Date.now() - eventsStarted;
   const quiet = await waitQuiet(child.baseUrl, QUIET_TIMEOUT_MS);
   const finals = stateAt(plan, plan.ops.length);
-  const verdict = await verify(child.baseUrl, driver, all, finals);
+  const verdict = await verify(child.baseUrl, api, driver, all, finals, plan.stamps);
   await collect();
   subtractCounts(counts, seeding.byOperation);
   addWrites(writes, seeding.writes, -1);
   peak = Math.max(peak, peakRssMb(child.process.pid) ?? 0);
+  // After the writes are counted (a drift run may repair): one drift check of the landing zone the soak leaves.
+  const drift = DRIFT ? await driftCheck(api).catch((e: unknown) => ({ error: (e as Error).message }) as DriftSummary) : undefined;
   await stopChild(child);
   fs.writeFileSync(`${dataDir}-output.log`, child.output());
   const activities = checkActivityTrace(fs.existsSync(traceFile) ? fs.readFileSync(traceFile, 'utf8') : '');
@@ -769,6 +835,9 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
     lroFailures,
     failures: failuresSeen(counts),
     driverRetries: driver.retriedOps,
+    stampEpisodes: stampDriver.results,
+    stampCalls: { calls: stampDriver.calls, retries: stampDriver.retries },
+    ...(drift ? { drift } : {}),
     ...(crash ? { crash } : {}),
     activities,
   };
@@ -797,7 +866,18 @@ function printRun(r: RunResult): void {
     const checked = all.length + 0;
     return `${flow}: ${checked} not converged (${all.filter((f) => f.lost).length} lost)`;
   };
-  console.log(`  per flow: ${['peering', 'dns', 'egress'].map(perFlow).join('; ')}`);
+  console.log(`  per flow: ${['peering', 'dns', 'egress', 'stamps'].map(perFlow).join('; ')}`);
+  const seconds = (s: number | undefined): string => (s === undefined ? 'NOT within the wait' : `${s.toFixed(1)} s`);
+  console.log(`  stamps (${r.stampCalls.calls} calls, ${r.stampCalls.retries} retried): ${r.stampEpisodes.map((e) => `${e.episode.stamp} ${e.episode.signal}: out ${seconds(e.outAfterS)}${e.episode.signal === 'pin-out' ? ', stays out' : `, back ${seconds(e.backAfterS)}`}`).join('; ')}`);
+  if (r.drift) {
+    const d = r.drift;
+    const items = d.items ?? [];
+    const ours = items.filter(isSoakDrift);
+    console.log(`  drift check at the end: ${d.error ? `FAILED: ${d.error}` : `${d.status}, ${d.itemCount} item(s) ${JSON.stringify(d.counts)}, actions ${JSON.stringify(d.actions)}; on the soak's resources ${ours.length}, on the demo's ${items.length - ours.length}`}`);
+    const demo = items.filter((i) => !isSoakDrift(i));
+    if (demo.length) console.log(`    the demo's: ${[...new Set(demo.map((i) => `${i.flow} ${i.kind}`))].join(', ')} (its spokes and endpoints are seeded before the control plane starts, so never recorded)`);
+    for (const item of ours.slice(0, 15)) console.log(`    drift ${item.flow} ${item.kind} ${item.resource} (${item.action}): ${item.note ?? ''}`.slice(0, 400));
+  }
   console.log(`  control plane ARM writes (2xx) per flow: ${JSON.stringify(r.writes.perFlow)}`);
   console.log(`  control plane ARM answers other than 2xx: ${JSON.stringify(r.failures)}; driver retries ${r.driverRetries}`);
   console.log(`  activities: ${r.activities.starts} started, ${r.activities.completed} completed, run again after completion ${r.activities.rerunAfterCompletion.length}, run again after interruption ${r.activities.rerunAfterInterruption}, unreadable trace lines ${r.activities.unreadable}`);
@@ -816,9 +896,10 @@ function printRun(r: RunResult): void {
 
 async function main(): Promise<void> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: npm run soak builds it first (npm run build).`);
-  const plan = planEvents(EVENTS, SEED);
+  const plan = { ...planEvents(EVENTS, SEED), stamps: planStamps(SEED) };
   const counts = plan.ops.reduce<Record<string, number>>((acc, op) => ({ ...acc, [op.kind]: (acc[op.kind] ?? 0) + 1 }), {});
   console.log(`soak: ${EVENTS} events over ${plan.slots} spokes (seed ${SEED}): ${JSON.stringify(counts)}`);
+  console.log(`  stamps: ${plan.stamps.map((e) => `${e.stamp} ${e.signal} -> ${e.final}`).join(', ')}`);
   console.log(`  chaos: ${(FAULT_RATE * 100).toFixed(1)}% of ARM requests fail; Event Grid ${JSON.stringify(EVENT_GRID_INJECTION)}; kill -9 at event ${Math.floor(EVENTS / 2)}; ARM time scale ${TIME_SCALE}, concurrency ${CONCURRENCY}`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hubspoke-soak-'));
   try {

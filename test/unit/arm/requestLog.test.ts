@@ -13,12 +13,14 @@ describe('RequestLog', () => {
     log.record('GET unknown', 401);
     const snapshot = log.snapshot();
     expect(snapshot.total).toBe(6);
+    // Write requests whatever their answer (the 429 too): what an `ignoreReads` quiet wait counts.
+    expect(snapshot.writeRequests).toBe(4);
     expect(snapshot.byOperation['PUT virtualNetworkPeerings']).toEqual({ total: 3, byStatus: { '201': 1, '429': 1, '200': 1 } });
     expect(snapshot.byPrincipal['control-plane']?.['PUT virtualNetworkPeerings']).toEqual({ total: 3, byStatus: { '201': 1, '429': 1, '200': 1 } });
     expect(snapshot.byPrincipal.person).toEqual({ 'DELETE virtualNetworks': { total: 1, byStatus: { '202': 1 } } });
     expect(snapshot.byPrincipal.anonymous).toEqual({ 'GET unknown': { total: 1, byStatus: { '401': 1 } } });
     expect(snapshot.writesByPrincipal).toEqual({ 'control-plane': { [peering.toLowerCase()]: 2 }, person: { '/subscriptions/s/x': 1 } });
     log.reset();
-    expect(log.snapshot()).toEqual({ total: 0, byOperation: {}, byPrincipal: {}, writesByPrincipal: {} });
+    expect(log.snapshot()).toEqual({ total: 0, writeRequests: 0, byOperation: {}, byPrincipal: {}, writesByPrincipal: {} });
   });
 });
