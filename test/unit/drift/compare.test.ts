@@ -2,7 +2,7 @@
 import type { ObservedEndpoint } from '../../../shared/dns/model';
 import { compareDns, type ListedZone } from '../../../shared/drift/dns';
 import { compareEgress, compareStamps, decidedState } from '../../../shared/drift/egress-stamps';
-import { changedRecently, countItems, type ActionFacts, decideAction, formatRunText, newRunId, RUN_ID, runStart, statusLink, type DriftCandidate, type DriftRun } from '../../../shared/drift/model';
+import { changedRecently, countItems, failureMessage, type ActionFacts, decideAction, formatRunText, newRunId, RUN_ID, runStart, statusLink, type DriftCandidate, type DriftRun } from '../../../shared/drift/model';
 import { comparePeering, type PeeringDriftConfig } from '../../../shared/drift/peering';
 import { desiredGroups } from '../../../shared/egress/spec';
 import type { ObservedPeering, ObservedVnet } from '../../../shared/peering/model';
@@ -74,10 +74,10 @@ describe('comparePeering', () => {
     expect(kinds(comparePeering(config, { vnets: f.vnets, listedSubscriptions: f.listedSubs ?? listed, hubs: hubs(...f.hubList), records: f.records }))).toEqual(expected.sort());
   });
 
-  it('an orphan of a moved spoke has no orchestration to repair it; one of a gone spoke is its own orchestration\'s', () => {
+  it('an orphan of a moved spoke is removed through the old hub\'s writer; one of a gone spoke is its own orchestration\'s', () => {
     const { hub, spoke } = pair({ tags: { 'hubspoke-hub': 'northeurope' } });
     const moved = comparePeering(config, { vnets: [spoke], listedSubscriptions: listed, hubs: hubs(hub), records: [record('spoke', SPOKE)] }).find((c) => c.kind === 'orphanPeering');
-    expect(moved?.repair.kind).toBe('none');
+    expect(moved?.repair).toEqual({ kind: 'removeOrphan', removal: { target: 'hubPeering', hubVnetId: HUB_WEU, name: peeringName('spoke-', SPOKE, 'spoke-app'), remoteVnetId: SPOKE }, why: 'the spoke\'s orchestration manages its current hub only' });
     const gone = comparePeering(config, { vnets: [], listedSubscriptions: listed, hubs: hubs(hub), records: [] }).find((c) => c.kind === 'orphanPeering');
     expect(gone?.repair).toEqual({ kind: 'reconcile', owner: { kind: 'spoke', id: SPOKE } });
   });
@@ -169,12 +169,31 @@ describe('decideAction', () => {
     ['reports an orphan while orphan removal is off', c({ orphan: true }), {}, 'reported'],
     ['repairs an orphan when orphan removal is on', c({ orphan: true }), { repairOrphans: true }, 'repair'],
     ['reports what no orchestration owns', c({ repair: { kind: 'none', why: 'by hand' } }), {}, 'reported'],
+    ...((): Array<[string, DriftCandidate, Partial<ActionFacts>, string]> => {
+      const removal = c({ kind: 'orphanPeering', orphan: true, repair: { kind: 'removeOrphan', removal: { target: 'hubPeering', hubVnetId: HUB_WEU, name: 'p', remoteVnetId: SPOKE }, why: 'no owner' } });
+      return [
+        ['reports an orphan removal while orphan removal is off', removal, {}, 'reported'],
+        ['removes an orphan when orphan removal is on', removal, { repairOrphans: true }, 'repair'],
+        ['never removes an orphan in observe mode', removal, { repairOrphans: true, mode: 'observe' }, 'reported'],
+        ['never removes an orphan when the flow\'s repair is off', removal, { repairOrphans: true, repairFlow: false }, 'reported'],
+        ['skips an orphan whose removal is running', removal, { repairOrphans: true, recent: 'its removal is Running' }, 'skippedRecentChange'],
+      ];
+    })(),
   ])('%s', (_name, candidate, f, expected) => {
     expect(decideAction(candidate, { ...facts, ...f }).action).toBe(expected);
   });
 });
 
 describe('run helpers', () => {
+  it.each([
+    ['an activity\'s RpcException', new Error(`Activity function 'driftDetect' failed: {"ClassName":"RpcException","Message":"Result: Failure\\nException: 0:The table specified does not exist.\\nRequestId:58f\\nStack: RestError"}`), 'Activity function \'driftDetect\' failed: 0:The table specified does not exist.'],
+    ['a multi-line message', new Error('Result: Failure\nException: boom\nStack: at x'), 'boom'],
+    ['a plain error', new Error('plain\nsecond line'), 'plain'],
+    ['a string', 'as text', 'as text'],
+  ])('failureMessage keeps the first line of %s', (_name, e, expected) => {
+    expect(failureMessage(e)).toBe(expected);
+  });
+
   it('run IDs sort by start and carry it', () => {
     const id = newRunId(new Date('2026-11-28T11:15:00.123Z'), 'ab12cd');
     expect(id).toBe('dr-20261128T111500123Z-ab12cd');

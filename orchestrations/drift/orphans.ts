@@ -1,0 +1,60 @@
+/**
+ * Orphan removal (drift.repair.orphans on, enforce): one short orchestration per orphan, which asks the writer that
+ * owns the orphan's target to delete it and waits for its answer. A hub-side peering goes through the hub's writer
+ * queue as the same `delete` change a spoke sends for a gone spoke: the writer reads the peering first (a direct GET;
+ * gone already: skipped), deletes it, and records the audit entry. The drift detector itself never writes.
+ */
+import * as df from 'durable-functions';
+import type { OrphanRemovalRepair } from '../../shared/drift/model';
+import type { TriggerInfo } from '../../shared/store/records';
+import { hashOf } from '../common/names';
+import { submitToWriter } from '../common/writer-queue';
+import { HUB_WORK_DONE_EVENT, HUB_WRITER_QUEUE, hubQueueKey } from '../peering/names';
+import type { HubWorkReply, HubWorkRequest } from '../peering/types';
+import { DRIFT_ORPHAN_ORCHESTRATOR } from './names';
+
+export interface OrphanRemovalInput {
+  runId: string;
+  /** The orphan (the item's resource). */
+  resource: string;
+  removal: OrphanRemovalRepair['removal'];
+  reason: string;
+  trigger: TriggerInfo;
+  replyTimeoutMs: number;
+}
+
+export interface OrphanRemovalOutput {
+  ok: boolean;
+  /** What the writer did: `deleted`, `already gone`, or the error. */
+  detail: string;
+}
+
+/** One instance per orphan (the same orphan found by two runs maps to the same instance). */
+export function orphanInstanceId(resource: string): string {
+  return `drift-orphan-${hashOf(resource, 24)}`;
+}
+
+export const isOrphanInstance = (instanceId: string): boolean => instanceId.startsWith('drift-orphan-');
+
+const removeOrphan: df.OrchestrationHandler = function* (context) {
+  const input = context.df.getInput<OrphanRemovalInput>();
+  const { hubVnetId, name, remoteVnetId } = input.removal;
+  const request: HubWorkRequest = {
+    requestId: context.df.newGuid(`${context.df.instanceId}|${input.runId}`),
+    requesterInstanceId: context.df.instanceId,
+    // The audit entry is written under the remote VNet (the spoke the peering was made for).
+    spokeVnetId: remoteVnetId,
+    hubVnetId,
+    changes: [{ kind: 'delete', side: 'hub', vnetId: hubVnetId, name, remoteVnetId, reason: input.reason }],
+    trigger: input.trigger,
+  };
+  const reply = yield* submitToWriter<HubWorkRequest, HubWorkReply>(context, HUB_WRITER_QUEUE, hubVnetId, hubQueueKey(hubVnetId), request, HUB_WORK_DONE_EVENT, input.replyTimeoutMs);
+  const output: OrphanRemovalOutput = !reply
+    ? { ok: false, detail: `the writer of hub ${hubVnetId} did not answer within ${input.replyTimeoutMs} ms, three times` }
+    : reply.ok
+      ? { ok: true, detail: reply.applied.map((a) => a.detail).join('; ') || 'nothing to do' }
+      : { ok: false, detail: reply.error ? `${reply.error.code}: ${reply.error.message}` : 'the writer refused' };
+  return output;
+};
+
+df.app.orchestration(DRIFT_ORPHAN_ORCHESTRATOR, removeOrphan);
