@@ -5,7 +5,7 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { changedRecently, countItems, decideAction, DRIFT_FLOWS, statusLink, type DriftCandidate, type OrphanRemovalRepair, type DriftFlow, type DriftItem, type DriftRun, type FlowInspection } from '../../shared/drift/model';
+import { changedRecently, countItems, decideAction, failureMessage, DRIFT_FLOWS, statusLink, type DriftCandidate, type OrphanRemovalRepair, type DriftFlow, type DriftItem, type DriftRun, type FlowInspection } from '../../shared/drift/model';
 import { createTablesDriftStore, MAX_ITEMS_PER_RUN, type DriftReportStore } from '../../shared/drift/store';
 import type { ManagedKind, TriggerInfo } from '../../shared/store/records';
 import { armCredential } from '../../shared/azure/clients';
@@ -191,13 +191,18 @@ export async function detect(input: { runId: string; flow: DriftFlow; flowIndex:
       if (confirmed.repair.kind === 'removeOrphan') {
         const status = await runtimeStatus(client, orphanInstanceId(confirmed.resource));
         if (isActive(status)) recent = `its removal (${orphanInstanceId(confirmed.resource)}) is ${status}`;
+        // A rule of a request whose record just changed (being revoked, say) is left to that request's orchestration.
+        const removal = confirmed.repair.removal;
+        if (!recent && removal.target === 'egressRule') recent = await inFlight(client, 'egressRequest', removal.requestId, Date.now(), config.drift.recentChangeMinutes);
       }
       const decision = decideAction(confirmed, { mode: config.mode, repairFlow: config.drift.repair[input.flow], repairOrphans: config.drift.repair.orphans, ...(recent ? { recent } : {}) });
       const item: DriftItem = { flow: confirmed.flow, kind: confirmed.kind, resource: confirmed.resource, expected: confirmed.expected, actual: confirmed.actual, action: 'reported', note: decision.note };
       const link = owner ? statusLink(owner.kind, owner.id) : undefined;
       if (link) item.link = link;
       if (decision.action === 'skippedRecentChange') item.action = 'skippedRecentChange';
-      if (decision.action === 'repair' && confirmed.repair.kind === 'removeOrphan') {
+      if (decision.action === 'repair' && confirmed.repair.kind === 'removeOrphan' && confirmed.repair.removal.target === 'egressRule' && config.egress?.applyMode === 'platformApi') {
+        item.note = 'egress.applyMode is platformApi: the platform team writes the policy, the control plane does not remove rules';
+      } else if (decision.action === 'repair' && confirmed.repair.kind === 'removeOrphan') {
         try {
           item.repairInstanceId = await startOrphanRemoval(client, input.runId, confirmed, confirmed.repair, trigger);
           item.action = 'repairStarted';
@@ -229,7 +234,14 @@ export async function detect(input: { runId: string; flow: DriftFlow; flowIndex:
     notInspected.push({ scope: `the ${input.flow} detector`, error: (e as Error).message });
     context.error(`drift ${input.runId}: the ${input.flow} detector failed: ${(e as Error).message}`);
   }
-  await driftReports().putItems(input.runId, input.flowIndex * FLOW_ITEM_SPAN, items);
+  try {
+    await driftReports().putItems(input.runId, input.flowIndex * FLOW_ITEM_SPAN, items);
+  } catch (e) {
+    const failed = `the report could not keep its ${items.length} item(s): ${failureMessage(e)}`;
+    notInspected.push({ scope: `the ${input.flow} detector`, error: failed });
+    context.error(`drift ${input.runId}: ${failed}`);
+    return { inspection: inspection(input.flow, true, started, { inspected, notInspected, calls }), items: 0, repairsStarted: 0, failed };
+  }
   return { inspection: inspection(input.flow, true, started, { inspected, notInspected, calls }), items: items.length, repairsStarted };
 }
 
@@ -310,7 +322,7 @@ export async function finishRun(input: { runId: string; endedAt: string; flows: 
     items = await store.listItems(input.runId);
   } catch (e) {
     // The run still ends (Failed, saying why): a report left Running would never end.
-    error = [error, `the report's items could not be read: ${(e as Error).message}`].filter(Boolean).join('; ');
+    error = [error, `the report's items could not be read: ${failureMessage(e)}`].filter(Boolean).join('; ');
   }
   const startedAt = begun?.startedAt ?? input.endedAt;
   const partial = input.flows.some((f) => f.notInspected.length > 0);

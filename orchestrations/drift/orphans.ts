@@ -11,6 +11,8 @@ import { hashOf } from '../common/names';
 import { submitToWriter } from '../common/writer-queue';
 import { HUB_WORK_DONE_EVENT, HUB_WRITER_QUEUE, hubQueueKey } from '../peering/names';
 import type { HubWorkReply, HubWorkRequest } from '../peering/types';
+import { POLICY_WORK_DONE_EVENT, POLICY_WRITER_QUEUE, policyQueueKey } from '../egress/names';
+import type { PolicyWorkReply, PolicyWorkRequest } from '../egress/types';
 import { DRIFT_ORPHAN_ORCHESTRATOR } from './names';
 
 export interface OrphanRemovalInput {
@@ -22,6 +24,9 @@ export interface OrphanRemovalInput {
   trigger: TriggerInfo;
   replyTimeoutMs: number;
 }
+
+type HubPeeringRemoval = Extract<OrphanRemovalRepair['removal'], { target: 'hubPeering' }>;
+type EgressRuleRemoval = Extract<OrphanRemovalRepair['removal'], { target: 'egressRule' }>;
 
 export interface OrphanRemovalOutput {
   ok: boolean;
@@ -36,25 +41,43 @@ export function orphanInstanceId(resource: string): string {
 
 export const isOrphanInstance = (instanceId: string): boolean => instanceId.startsWith('drift-orphan-');
 
-const removeOrphan: df.OrchestrationHandler = function* (context) {
-  const input = context.df.getInput<OrphanRemovalInput>();
-  const { hubVnetId, name, remoteVnetId } = input.removal;
+/** Asks the old hub's writer to delete a hub-side peering (its audit entry is written under the remote VNet). */
+function* removeHubPeering(context: df.OrchestrationContext, input: OrphanRemovalInput, removal: HubPeeringRemoval): Generator<df.Task, OrphanRemovalOutput, unknown> {
+  const { hubVnetId, name, remoteVnetId } = removal;
   const request: HubWorkRequest = {
     requestId: context.df.newGuid(`${context.df.instanceId}|${input.runId}`),
     requesterInstanceId: context.df.instanceId,
-    // The audit entry is written under the remote VNet (the spoke the peering was made for).
     spokeVnetId: remoteVnetId,
     hubVnetId,
     changes: [{ kind: 'delete', side: 'hub', vnetId: hubVnetId, name, remoteVnetId, reason: input.reason }],
     trigger: input.trigger,
   };
   const reply = yield* submitToWriter<HubWorkRequest, HubWorkReply>(context, HUB_WRITER_QUEUE, hubVnetId, hubQueueKey(hubVnetId), request, HUB_WORK_DONE_EVENT, input.replyTimeoutMs);
-  const output: OrphanRemovalOutput = !reply
-    ? { ok: false, detail: `the writer of hub ${hubVnetId} did not answer within ${input.replyTimeoutMs} ms, three times` }
-    : reply.ok
-      ? { ok: true, detail: reply.applied.map((a) => a.detail).join('; ') || 'nothing to do' }
-      : { ok: false, detail: reply.error ? `${reply.error.code}: ${reply.error.message}` : 'the writer refused' };
-  return output;
+  if (!reply) return { ok: false, detail: `the writer of hub ${hubVnetId} did not answer within ${input.replyTimeoutMs} ms, three times` };
+  if (!reply.ok) return { ok: false, detail: reply.error ? `${reply.error.code}: ${reply.error.message}` : 'the writer refused' };
+  return { ok: true, detail: reply.applied.map((a) => a.detail).join('; ') || 'nothing to do' };
+}
+
+/** Asks the policy's writer to remove a request's rules (its audit entry, revokeRule, is written under the request ID). */
+function* removeEgressRule(context: df.OrchestrationContext, input: OrphanRemovalInput, removal: EgressRuleRemoval): Generator<df.Task, OrphanRemovalOutput, unknown> {
+  const request: PolicyWorkRequest = {
+    requestId: context.df.newGuid(`${context.df.instanceId}|${input.runId}`),
+    requesterInstanceId: context.df.instanceId,
+    policyId: removal.policyId,
+    change: { kind: 'remove', requestId: removal.requestId },
+    reason: input.reason,
+    trigger: input.trigger,
+  };
+  const reply = yield* submitToWriter<PolicyWorkRequest, PolicyWorkReply>(context, POLICY_WRITER_QUEUE, removal.policyId, policyQueueKey(removal.policyId), request, POLICY_WORK_DONE_EVENT, input.replyTimeoutMs);
+  if (!reply) return { ok: false, detail: `the writer of policy ${removal.policyId} did not answer within ${input.replyTimeoutMs} ms, three times` };
+  if (!reply.ok) return { ok: false, detail: reply.error ? `${reply.error.code}: ${reply.error.message}` : 'the writer refused' };
+  return { ok: true, detail: `removed the rules of ${removal.requestId} (verified gone)` };
+}
+
+const removeOrphan: df.OrchestrationHandler = function* (context) {
+  const input = context.df.getInput<OrphanRemovalInput>();
+  const removal = input.removal;
+  return removal.target === 'hubPeering' ? yield* removeHubPeering(context, input, removal) : yield* removeEgressRule(context, input, removal);
 };
 
 df.app.orchestration(DRIFT_ORPHAN_ORCHESTRATOR, removeOrphan);

@@ -19,6 +19,8 @@ export interface DetectResult {
   items: number;
   /** Items marked repairStarted, waiting to be confirmed repaired. */
   repairsStarted: number;
+  /** Why the detector failed (its items could not be kept): the run ends Failed. */
+  failed?: string;
 }
 
 /** Between two looks at the repairs a run started. */
@@ -29,10 +31,9 @@ const FINISH_RETRY = new df.RetryOptions(2_000, 3);
 
 /** What the report says about a flow whose detector activity broke (not an ARM answer: those are in its inspection). */
 export function brokenInspection(flow: DriftFlow, error: string): FlowInspection {
-  return { flow, enabled: true, inspected: {}, notInspected: [{ scope: `the ${flow} detector`, error: `it failed before writing its items: ${error}` }], calls: {}, durationMs: 0 };
+  return { flow, enabled: true, inspected: {}, notInspected: [{ scope: `the ${flow} detector`, error }], calls: {}, durationMs: 0 };
 }
 
-const messageOf = failureMessage;
 
 const driftRun: df.OrchestrationHandler = function* (context) {
   const input = context.df.getInput<DriftRunInput>();
@@ -40,24 +41,31 @@ const driftRun: df.OrchestrationHandler = function* (context) {
   context.df.setCustomStatus({ runId: input.runId, phase: 'detecting' });
   const inspections: FlowInspection[] = [];
   const errors: string[] = [];
+  const results: DetectResult[] = [];
   try {
-    // Every detector runs to its end, whichever fails: what the others found is kept, a broken one is named.
-    const pending = new Map<df.Task, DriftFlow>(DRIFT_FLOWS.map((flow, i) => [context.df.callActivity(DRIFT_ACTIVITY.detect, { runId: input.runId, flow, flowIndex: i }), flow]));
-    const results: DetectResult[] = [];
-    while (pending.size > 0) {
-      const done = (yield context.df.Task.any([...pending.keys()])) as df.Task;
-      const flow = pending.get(done) as DriftFlow;
-      pending.delete(done);
-      if (done.isFaulted) {
-        const error = messageOf(done.result);
-        errors.push(`the ${flow} detector failed: ${error}`);
-        inspections.push(brokenInspection(flow, error));
-      } else {
-        const result = done.result as DetectResult;
+    // A detector answers its failures (ARM answers, a report store that refused its items) in its result; the catch
+    // is for an activity that broke. Task.all fails fast: the detectors that had ended keep their inspections, the
+    // broken one and those still running are named as not inspected.
+    const tasks = DRIFT_FLOWS.map((flow, i) => context.df.callActivity(DRIFT_ACTIVITY.detect, { runId: input.runId, flow, flowIndex: i }));
+    let broke: string | undefined;
+    try {
+      yield context.df.Task.all(tasks);
+    } catch (e) {
+      broke = failureMessage(e);
+    }
+    tasks.forEach((task, i) => {
+      const flow = DRIFT_FLOWS[i] as DriftFlow;
+      if (task.isCompleted && !task.isFaulted) {
+        const result = task.result as DetectResult;
         results.push(result);
         inspections.push(result.inspection);
-      }
-    }
+        if (result.failed) errors.push(`the ${flow} detector failed: ${result.failed}`);
+      } else if (task.isFaulted) {
+        const error = failureMessage(task.result);
+        errors.push(`the ${flow} detector failed: ${error}`);
+        inspections.push(brokenInspection(flow, error));
+      } else inspections.push(brokenInspection(flow, `it had not ended when another detector broke (${broke ?? 'unknown'})`));
+    });
     inspections.sort((a, b) => DRIFT_FLOWS.indexOf(a.flow) - DRIFT_FLOWS.indexOf(b.flow));
     const started = results.reduce((n, r) => n + r.repairsStarted, 0);
     if (started > 0 && begun.repairWaitSeconds > 0) {
@@ -71,7 +79,7 @@ const driftRun: df.OrchestrationHandler = function* (context) {
     }
   } catch (e) {
     // The follow-up broke: the items keep the action they had (repairStarted is not confirmed repaired).
-    errors.push(`the run broke while following up its repairs (items still repairStarted were not confirmed): ${messageOf(e)}`);
+    errors.push(`the run broke while following up its repairs (items still repairStarted were not confirmed): ${failureMessage(e)}`);
   }
   for (const flow of DRIFT_FLOWS) if (!inspections.some((f) => f.flow === flow)) inspections.push(brokenInspection(flow, 'the run broke before its detector ended'));
   const error = errors.length > 0 ? errors.join('; ') : undefined;

@@ -4,6 +4,7 @@ import type { PolicyChange } from '../../shared/egress/apply';
 import type { Destination } from '../../shared/egress/destinations';
 import type { Decision, EgressState } from '../../shared/egress/request';
 import type { RuleLocation } from '../../shared/egress/spec';
+import type { TriggerInfo } from '../../shared/store/records';
 import type { QueuedRequest, QueueReply } from '../common/writer-queue';
 
 /** What a request is, as recorded when it was made (record details.request). */
@@ -62,6 +63,9 @@ export type StepResult<T> = { ok: true; value: T } | { ok: false; error: Classif
 export interface PolicyWorkRequest extends QueuedRequest {
   policyId: string;
   change: PolicyChange;
+  /** Why, when the requester is not the request's own orchestration (a drift run removing an orphan rule): audited. */
+  reason?: string;
+  trigger?: TriggerInfo;
 }
 
 export interface PolicyWorkReply extends QueueReply {

@@ -34,12 +34,13 @@ export interface DriftCandidate {
 
 /**
  * An orphan no resource's orchestration owns, removed (drift.repair.orphans on, enforce) by asking the writer that
- * owns its target: a hub-side peering through the hub's writer queue (the same delete change a spoke sends), never
- * written by the detector. `why` says why it is kept when removal is off.
+ * owns its target, never written by the detector: a hub-side peering through the hub's writer queue (the same delete
+ * change a spoke sends), a rule in the control plane's rule collection groups through the firewall policy's writer
+ * queue (the same remove change a revoke sends). `why` says why it is kept when removal is off.
  */
 export interface OrphanRemovalRepair {
   kind: 'removeOrphan';
-  removal: { target: 'hubPeering'; hubVnetId: string; name: string; remoteVnetId: string };
+  removal: { target: 'hubPeering'; hubVnetId: string; name: string; remoteVnetId: string } | { target: 'egressRule'; policyId: string; requestId: string };
   why: string;
 }
 
@@ -114,7 +115,7 @@ export function decideAction(candidate: DriftCandidate, facts: ActionFacts): { a
   if (facts.mode === 'observe') return { action: 'reported', note: 'CONTROL_PLANE_MODE is observe: nothing is repaired' };
   if (!facts.repairFlow) return { action: 'reported', note: `drift.repair.${candidate.flow} is off` };
   if ((candidate.orphan || repair.kind === 'removeOrphan') && !facts.repairOrphans) return { action: 'reported', note: `an orphan: drift.repair.orphans is off${repair.kind === 'removeOrphan' ? ` (${repair.why})` : ''}` };
-  if (repair.kind === 'removeOrphan') return { action: 'repair', note: 'asked the hub\'s writer queue to delete it' };
+  if (repair.kind === 'removeOrphan') return { action: 'repair', note: repair.removal.target === 'hubPeering' ? 'asked the hub\'s writer queue to delete it' : 'asked the firewall policy\'s writer queue to remove it' };
   return { action: 'repair', note: `signalled the ${repair.owner.kind}'s orchestration` };
 }
 

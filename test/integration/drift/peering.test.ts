@@ -197,9 +197,9 @@ describe('drift checks: peering', () => {
       }, 60_000);
       expect(ended.status).toBe('Failed');
       expect(ended.endedAt).toEqual(expect.any(String));
-      expect(ended.error).toMatch(/^the peering detector failed: Activity function 'driftDetect' failed: .*table specified does not exist.*; the report's items could not be read: /);
+      expect(ended.error).toMatch(/^the peering detector failed: the report could not keep its \d+ item\(s\): .*table specified does not exist.*; the report's items could not be read: .*table specified does not exist/);
       expect(ended.flows.map((f) => f.flow)).toEqual(['peering', 'dns', 'egress', 'stamps']);
-      expect(ended.flows.find((f) => f.flow === 'peering')?.notInspected).toEqual([expect.objectContaining({ scope: 'the peering detector', error: expect.stringMatching(/^it failed before writing its items: /) })]);
+      expect(ended.flows.find((f) => f.flow === 'peering')?.notInspected).toEqual([expect.objectContaining({ scope: 'the peering detector', error: expect.stringMatching(/^the report could not keep its \d+ item\(s\): /) })]);
       // A flow whose detector ended keeps its inspection.
       expect(ended.flows.find((f) => f.flow === 'dns')?.inspected).toMatchObject({ subscriptions: expect.any(Number) });
     } finally {
