@@ -11,6 +11,8 @@ import { hashOf } from '../common/names';
 import { submitToWriter } from '../common/writer-queue';
 import { HUB_WORK_DONE_EVENT, HUB_WRITER_QUEUE, hubQueueKey } from '../peering/names';
 import type { HubWorkReply, HubWorkRequest } from '../peering/types';
+import { DNS_ACTIVITY } from '../dns/names';
+import { fqdnOf } from '../../shared/drift/dns';
 import { POLICY_WORK_DONE_EVENT, POLICY_WRITER_QUEUE, policyQueueKey } from '../egress/names';
 import type { PolicyWorkReply, PolicyWorkRequest } from '../egress/types';
 import { DRIFT_ORPHAN_ORCHESTRATOR } from './names';
@@ -77,7 +79,17 @@ function* removeEgressRule(context: df.OrchestrationContext, input: OrphanRemova
 const removeOrphan: df.OrchestrationHandler = function* (context) {
   const input = context.df.getInput<OrphanRemovalInput>();
   const removal = input.removal;
-  return removal.target === 'hubPeering' ? yield* removeHubPeering(context, input, removal) : yield* removeEgressRule(context, input, removal);
+  switch (removal.target) {
+    case 'hubPeering':
+      return yield* removeHubPeering(context, input, removal);
+    case 'egressRule':
+      return yield* removeEgressRule(context, input, removal);
+    case 'dnsRecord': {
+      // The DNS flow's own activity (a zone's records take no writer queue in that flow): read again, then delete.
+      const fqdn = fqdnOf(removal.zoneId, removal.recordName);
+      return (yield context.df.callActivity(DNS_ACTIVITY.removeOrphanRecord, { ...removal, fqdn, reason: input.reason, trigger: input.trigger })) as OrphanRemovalOutput;
+    }
+  }
 };
 
 df.app.orchestration(DRIFT_ORPHAN_ORCHESTRATOR, removeOrphan);

@@ -36,11 +36,13 @@ export interface DriftCandidate {
  * An orphan no resource's orchestration owns, removed (drift.repair.orphans on, enforce) by asking the writer that
  * owns its target, never written by the detector: a hub-side peering through the hub's writer queue (the same delete
  * change a spoke sends), a rule in the control plane's rule collection groups through the firewall policy's writer
- * queue (the same remove change a revoke sends). `why` says why it is kept when removal is off.
+ * queue (the same remove change a revoke sends), an A record of no endpoint and no claim through the DNS flow's
+ * own activity (which reads it again and deletes it only while it still points at the same IPs). `why` says why it is kept when removal is off.
  */
 export interface OrphanRemovalRepair {
   kind: 'removeOrphan';
-  removal: { target: 'hubPeering'; hubVnetId: string; name: string; remoteVnetId: string } | { target: 'egressRule'; policyId: string; requestId: string };
+  removal: { target: 'hubPeering'; hubVnetId: string; name: string; remoteVnetId: string } | { target: 'egressRule'; policyId: string; requestId: string }
+    | { target: 'dnsRecord'; zoneId: string; recordName: string; ipAddresses: string[] };
   why: string;
 }
 
@@ -107,6 +109,12 @@ export interface ActionFacts {
   recent?: string;
 }
 
+const REMOVAL_NOTE: Record<OrphanRemovalRepair['removal']['target'], string> = {
+  hubPeering: 'asked the hub\'s writer queue to delete it',
+  egressRule: 'asked the firewall policy\'s writer queue to remove it',
+  dnsRecord: 'asked the DNS flow to delete it',
+};
+
 /** What the run does about a confirmed candidate: a pure decision, table-tested. */
 export function decideAction(candidate: DriftCandidate, facts: ActionFacts): { action: 'reported' | 'repair' | 'skippedRecentChange'; note: string } {
   if (facts.recent) return { action: 'skippedRecentChange', note: facts.recent };
@@ -115,7 +123,7 @@ export function decideAction(candidate: DriftCandidate, facts: ActionFacts): { a
   if (facts.mode === 'observe') return { action: 'reported', note: 'CONTROL_PLANE_MODE is observe: nothing is repaired' };
   if (!facts.repairFlow) return { action: 'reported', note: `drift.repair.${candidate.flow} is off` };
   if ((candidate.orphan || repair.kind === 'removeOrphan') && !facts.repairOrphans) return { action: 'reported', note: `an orphan: drift.repair.orphans is off${repair.kind === 'removeOrphan' ? ` (${repair.why})` : ''}` };
-  if (repair.kind === 'removeOrphan') return { action: 'repair', note: repair.removal.target === 'hubPeering' ? 'asked the hub\'s writer queue to delete it' : 'asked the firewall policy\'s writer queue to remove it' };
+  if (repair.kind === 'removeOrphan') return { action: 'repair', note: REMOVAL_NOTE[repair.removal.target] };
   return { action: 'repair', note: `signalled the ${repair.owner.kind}'s orchestration` };
 }
 
