@@ -115,6 +115,16 @@ describe('compareDns', () => {
   ])('%s', (_name, facts, expected) => {
     expect(run(facts)).toEqual(expected.sort());
   });
+
+  it('an orphan A record without a claim is removed through the DNS flow; one whose claim names a gone endpoint is that endpoint\'s', () => {
+    const orphan = { zoneId: ZONE, name: 'old', ipAddresses: ['10.1.9.9'] };
+    const facts = { endpoints: [endpoint], listedSubscriptions: new Set([WL]), allSubscriptionsListed: true, zones: [zone([good, orphan])], records: [record('endpoint', PE, 'Registered')] };
+    const unclaimed = compareDns({ hubs: config.hubs, privateDns }, { ...facts, claims: [claim] }).find((c) => c.kind === 'orphanRecord');
+    expect(unclaimed?.repair).toEqual({ kind: 'removeOrphan', removal: { target: 'dnsRecord', zoneId: ZONE, recordName: 'old', ipAddresses: ['10.1.9.9'] }, why: 'no claim names an endpoint whose orchestration would remove it' });
+    const GONE = PE.replace('pe-st1', 'pe-gone');
+    const claimed = compareDns({ hubs: config.hubs, privateDns }, { ...facts, claims: [claim, record('dnsName', 'old.blob.core.windows.net', 'Claimed', { ownerId: GONE, zoneId: ZONE, recordName: 'old' })] }).find((c) => c.kind === 'orphanRecord');
+    expect(claimed?.repair).toEqual({ kind: 'reconcile', owner: { kind: 'endpoint', id: GONE } });
+  });
 });
 
 describe('compareEgress', () => {
@@ -132,6 +142,11 @@ describe('compareEgress', () => {
     ['an Active request past its TTL', [req('eg-1', 'Active', { expiresAt: '2026-05-01T00:00:00Z' })], ['eg-1'], ['expiredNotRevoked:eg-1']],
   ])('%s', (_name, records, inPolicy, expected) => {
     expect(kinds(compareEgress({ policies: new Map([[POLICY, groups(inPolicy)]]), records, now }))).toEqual(expected.sort());
+  });
+
+  it('an orphan rule is removed through the policy\'s writer queue', () => {
+    const orphan = compareEgress({ policies: new Map([[POLICY, groups(['eg-1'])]]), records: [req('eg-1', 'Revoked')], now }).find((c) => c.kind === 'orphanRule');
+    expect(orphan?.repair).toEqual({ kind: 'removeOrphan', removal: { target: 'egressRule', policyId: POLICY, requestId: 'eg-1' }, why: 'no running orchestration owns this rule' });
   });
 
   it('a rule with another source is wrong', () => {
