@@ -267,6 +267,14 @@ export async function followUp(input: { runId: string }, context: InvocationCont
       else changed.push({ index, item: { ...item, note: `${item.note ?? ''}; the removal failed: ${removal.detail}`.replace(/^; /, '') } });
       continue;
     }
+    if (item.action === 'repairStarted' && (item.flow === 'egress' || item.flow === 'stamps')) {
+      // An Active request's orchestration and a stamp's monitor never end: the difference itself is read again (the
+      // detector's own confirming read), and gone means repaired.
+      const still = await stillDiffers(item);
+      if (still) pending++;
+      else changed.push({ index, item: { ...item, action: 'repaired', note: `${item.note ?? ''}; a direct read shows it as desired`.replace(/^; /, '') } });
+      continue;
+    }
     if (item.action !== 'repairStarted' || !item.repairInstanceId || !item.link) continue;
     const kind = Object.entries(RECORD_OF_OWNER).find(([prefix]) => item.link?.startsWith(prefix))?.[1];
     const status = await runtimeStatus(client, item.repairInstanceId);
@@ -282,6 +290,27 @@ export async function followUp(input: { runId: string }, context: InvocationCont
   }
   for (const c of changed) await store.putItems(input.runId, c.index, [c.item]);
   return pending;
+}
+
+/** Whether an egress or stamps item still differs, read again as its detector confirms a candidate (one read). */
+async function stillDiffers(item: DriftItem): Promise<boolean> {
+  const deps = flowDeps();
+  const { config, store } = deps;
+  let check: Record<string, string> | undefined;
+  if (item.flow === 'egress') {
+    const record = await store.getRecord('egressRequest', item.resource);
+    const rule = record ? detailsOf(record).rule : undefined;
+    if (!rule) return false; // no rule to hold any more (revoked, say): nothing differs
+    check = { policyId: rule.firewallPolicyId, requestId: item.resource };
+  } else {
+    const stamp = config.stamps?.stamps.find((st) => st.name.toLowerCase() === item.resource.toLowerCase());
+    if (!stamp) return false;
+    check = { groupKey: originGroupKey(stamp.origin) };
+  }
+  const owner = { kind: item.flow === 'egress' ? ('egressRequest' as const) : ('stamp' as const), id: item.resource };
+  const candidate: DriftCandidate = { flow: item.flow, kind: item.kind, resource: item.resource, expected: item.expected, actual: item.actual, check, repair: { kind: 'reconcile', owner } };
+  const ports: DetectorPorts = { config, network: deps.network, dns: deps.dns, firewall: deps.firewall, frontDoor: deps.frontDoor, store, now: Date.now() };
+  return (await DETECTORS[item.flow].confirm(candidate, ports)) !== null;
 }
 
 /** How an orphan's removal ended (its orchestration's output), or that it still runs. */

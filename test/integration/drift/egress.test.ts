@@ -83,6 +83,15 @@ describe('drift checks: egress', () => {
     await until('the rule written again by its request\'s orchestration', async () => ((await ruleNames()).includes(id) ? true : undefined), 60_000);
     await until(`${id} Active again`, async () => ((await status(id)) === 'Active' ? true : undefined), 60_000);
     expect(policyId).toContain(policyName);
+
+    // With a wait for repairs, the run reads the rule again and reports it repaired.
+    const again = await world.network(connectivity).firewallPolicyRuleCollectionGroups.get(hubRg, policyName, GROUP);
+    const strippedAgain = (again.ruleCollections ?? []).map((c) => ({ ...c, rules: ((c as { rules?: Array<{ name?: string }> }).rules ?? []).filter((r) => r.name !== id) }));
+    await world.network(connectivity).firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(hubRg, policyName, GROUP, { priority: again.priority ?? 500, ruleCollections: strippedAgain as never }, POLL);
+    setDrift({ repair: { egress: true }, recentChangeMinutes: 0, repairWaitSeconds: 30 });
+    const confirmed = await runDrift(world, { quiet: false });
+    expect(confirmed.items.find((i) => i.flow === 'egress' && i.resource === id)).toMatchObject({ kind: 'missingRule', action: 'repaired', note: expect.stringContaining('a direct read shows it as desired') });
+    expect(await ruleNames()).toContain(id);
   }, 240_000);
 
   it('reports a rule of no request in the control plane\'s group, then removes it through the policy\'s writer when drift.repair.orphans is on', async () => {
