@@ -8,6 +8,7 @@ import { endedRun, eventGrid, getRun, itemsFor, runDrift, setDrift, type RunView
 import { apiFetch } from '../operator-token';
 import { TableClient } from '@azure/data-tables';
 import { createTablesDriftStore, DRIFT_ITEMS_TABLE } from '../../../shared/drift/store';
+import { newRunId, runStart } from '../../../shared/drift/model';
 
 const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
 const REPAIR_ALL = { repair: { peering: true, dns: true }, recentChangeMinutes: 0, repairWaitSeconds: 30 };
@@ -206,6 +207,14 @@ describe('drift checks: peering', () => {
       await itemsTable.createTable();
     }
     await quiesce(world);
+  });
+
+  it('answers a report left Running by a run that no longer runs as Failed, saying so', async () => {
+    await quiesce(world);
+    // Long ago, so it is never the latest run.
+    const runId = newRunId(new Date('2020-01-01T00:00:00.000Z'), 'dead01');
+    await createTablesDriftStore({ connectionString: process.env.TABLES_CONNECTION_STRING ?? '' }).putRun({ runId, status: 'Running', trigger: 'timer', mode: 'enforce', startedAt: runStart(runId) ?? '', flows: [], counts: {}, actions: {}, itemCount: 0 });
+    expect(await getRun(world, runId)).toMatchObject({ runId, status: 'Failed', error: expect.stringMatching(/ended without writing the report's end/) });
   });
 
   it('never repairs in observe mode: every item is reported', async () => {
