@@ -106,7 +106,18 @@ export async function getRun(request: HttpRequest, context: InvocationContext): 
     run = (await store.getRun(id)) ?? (await startingRun(context, id));
     if (!run) return problem(404, 'DriftRunNotFound', `no drift run ${id}`);
   }
-  return respond(request, run, await store.listItems(run.runId));
+  return respond(request, await unlessAbandoned(context, run), await store.listItems(run.runId));
+}
+
+/**
+ * A report that says Running while the drift instance runs no such run (its orchestration ended without writing the
+ * report's end: the writes of its end failed) is shown as Failed, saying so; the stored report is left as it is.
+ */
+async function unlessAbandoned(context: InvocationContext, run: DriftRun): Promise<DriftRun> {
+  if (run.status !== 'Running') return run;
+  const running = await runningRun(df.getClient(context));
+  if (running && (running.runId === undefined || running.runId === run.runId)) return run;
+  return { ...run, status: 'Failed', error: 'its orchestration ended without writing the report\'s end: what it did not inspect is unknown' };
 }
 
 export async function driftTimer(timer: Timer, context: InvocationContext): Promise<void> {

@@ -6,6 +6,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { resourceKey, sameResource } from '../../shared/azure/resource-id';
+import { classifyArmError } from '../../shared/azure/errors';
 import type { ObservedEndpoint, ObservedZoneGroup } from '../../shared/dns/model';
 import { judgeName, resolveEndpoint, sameIps, staleRecords, type NameClaim } from '../../shared/dns/spec';
 import { type AuditEntry, type ManagedRecord, type TriggerInfo } from '../../shared/store/records';
@@ -227,6 +228,31 @@ export async function removeEndpoint(input: { endpointId: string; trigger: Trigg
   });
 }
 
+/**
+ * Deletes an A record of no endpoint and no claim (a drift run found it, drift.repair.orphans on): read again first
+ * (a direct GET), deleted only while no claim names it and it points at the IPs the run found (its ETag guards the
+ * delete), audited under the record's name.
+ */
+export async function removeOrphanRecord(input: { zoneId: string; recordName: string; ipAddresses: string[]; fqdn: string; reason: string; trigger: TriggerInfo }): Promise<{ ok: boolean; detail: string }> {
+  const { config, dns, store } = flowDeps();
+  if (config.mode !== 'enforce') return { ok: false, detail: 'CONTROL_PLANE_MODE is observe: nothing is written' };
+  const record = await dns.getARecord(input.zoneId, input.recordName);
+  if (!record) return { ok: true, detail: 'already gone' };
+  if (!sameIps(record.ipAddresses, input.ipAddresses)) return { ok: false, detail: `it changed since the run found it (now ${record.ipAddresses.join(', ') || 'no IPs'}): left alone` };
+  if (await store.getRecord('dnsName', input.fqdn)) return { ok: false, detail: `${input.fqdn} is claimed now: left to its endpoint's orchestration` };
+  const target = `${input.zoneId}/A/${input.recordName}`;
+  const entry = (outcome: AuditEntry['outcome'], extra: Partial<AuditEntry> = {}): AuditEntry => ({ at: new Date().toISOString(), resourceId: input.fqdn, kind: 'dnsName', action: 'deleteRecord', target, outcome, reason: input.reason, trigger: input.trigger, mode: 'enforce', before: record, ...extra });
+  try {
+    await dns.deleteARecord(input.zoneId, input.recordName, record.etag);
+  } catch (e) {
+    const error = classifyArmError(e);
+    await store.appendAudit([entry('failed', { error: { code: error.code, message: error.message } })]);
+    return { ok: false, detail: `${error.code}: ${error.message}` };
+  }
+  await store.appendAudit([entry('succeeded')]);
+  return { ok: true, detail: 'deleted' };
+}
+
 export type RecordEndpointInput = RecordInput & { endpointId: string };
 
 /** Writes the endpoint's condition and audit entries, keeping when it was first seen and its last known names. */
@@ -271,3 +297,4 @@ df.app.activity(DNS_ACTIVITY.removeEndpoint, { handler: tracedActivity(DNS_ACTIV
 df.app.activity(DNS_ACTIVITY.record, { handler: tracedActivity(DNS_ACTIVITY.record, recordEndpoint) });
 df.app.activity(DNS_ACTIVITY.requestReconcile, { ...withClient, handler: requestEndpointReconcile });
 df.app.activity(DNS_ACTIVITY.listEndpoints, { handler: listEndpoints });
+df.app.activity(DNS_ACTIVITY.removeOrphanRecord, { handler: tracedActivity(DNS_ACTIVITY.removeOrphanRecord, removeOrphanRecord) });

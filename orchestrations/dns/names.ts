@@ -17,6 +17,7 @@ export const DNS_ACTIVITY = {
   record: 'recordEndpointOutcome',
   requestReconcile: 'requestEndpointReconcile',
   listEndpoints: 'listWatchedEndpoints',
+  removeOrphanRecord: 'removeOrphanDnsRecord',
 } as const;
 
 /** One orchestration per private endpoint, whatever the ID's casing. */

@@ -5,7 +5,7 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { changedRecently, countItems, decideAction, DRIFT_FLOWS, statusLink, type DriftCandidate, type DriftFlow, type DriftItem, type DriftRun, type FlowInspection } from '../../shared/drift/model';
+import { changedRecently, countItems, decideAction, failureMessage, DRIFT_FLOWS, statusLink, type DriftCandidate, type OrphanRemovalRepair, type DriftFlow, type DriftItem, type DriftRun, type FlowInspection } from '../../shared/drift/model';
 import { createTablesDriftStore, MAX_ITEMS_PER_RUN, type DriftReportStore } from '../../shared/drift/store';
 import type { ManagedKind, TriggerInfo } from '../../shared/store/records';
 import { armCredential } from '../../shared/azure/clients';
@@ -19,7 +19,8 @@ import { monitorInstanceId, STAMP_WAKE_EVENT } from '../stamps/names';
 import { ensureStampMonitors } from '../stamps/start';
 import { originGroupKey } from '../../shared/stamps/config';
 import { DETECTORS, type DetectorPorts } from './detectors';
-import { DRIFT_ACTIVITY, FLOW_ITEM_SPAN } from './names';
+import { DRIFT_ACTIVITY, DRIFT_ORPHAN_ORCHESTRATOR, FLOW_ITEM_SPAN } from './names';
+import { isOrphanInstance, orphanInstanceId, type OrphanRemovalInput, type OrphanRemovalOutput } from './orphans';
 import type { DetectResult } from './run';
 
 let reports: { key: unknown; store: DriftReportStore } | undefined;
@@ -129,6 +130,22 @@ async function signalRepair(client: df.DurableClient, kind: OwnerKind, id: strin
   }
 }
 
+/** Starts the orphan's removal orchestration (orphans.ts); answers its instance ID. */
+async function startOrphanRemoval(client: df.DurableClient, runId: string, candidate: DriftCandidate, repair: OrphanRemovalRepair, trigger: TriggerInfo): Promise<string> {
+  const { config } = flowDeps();
+  const instanceId = orphanInstanceId(candidate.resource);
+  const input: OrphanRemovalInput = {
+    runId,
+    resource: candidate.resource,
+    removal: repair.removal,
+    reason: `drift run ${runId}: orphan ${candidate.resource} (${candidate.actual}); drift.repair.orphans is on`,
+    trigger,
+    replyTimeoutMs: timingFrom(config).hubReplyTimeoutMs,
+  };
+  await client.startNew(DRIFT_ORPHAN_ORCHESTRATOR, { instanceId, input });
+  return instanceId;
+}
+
 function inspection(flow: DriftFlow, enabled: boolean, started: number, partial: Partial<FlowInspection> = {}): FlowInspection {
   return { flow, enabled, inspected: {}, notInspected: [], calls: {}, ...partial, durationMs: Date.now() - started };
 }
@@ -180,12 +197,30 @@ export async function detect(input: { runId: string; flow: DriftFlow; flowIndex:
       const owner = confirmed.repair.kind === 'reconcile' ? confirmed.repair.owner : undefined;
       const ownerKey = owner ? `${owner.kind}|${owner.id.toLowerCase()}` : undefined;
       // An owner already signalled by this run is in flight because of this run: the same decision, not a skip.
-      const recent = owner && ownerKey && !signalled.has(ownerKey) ? await inFlight(client, owner.kind, owner.id, Date.now(), config.drift.recentChangeMinutes) : undefined;
+      let recent = owner && ownerKey && !signalled.has(ownerKey) ? await inFlight(client, owner.kind, owner.id, Date.now(), config.drift.recentChangeMinutes) : undefined;
+      if (confirmed.repair.kind === 'removeOrphan') {
+        const status = await runtimeStatus(client, orphanInstanceId(confirmed.resource));
+        if (isActive(status)) recent = `its removal (${orphanInstanceId(confirmed.resource)}) is ${status}`;
+        // A rule of a request whose record just changed (being revoked, say) is left to that request's orchestration.
+        const removal = confirmed.repair.removal;
+        if (!recent && removal.target === 'egressRule') recent = await inFlight(client, 'egressRequest', removal.requestId, Date.now(), config.drift.recentChangeMinutes);
+      }
       const decision = decideAction(confirmed, { mode: config.mode, repairFlow: config.drift.repair[input.flow], repairOrphans: config.drift.repair.orphans, ...(recent ? { recent } : {}) });
       const item: DriftItem = { flow: confirmed.flow, kind: confirmed.kind, resource: confirmed.resource, expected: confirmed.expected, actual: confirmed.actual, action: 'reported', note: decision.note };
       const link = owner ? statusLink(owner.kind, owner.id) : undefined;
       if (link) item.link = link;
       if (decision.action === 'skippedRecentChange') item.action = 'skippedRecentChange';
+      if (decision.action === 'repair' && confirmed.repair.kind === 'removeOrphan' && confirmed.repair.removal.target === 'egressRule' && config.egress?.applyMode === 'platformApi') {
+        item.note = 'egress.applyMode is platformApi: the platform team writes the policy, the control plane does not remove rules';
+      } else if (decision.action === 'repair' && confirmed.repair.kind === 'removeOrphan') {
+        try {
+          item.repairInstanceId = await startOrphanRemoval(client, input.runId, confirmed, confirmed.repair, trigger);
+          item.action = 'repairStarted';
+          repairsStarted++;
+        } catch (e) {
+          item.note = `starting its removal failed: ${(e as Error).message}`;
+        }
+      }
       if (decision.action === 'repair' && owner && ownerKey) {
         const key = ownerKey;
         let outcome = signalled.get(key);
@@ -209,7 +244,14 @@ export async function detect(input: { runId: string; flow: DriftFlow; flowIndex:
     notInspected.push({ scope: `the ${input.flow} detector`, error: (e as Error).message });
     context.error(`drift ${input.runId}: the ${input.flow} detector failed: ${(e as Error).message}`);
   }
-  await driftReports().putItems(input.runId, input.flowIndex * FLOW_ITEM_SPAN, items);
+  try {
+    await driftReports().putItems(input.runId, input.flowIndex * FLOW_ITEM_SPAN, items);
+  } catch (e) {
+    const failed = `the report could not keep its ${items.length} item(s): ${failureMessage(e)}`;
+    notInspected.push({ scope: `the ${input.flow} detector`, error: failed });
+    context.error(`drift ${input.runId}: ${failed}`);
+    return { inspection: inspection(input.flow, true, started, { inspected, notInspected, calls }), items: 0, repairsStarted: 0, failed };
+  }
   return { inspection: inspection(input.flow, true, started, { inspected, notInspected, calls }), items: items.length, repairsStarted };
 }
 
@@ -228,6 +270,21 @@ export async function followUp(input: { runId: string }, context: InvocationCont
   let pending = 0;
   const changed: Array<{ index: number; item: DriftItem }> = [];
   for (const { index, item } of withIndexes(items)) {
+    if (item.action === 'repairStarted' && item.repairInstanceId && isOrphanInstance(item.repairInstanceId)) {
+      const removal = await orphanRemoval(client, item.repairInstanceId);
+      if (removal === 'running') pending++;
+      else if (removal.ok) changed.push({ index, item: { ...item, action: 'repaired', note: `${item.note ?? ''}; the writer says: ${removal.detail}`.replace(/^; /, '') } });
+      else changed.push({ index, item: { ...item, note: `${item.note ?? ''}; the removal failed: ${removal.detail}`.replace(/^; /, '') } });
+      continue;
+    }
+    if (item.action === 'repairStarted' && (item.flow === 'egress' || item.flow === 'stamps')) {
+      // An Active request's orchestration and a stamp's monitor never end: the difference itself is read again (the
+      // detector's own confirming read), and gone means repaired.
+      const still = await stillDiffers(item);
+      if (still) pending++;
+      else changed.push({ index, item: { ...item, action: 'repaired', note: `${item.note ?? ''}; a direct read shows it as desired`.replace(/^; /, '') } });
+      continue;
+    }
     if (item.action !== 'repairStarted' || !item.repairInstanceId || !item.link) continue;
     const kind = Object.entries(RECORD_OF_OWNER).find(([prefix]) => item.link?.startsWith(prefix))?.[1];
     const status = await runtimeStatus(client, item.repairInstanceId);
@@ -243,6 +300,36 @@ export async function followUp(input: { runId: string }, context: InvocationCont
   }
   for (const c of changed) await store.putItems(input.runId, c.index, [c.item]);
   return pending;
+}
+
+/** Whether an egress or stamps item still differs, read again as its detector confirms a candidate (one read). */
+async function stillDiffers(item: DriftItem): Promise<boolean> {
+  const deps = flowDeps();
+  const { config, store } = deps;
+  let check: Record<string, string> | undefined;
+  if (item.flow === 'egress') {
+    const record = await store.getRecord('egressRequest', item.resource);
+    const rule = record ? detailsOf(record).rule : undefined;
+    if (!rule) return false; // no rule to hold any more (revoked, say): nothing differs
+    check = { policyId: rule.firewallPolicyId, requestId: item.resource };
+  } else {
+    const stamp = config.stamps?.stamps.find((st) => st.name.toLowerCase() === item.resource.toLowerCase());
+    if (!stamp) return false;
+    check = { groupKey: originGroupKey(stamp.origin) };
+  }
+  const owner = { kind: item.flow === 'egress' ? ('egressRequest' as const) : ('stamp' as const), id: item.resource };
+  const candidate: DriftCandidate = { flow: item.flow, kind: item.kind, resource: item.resource, expected: item.expected, actual: item.actual, check, repair: { kind: 'reconcile', owner } };
+  const ports: DetectorPorts = { config, network: deps.network, dns: deps.dns, firewall: deps.firewall, frontDoor: deps.frontDoor, store, now: Date.now() };
+  return (await DETECTORS[item.flow].confirm(candidate, ports)) !== null;
+}
+
+/** How an orphan's removal ended (its orchestration's output), or that it still runs. */
+async function orphanRemoval(client: df.DurableClient, instanceId: string): Promise<'running' | OrphanRemovalOutput> {
+  const status = await client.getStatus(instanceId);
+  if (isActive(status.runtimeStatus)) return 'running';
+  const output = status.output as Partial<OrphanRemovalOutput> | null | undefined;
+  if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Completed && typeof output?.ok === 'boolean') return { ok: output.ok, detail: output.detail ?? '' };
+  return { ok: false, detail: `its orchestration ended ${status.runtimeStatus}` };
 }
 
 /** The resource an item's repair concerned: the item's resource for pair/record kinds, the owner otherwise. */
@@ -268,12 +355,19 @@ export async function finishRun(input: { runId: string; endedAt: string; flows: 
   const store = driftReports();
   const { config } = flowDeps();
   const begun = await store.getRun(input.runId);
-  const items = await store.listItems(input.runId);
+  let items: DriftItem[] = [];
+  let error = input.error;
+  try {
+    items = await store.listItems(input.runId);
+  } catch (e) {
+    // The run still ends (Failed, saying why): a report left Running would never end.
+    error = [error, `the report's items could not be read: ${failureMessage(e)}`].filter(Boolean).join('; ');
+  }
   const startedAt = begun?.startedAt ?? input.endedAt;
   const partial = input.flows.some((f) => f.notInspected.length > 0);
   const run: DriftRun = {
     runId: input.runId,
-    status: input.error ? 'Failed' : partial ? 'Partial' : 'Completed',
+    status: error ? 'Failed' : partial ? 'Partial' : 'Completed',
     trigger: begun?.trigger ?? 'http',
     mode: begun?.mode ?? config.mode,
     startedAt,
@@ -281,7 +375,7 @@ export async function finishRun(input: { runId: string; endedAt: string; flows: 
     durationMs: Math.max(0, Date.parse(input.endedAt) - Date.parse(startedAt)),
     flows: input.flows.map((f) => ({ ...f, notInspected: f.notInspected.slice(0, 50) })),
     ...countItems(items),
-    ...(input.error ? { error: input.error } : {}),
+    ...(error ? { error } : {}),
   };
   await store.putRun(run);
   // The run's duration and its items by flow and kind (an activity: it runs once per run, not on every replay).

@@ -1,5 +1,6 @@
 /** Scheduled drift checks: registering this module registers the run's orchestrator and activities. */
 import './activities';
+import './orphans';
 import './run';
 
 export { driftReports } from './activities';

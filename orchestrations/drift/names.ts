@@ -1,6 +1,8 @@
 /** Names of the drift check's orchestrator and activities, and its one instance ID. */
 
 export const DRIFT_RUN_ORCHESTRATOR = 'driftRun';
+/** Removes one orphan through the writer that owns it (orphans.ts). */
+export const DRIFT_ORPHAN_ORCHESTRATOR = 'driftRemoveOrphan';
 
 /**
  * Every run executes under this one instance ID: the engine refuses to start it while it runs, which is what makes

@@ -131,8 +131,9 @@ export async function applyPolicyWork(input: { target: string; requests: PolicyW
         action: r.change.kind === 'upsert' ? 'applyRule' : 'revokeRule',
         target: input.target,
         outcome: result?.ok ? ('succeeded' as const) : ('failed' as const),
-        reason: result?.ok ? `verified in ${wave.writes.puts.join(', ') || 'the policy (unchanged)'}` : (result?.error?.code ?? 'Unknown'),
+        reason: `${r.reason ? `${r.reason}; ` : ''}${result?.ok ? `verified in ${wave.writes.puts.join(', ') || 'the policy (unchanged)'}` : (result?.error?.code ?? 'Unknown')}`,
         ...(result?.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
+        ...(r.trigger ? { trigger: r.trigger } : {}),
         mode: config.mode,
       };
     }),

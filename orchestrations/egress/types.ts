@@ -68,7 +68,9 @@ export type StepResult<T> = { ok: true; value: T } | { ok: false; error: Classif
 export interface PolicyWorkRequest extends QueuedRequest {
   policyId: string;
   change: PolicyChange;
-  /** The request's trigger: the writer's wave runs in its trace. */
+  /** Why, when the requester is not the request's own orchestration (a drift run removing an orphan rule): audited. */
+  reason?: string;
+  /** The request's trigger: audited, and the writer's wave runs in its trace. */
   trigger?: TriggerInfo;
 }
 

@@ -126,7 +126,7 @@ export function compareDns(config: Pick<ControlPlaneConfig, 'hubs'> & { privateD
         actual: `A ${fqdn} -> ${record.ipAddresses.join(', ') || 'no IPs'}${record.creator ? ` (${record.creator})` : ''}`,
         orphan: true,
         check: { zoneId: zone.zoneId, recordName: record.name },
-        repair: owner ? reconcile(owner) : { kind: 'none', why: 'no claim names an endpoint whose orchestration would remove it: delete the record by hand' },
+        repair: owner ? reconcile(owner) : { kind: 'removeOrphan', removal: { target: 'dnsRecord', zoneId: zone.zoneId, recordName: record.name, ipAddresses: record.ipAddresses }, why: 'no claim names an endpoint whose orchestration would remove it' },
       });
     }
   }

@@ -75,7 +75,7 @@ export function compareEgress(facts: EgressFacts): DriftCandidate[] {
         actual: record ? `rule ${placed.wire.name} of request ${requestId}, which is ${record.status}` : `rule ${placed.wire.name} of no known request`,
         orphan: true,
         check: { policyId },
-        repair: { kind: 'none', why: 'no running orchestration owns this rule: remove it by hand, or revoke the request that made it' },
+        repair: { kind: 'removeOrphan', removal: { target: 'egressRule', policyId, requestId }, why: 'no running orchestration owns this rule' },
       });
     }
   }

@@ -29,7 +29,21 @@ export interface DriftCandidate {
   orphan?: boolean;
   /** What the confirming GET reads (detector-specific: a zone and record name, a peering's hub and name). */
   check?: Record<string, string>;
-  repair: { kind: 'reconcile'; owner: { kind: 'spoke' | 'endpoint' | 'egressRequest' | 'stamp'; id: string } } | { kind: 'none'; why: string };
+  repair: { kind: 'reconcile'; owner: { kind: 'spoke' | 'endpoint' | 'egressRequest' | 'stamp'; id: string } } | OrphanRemovalRepair | { kind: 'none'; why: string };
+}
+
+/**
+ * An orphan no resource's orchestration owns, removed (drift.repair.orphans on, enforce) by asking the writer that
+ * owns its target, never written by the detector: a hub-side peering through the hub's writer queue (the same delete
+ * change a spoke sends), a rule in the control plane's rule collection groups through the firewall policy's writer
+ * queue (the same remove change a revoke sends), an A record of no endpoint and no claim through the DNS flow's
+ * own activity (which reads it again and deletes it only while it still points at the same IPs). `why` says why it is kept when removal is off.
+ */
+export interface OrphanRemovalRepair {
+  kind: 'removeOrphan';
+  removal: { target: 'hubPeering'; hubVnetId: string; name: string; remoteVnetId: string } | { target: 'egressRule'; policyId: string; requestId: string }
+    | { target: 'dnsRecord'; zoneId: string; recordName: string; ipAddresses: string[] };
+  why: string;
 }
 
 export interface DriftItem {
@@ -95,14 +109,34 @@ export interface ActionFacts {
   recent?: string;
 }
 
+const REMOVAL_NOTE: Record<OrphanRemovalRepair['removal']['target'], string> = {
+  hubPeering: 'asked the hub\'s writer queue to delete it',
+  egressRule: 'asked the firewall policy\'s writer queue to remove it',
+  dnsRecord: 'asked the DNS flow to delete it',
+};
+
 /** What the run does about a confirmed candidate: a pure decision, table-tested. */
 export function decideAction(candidate: DriftCandidate, facts: ActionFacts): { action: 'reported' | 'repair' | 'skippedRecentChange'; note: string } {
   if (facts.recent) return { action: 'skippedRecentChange', note: facts.recent };
-  if (candidate.repair.kind === 'none') return { action: 'reported', note: candidate.repair.why };
+  const repair = candidate.repair;
+  if (repair.kind === 'none') return { action: 'reported', note: repair.why };
   if (facts.mode === 'observe') return { action: 'reported', note: 'CONTROL_PLANE_MODE is observe: nothing is repaired' };
   if (!facts.repairFlow) return { action: 'reported', note: `drift.repair.${candidate.flow} is off` };
-  if (candidate.orphan && !facts.repairOrphans) return { action: 'reported', note: 'an orphan: drift.repair.orphans is off' };
-  return { action: 'repair', note: `signalled the ${candidate.repair.owner.kind}'s orchestration` };
+  if ((candidate.orphan || repair.kind === 'removeOrphan') && !facts.repairOrphans) return { action: 'reported', note: `an orphan: drift.repair.orphans is off${repair.kind === 'removeOrphan' ? ` (${repair.why})` : ''}` };
+  if (repair.kind === 'removeOrphan') return { action: 'repair', note: REMOVAL_NOTE[repair.removal.target] };
+  return { action: 'repair', note: `signalled the ${repair.owner.kind}'s orchestration` };
+}
+
+/**
+ * The first line of why a task failed: an activity's failure comes back as `Activity function 'x' failed: <the
+ * host's RpcException as JSON, with the exception's message and stack>`; the report keeps the message only.
+ */
+export function failureMessage(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const exception = /Exception: (.*?)(?:\\n|\n|$)/.exec(text)?.[1];
+  const activity = /^(Activity function '[^']+' failed)/.exec(text)?.[1];
+  if (exception) return `${activity ? `${activity}: ` : ''}${exception}`;
+  return text.split('\n')[0] ?? text;
 }
 
 /** Whether a record's last change falls within the recent-change window before `now`. */

@@ -109,6 +109,7 @@ export function comparePeering(config: PeeringDriftConfig, facts: PeeringFacts):
       const remoteSub = subscriptionOf(peering.remoteVnetId);
       if (!remoteSub || !facts.listedSubscriptions.has(remoteSub) || isHub(peering.remoteVnetId)) continue;
       const remote = listed.get(resourceKey(peering.remoteVnetId));
+      const removal = (why: string): DriftCandidate['repair'] => ({ kind: 'removeOrphan', removal: { target: 'hubPeering', hubVnetId: hub.id, name: peering.name, remoteVnetId: peering.remoteVnetId }, why });
       const orphan = (why: string, repair: DriftCandidate['repair']): DriftCandidate => ({
         flow: 'peering',
         kind: 'orphanPeering',
@@ -126,9 +127,9 @@ export function comparePeering(config: PeeringDriftConfig, facts: PeeringFacts):
       }
       const selection = selectSpoke(config, remote);
       if (selection.kind !== 'spoke') {
-        out.push(orphan(`its remote VNet is not a managed spoke (${selection.reason})`, { kind: 'none', why: 'no orchestration removes a peering to an unmanaged VNet: delete it by hand if it is not wanted' }));
+        out.push(orphan(`its remote VNet is not a managed spoke (${selection.reason})`, removal('no orchestration owns a peering to an unmanaged VNet')));
       } else if (!sameResource(selection.hub.vnetId, hub.id)) {
-        out.push(orphan(`the spoke now belongs to hub ${selection.hub.name}`, { kind: 'none', why: 'the spoke\'s orchestration manages its current hub only: delete the old hub\'s peering by hand' }));
+        out.push(orphan(`the spoke now belongs to hub ${selection.hub.name}`, removal('the spoke\'s orchestration manages its current hub only')));
       }
     }
   }

@@ -3,6 +3,7 @@
  * A records removed or changed while events were lost, orphan records, zones missing a hub link, records and name
  * claims of endpoints that are gone.
  */
+import { createTablesRecordStore } from '../../../shared/store/tables-store';
 import { quiesce, startWorld, until, POLL, type PeeringWorld } from '../peering/support';
 import { aRecord, createEndpoint, deleteEndpoint, dnsClient, getEndpoint, PE_SUBNET_PAYMENTS, PAYMENTS, settledEndpoint, target, ZONES_RG, type EndpointSpec } from '../dns/support';
 import { eventGrid, itemsFor, runDrift, setDrift } from './support';
@@ -73,6 +74,17 @@ describe('drift checks: private endpoint DNS', () => {
     expect(run.items.find((i) => i.kind === 'zoneMissingHubLink' && i.resource.toLowerCase().endsWith(`/${ZONE}`))).toMatchObject({ action: 'reported' });
     expect(await aRecord(world, ZONE, 'orphan-drift')).toEqual(['10.250.0.9']);
     await dnsClient(world).recordSets.delete(ZONES_RG, ZONE, 'A', 'orphan-drift');
+  });
+
+  it('deletes an orphan A record of no endpoint and no claim through the DNS flow when drift.repair.orphans is on, with an audit entry', async () => {
+    await dnsClient(world).recordSets.createOrUpdate(ZONES_RG, ZONE, 'A', 'orphan-remove', { ttl: 10, aRecords: [{ ipv4Address: '10.250.0.10' }] });
+    setDrift({ ...REPAIR_ALL, repair: { ...REPAIR_ALL.repair, orphans: true } });
+
+    const run = await runDrift(world);
+    expect(run.items.find((i) => i.kind === 'orphanRecord' && i.resource.endsWith('/A/orphan-remove'))).toMatchObject({ action: 'repaired', repairInstanceId: expect.stringMatching(/^drift-orphan-/), note: expect.stringMatching(/asked the DNS flow to delete it.*deleted/) });
+    expect(await aRecord(world, ZONE, 'orphan-remove')).toBeUndefined();
+    const audit = await createTablesRecordStore({ connectionString: process.env.TABLES_CONNECTION_STRING ?? '' }).listAudit(`orphan-remove.${ZONE}`, 10);
+    expect(audit).toEqual([expect.objectContaining({ action: 'deleteRecord', outcome: 'succeeded', kind: 'dnsName', reason: expect.stringContaining(`drift run ${run.runId}: orphan`), trigger: expect.objectContaining({ correlationId: run.runId }) })]);
   });
 
   it('finds the record and name claims of an endpoint deleted while events were lost: Deleted, and its A record removed', async () => {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ids } from '../../../local/demo';
 import { quiesce, startWorld, until, POLL, type PeeringWorld } from '../peering/support';
 import { runDrift, setDrift } from './support';
+import { createTablesRecordStore } from '../../../shared/store/tables-store';
 
 const REQUESTER = 'aaaaaaaa-0000-4000-8000-000000000001';
 const APPROVER = 'bbbbbbbb-0000-4000-8000-000000000002';
@@ -82,5 +83,44 @@ describe('drift checks: egress', () => {
     await until('the rule written again by its request\'s orchestration', async () => ((await ruleNames()).includes(id) ? true : undefined), 60_000);
     await until(`${id} Active again`, async () => ((await status(id)) === 'Active' ? true : undefined), 60_000);
     expect(policyId).toContain(policyName);
+
+    // With a wait for repairs, the run reads the rule again and reports it repaired.
+    const again = await world.network(connectivity).firewallPolicyRuleCollectionGroups.get(hubRg, policyName, GROUP);
+    const strippedAgain = (again.ruleCollections ?? []).map((c) => ({ ...c, rules: ((c as { rules?: Array<{ name?: string }> }).rules ?? []).filter((r) => r.name !== id) }));
+    await world.network(connectivity).firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(hubRg, policyName, GROUP, { priority: again.priority ?? 500, ruleCollections: strippedAgain as never }, POLL);
+    setDrift({ repair: { egress: true }, recentChangeMinutes: 0, repairWaitSeconds: 30 });
+    const confirmed = await runDrift(world, { quiet: false });
+    expect(confirmed.items.find((i) => i.flow === 'egress' && i.resource === id)).toMatchObject({ kind: 'missingRule', action: 'repaired', note: expect.stringContaining('a direct read shows it as desired') });
+    expect(await ruleNames()).toContain(id);
+  }, 240_000);
+
+  it('reports a rule of no request in the control plane\'s group, then removes it through the policy\'s writer when drift.repair.orphans is on', async () => {
+    const orphanId = `eg-orphan-${randomUUID().slice(0, 8)}`;
+    const group = await world.network(connectivity).firewallPolicyRuleCollectionGroups.get(hubRg, policyName, GROUP);
+    const [first, ...rest] = group.ruleCollections ?? [];
+    const rules = ((first as { rules?: Array<{ name?: string }> } | undefined)?.rules ?? []);
+    const template = rules[0];
+    if (!first || !template) throw new Error('the first test left no rule to copy');
+    const kept = rules.map((r) => r.name ?? '');
+    await world.network(connectivity).firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(hubRg, policyName, GROUP, { priority: group.priority ?? 500, ruleCollections: [{ ...first, rules: [...rules, { ...template, name: orphanId }] }, ...rest] as never }, POLL);
+    expect(await ruleNames()).toContain(orphanId);
+
+    setDrift({ repair: { egress: true }, recentChangeMinutes: 0, repairWaitSeconds: 30 });
+    const reported = await runDrift(world, { quiet: false });
+    const resource = `${policyId}#${(first as { name?: string }).name ?? ''}/${orphanId}`;
+    expect(reported.items.find((i) => i.kind === 'orphanRule' && i.resource.endsWith(`/${orphanId}`))).toMatchObject({ action: 'reported', note: 'an orphan: drift.repair.orphans is off (no running orchestration owns this rule)' });
+    expect(await ruleNames()).toContain(orphanId);
+
+    setDrift({ repair: { egress: true, orphans: true }, recentChangeMinutes: 0, repairWaitSeconds: 30 });
+    const removed = await runDrift(world, { quiet: false });
+    const item = removed.items.find((i) => i.kind === 'orphanRule' && i.resource.endsWith(`/${orphanId}`));
+    expect(item).toMatchObject({ action: 'repaired', repairInstanceId: expect.stringMatching(/^drift-orphan-/), note: expect.stringMatching(/policy's writer queue.*verified gone/) });
+    expect(item?.resource.toLowerCase()).toBe(resource.toLowerCase());
+    const names = await ruleNames();
+    expect(names).not.toContain(orphanId);
+    // The Active request's rules are untouched.
+    expect(names).toEqual(expect.arrayContaining(kept));
+    const audit = await createTablesRecordStore({ connectionString: process.env.TABLES_CONNECTION_STRING ?? '' }).listAudit(orphanId, 10);
+    expect(audit).toEqual([expect.objectContaining({ action: 'revokeRule', outcome: 'succeeded', reason: expect.stringContaining(`drift run ${removed.runId}: orphan`), trigger: expect.objectContaining({ correlationId: removed.runId }) })]);
   }, 240_000);
 });

@@ -6,6 +6,9 @@ import { ids } from '../../../local/demo';
 import { createVnet, getSpoke, quiesce, settledSpoke, startWorld, until, POLL, type PeeringWorld } from '../peering/support';
 import { endedRun, eventGrid, getRun, itemsFor, runDrift, setDrift, type RunView } from './support';
 import { apiFetch } from '../operator-token';
+import { TableClient } from '@azure/data-tables';
+import { createTablesDriftStore, DRIFT_ITEMS_TABLE } from '../../../shared/drift/store';
+import { newRunId, runStart } from '../../../shared/drift/model';
 
 const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
 const REPAIR_ALL = { repair: { peering: true, dns: true }, recentChangeMinutes: 0, repairWaitSeconds: 30 };
@@ -111,6 +114,27 @@ describe('drift checks: peering', () => {
     expect(await peeringTo(world.hubWeu, spoke)).toBeDefined();
   });
 
+  it('removes the orphan left on the old hub by a spoke that moved hubs through that hub\'s writer when drift.repair.orphans is on, with an audit entry', async () => {
+    const spoke = await newSpoke('vnet-drift-moved2', '10.70.8.0/24');
+    const oldHubSide = await peeringTo(world.hubWeu, spoke);
+    expect(oldHubSide).toBeDefined();
+    await eventGrid(world, 'pause');
+    await createVnet(world, spoke, { location: 'westeurope', prefixes: ['10.70.8.0/24'], tags: { 'hubspoke-hub': 'northeurope' } });
+    await eventGrid(world, 'resume');
+    setDrift({ ...REPAIR_ALL, repair: { peering: true, dns: true, orphans: true } });
+
+    const run = await runDrift(world);
+    const orphan = run.items.find((i) => i.kind === 'orphanPeering' && i.resource.toLowerCase() === (oldHubSide?.id ?? '').toLowerCase());
+    expect(orphan).toMatchObject({ action: 'repaired', actual: 'the spoke now belongs to hub northeurope', note: expect.stringMatching(/writer queue.*the writer says: deleted/), repairInstanceId: expect.stringMatching(/^drift-orphan-/) });
+    expect(await peeringTo(world.hubWeu, spoke)).toBeUndefined();
+    await settledSpoke(world, spoke, 'Converged');
+    expect(await peeringTo(world.hubNeu, spoke)).toMatchObject({ peeringState: 'Connected' });
+    const audit = ((await getSpoke(world, spoke)) as unknown as { audit: Array<{ action: string; target?: string; outcome: string; reason: string; trigger?: { correlationId?: string } }> }).audit;
+    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'delete', outcome: 'succeeded', target: expect.stringMatching(new RegExp(`${oldHubSide?.name ?? 'none'}$`)), reason: expect.stringContaining(`drift run ${run.runId}: orphan`), trigger: expect.objectContaining({ correlationId: run.runId }) })]));
+    // The next run finds no orphan on the old hub.
+    expect((await runDrift(world)).items.filter((i) => i.kind === 'orphanPeering' && i.resource.toLowerCase() === (oldHubSide?.id ?? '').toLowerCase())).toEqual([]);
+  });
+
   it('finds the record of a VNet deleted while events were lost: Deleted with when and why, and its hub-side peering removed', async () => {
     const spoke = await newSpoke('vnet-drift-gone', '10.70.4.0/24');
     await eventGrid(world, 'pause');
@@ -149,6 +173,48 @@ describe('drift checks: peering', () => {
     const text = await (await apiFetch(`${world.embedded.baseUrl}/api/drift/runs/${run.runId}?format=text`)).text();
     expect(text).toContain(`NOT inspected ${analytics}`);
     expect(text).toContain('missingPeering');
+  });
+
+  it('ends Failed, keeping the other flows\' inspections and naming what it did not inspect, when the report\'s store fails mid-run', async () => {
+    // A run first, so the report store of this configuration has made its tables; then the items table goes away.
+    await runDrift(world);
+    const spoke = await newSpoke('vnet-drift-store', '10.70.7.0/24');
+    const side = await peeringTo(spoke, world.hubWeu);
+    await eventGrid(world, 'pause');
+    await net().virtualNetworkPeerings.beginDeleteAndWait('rg-payments-weu', 'vnet-drift-store', side?.name ?? '', POLL);
+    await eventGrid(world, 'resume');
+    await quiesce(world);
+    const connectionString = process.env.TABLES_CONNECTION_STRING ?? '';
+    const itemsTable = TableClient.fromConnectionString(connectionString, DRIFT_ITEMS_TABLE, { allowInsecureConnection: true });
+    await itemsTable.deleteTable();
+    try {
+      const res = await apiFetch(`${world.embedded.baseUrl}/api/drift/runs`, { method: 'POST' });
+      expect(res.status).toBe(202);
+      const { runId } = (await res.json()) as { runId: string };
+      const reports = createTablesDriftStore({ connectionString });
+      const ended = await until('the run to end despite its store', async () => {
+        const r = await reports.getRun(runId);
+        return r && r.status !== 'Running' ? r : undefined;
+      }, 60_000);
+      expect(ended.status).toBe('Failed');
+      expect(ended.endedAt).toEqual(expect.any(String));
+      expect(ended.error).toMatch(/^the peering detector failed: the report could not keep its \d+ item\(s\): .*table specified does not exist.*; the report's items could not be read: .*table specified does not exist/);
+      expect(ended.flows.map((f) => f.flow)).toEqual(['peering', 'dns', 'egress', 'stamps']);
+      expect(ended.flows.find((f) => f.flow === 'peering')?.notInspected).toEqual([expect.objectContaining({ scope: 'the peering detector', error: expect.stringMatching(/^the report could not keep its \d+ item\(s\): /) })]);
+      // A flow whose detector ended keeps its inspection.
+      expect(ended.flows.find((f) => f.flow === 'dns')?.inspected).toMatchObject({ subscriptions: expect.any(Number) });
+    } finally {
+      await itemsTable.createTable();
+    }
+    await quiesce(world);
+  });
+
+  it('answers a report left Running by a run that no longer runs as Failed, saying so', async () => {
+    await quiesce(world);
+    // Long ago, so it is never the latest run.
+    const runId = newRunId(new Date('2020-01-01T00:00:00.000Z'), 'dead01');
+    await createTablesDriftStore({ connectionString: process.env.TABLES_CONNECTION_STRING ?? '' }).putRun({ runId, status: 'Running', trigger: 'timer', mode: 'enforce', startedAt: runStart(runId) ?? '', flows: [], counts: {}, actions: {}, itemCount: 0 });
+    expect(await getRun(world, runId)).toMatchObject({ runId, status: 'Failed', error: expect.stringMatching(/ended without writing the report's end/) });
   });
 
   it('never repairs in observe mode: every item is reported', async () => {

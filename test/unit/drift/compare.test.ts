@@ -2,7 +2,7 @@
 import type { ObservedEndpoint } from '../../../shared/dns/model';
 import { compareDns, type ListedZone } from '../../../shared/drift/dns';
 import { compareEgress, compareStamps, decidedState } from '../../../shared/drift/egress-stamps';
-import { changedRecently, countItems, type ActionFacts, decideAction, formatRunText, newRunId, RUN_ID, runStart, statusLink, type DriftCandidate, type DriftRun } from '../../../shared/drift/model';
+import { changedRecently, countItems, failureMessage, type ActionFacts, decideAction, formatRunText, newRunId, RUN_ID, runStart, statusLink, type DriftCandidate, type DriftRun } from '../../../shared/drift/model';
 import { comparePeering, type PeeringDriftConfig } from '../../../shared/drift/peering';
 import { desiredGroups } from '../../../shared/egress/spec';
 import type { ObservedPeering, ObservedVnet } from '../../../shared/peering/model';
@@ -74,10 +74,10 @@ describe('comparePeering', () => {
     expect(kinds(comparePeering(config, { vnets: f.vnets, listedSubscriptions: f.listedSubs ?? listed, hubs: hubs(...f.hubList), records: f.records }))).toEqual(expected.sort());
   });
 
-  it('an orphan of a moved spoke has no orchestration to repair it; one of a gone spoke is its own orchestration\'s', () => {
+  it('an orphan of a moved spoke is removed through the old hub\'s writer; one of a gone spoke is its own orchestration\'s', () => {
     const { hub, spoke } = pair({ tags: { 'hubspoke-hub': 'northeurope' } });
     const moved = comparePeering(config, { vnets: [spoke], listedSubscriptions: listed, hubs: hubs(hub), records: [record('spoke', SPOKE)] }).find((c) => c.kind === 'orphanPeering');
-    expect(moved?.repair.kind).toBe('none');
+    expect(moved?.repair).toEqual({ kind: 'removeOrphan', removal: { target: 'hubPeering', hubVnetId: HUB_WEU, name: peeringName('spoke-', SPOKE, 'spoke-app'), remoteVnetId: SPOKE }, why: 'the spoke\'s orchestration manages its current hub only' });
     const gone = comparePeering(config, { vnets: [], listedSubscriptions: listed, hubs: hubs(hub), records: [] }).find((c) => c.kind === 'orphanPeering');
     expect(gone?.repair).toEqual({ kind: 'reconcile', owner: { kind: 'spoke', id: SPOKE } });
   });
@@ -115,6 +115,16 @@ describe('compareDns', () => {
   ])('%s', (_name, facts, expected) => {
     expect(run(facts)).toEqual(expected.sort());
   });
+
+  it('an orphan A record without a claim is removed through the DNS flow; one whose claim names a gone endpoint is that endpoint\'s', () => {
+    const orphan = { zoneId: ZONE, name: 'old', ipAddresses: ['10.1.9.9'] };
+    const facts = { endpoints: [endpoint], listedSubscriptions: new Set([WL]), allSubscriptionsListed: true, zones: [zone([good, orphan])], records: [record('endpoint', PE, 'Registered')] };
+    const unclaimed = compareDns({ hubs: config.hubs, privateDns }, { ...facts, claims: [claim] }).find((c) => c.kind === 'orphanRecord');
+    expect(unclaimed?.repair).toEqual({ kind: 'removeOrphan', removal: { target: 'dnsRecord', zoneId: ZONE, recordName: 'old', ipAddresses: ['10.1.9.9'] }, why: 'no claim names an endpoint whose orchestration would remove it' });
+    const GONE = PE.replace('pe-st1', 'pe-gone');
+    const claimed = compareDns({ hubs: config.hubs, privateDns }, { ...facts, claims: [claim, record('dnsName', 'old.blob.core.windows.net', 'Claimed', { ownerId: GONE, zoneId: ZONE, recordName: 'old' })] }).find((c) => c.kind === 'orphanRecord');
+    expect(claimed?.repair).toEqual({ kind: 'reconcile', owner: { kind: 'endpoint', id: GONE } });
+  });
 });
 
 describe('compareEgress', () => {
@@ -132,6 +142,11 @@ describe('compareEgress', () => {
     ['an Active request past its TTL', [req('eg-1', 'Active', { expiresAt: '2026-05-01T00:00:00Z' })], ['eg-1'], ['expiredNotRevoked:eg-1']],
   ])('%s', (_name, records, inPolicy, expected) => {
     expect(kinds(compareEgress({ policies: new Map([[POLICY, groups(inPolicy)]]), records, now }))).toEqual(expected.sort());
+  });
+
+  it('an orphan rule is removed through the policy\'s writer queue', () => {
+    const orphan = compareEgress({ policies: new Map([[POLICY, groups(['eg-1'])]]), records: [req('eg-1', 'Revoked')], now }).find((c) => c.kind === 'orphanRule');
+    expect(orphan?.repair).toEqual({ kind: 'removeOrphan', removal: { target: 'egressRule', policyId: POLICY, requestId: 'eg-1' }, why: 'no running orchestration owns this rule' });
   });
 
   it('a rule with another source is wrong', () => {
@@ -169,12 +184,31 @@ describe('decideAction', () => {
     ['reports an orphan while orphan removal is off', c({ orphan: true }), {}, 'reported'],
     ['repairs an orphan when orphan removal is on', c({ orphan: true }), { repairOrphans: true }, 'repair'],
     ['reports what no orchestration owns', c({ repair: { kind: 'none', why: 'by hand' } }), {}, 'reported'],
+    ...((): Array<[string, DriftCandidate, Partial<ActionFacts>, string]> => {
+      const removal = c({ kind: 'orphanPeering', orphan: true, repair: { kind: 'removeOrphan', removal: { target: 'hubPeering', hubVnetId: HUB_WEU, name: 'p', remoteVnetId: SPOKE }, why: 'no owner' } });
+      return [
+        ['reports an orphan removal while orphan removal is off', removal, {}, 'reported'],
+        ['removes an orphan when orphan removal is on', removal, { repairOrphans: true }, 'repair'],
+        ['never removes an orphan in observe mode', removal, { repairOrphans: true, mode: 'observe' }, 'reported'],
+        ['never removes an orphan when the flow\'s repair is off', removal, { repairOrphans: true, repairFlow: false }, 'reported'],
+        ['skips an orphan whose removal is running', removal, { repairOrphans: true, recent: 'its removal is Running' }, 'skippedRecentChange'],
+      ];
+    })(),
   ])('%s', (_name, candidate, f, expected) => {
     expect(decideAction(candidate, { ...facts, ...f }).action).toBe(expected);
   });
 });
 
 describe('run helpers', () => {
+  it.each([
+    ['an activity\'s RpcException', new Error(`Activity function 'driftDetect' failed: {"ClassName":"RpcException","Message":"Result: Failure\\nException: 0:The table specified does not exist.\\nRequestId:58f\\nStack: RestError"}`), 'Activity function \'driftDetect\' failed: 0:The table specified does not exist.'],
+    ['a multi-line message', new Error('Result: Failure\nException: boom\nStack: at x'), 'boom'],
+    ['a plain error', new Error('plain\nsecond line'), 'plain'],
+    ['a string', 'as text', 'as text'],
+  ])('failureMessage keeps the first line of %s', (_name, e, expected) => {
+    expect(failureMessage(e)).toBe(expected);
+  });
+
   it('run IDs sort by start and carry it', () => {
     const id = newRunId(new Date('2026-11-28T11:15:00.123Z'), 'ab12cd');
     expect(id).toBe('dr-20261128T111500123Z-ab12cd');
