@@ -328,5 +328,5 @@ describe('the console in a headless browser', () => {
     await page.getByRole('region', { name: 'Spokes' }).getByRole('row').filter({ hasText: 'vnet-console-overlap' }).waitFor();
     await page.getByRole('region', { name: 'Stamps' }).getByRole('table').first().waitFor();
     await shot('overview-with-drift');
-  });
+  }, 2 * WAIT); // a run waits for the repairs it started (drift.repairWaitSeconds), longer on a loaded machine
 });
