@@ -526,21 +526,16 @@ interface Verdict {
 async function verify(baseUrl: string, api: Api, driver: Driver, all: Home[], finals: SlotState[], stamps: StampEpisode[]): Promise<Verdict> {
   type Recorded = { condition?: { status?: string; reason?: string; message?: string } };
   const spokes = new Map<string, Recorded>();
-  for (const item of listItems<Recorded & { vnetId: string }>((await api.call('GET', '/api/spokes')).body, 'spokes')) spokes.set(item.vnetId.toLowerCase(), item);
+  const get = (path: string) => api.call('GET', path);
+  for (const item of await allPages<Recorded & { vnetId: string }>(get, '/api/spokes?top=1000', 'spokes')) spokes.set(item.vnetId.toLowerCase(), item);
   const endpoints = new Map<string, Recorded>();
-  for (const item of listItems<Recorded & { endpointId: string }>((await api.call('GET', '/api/endpoints')).body, 'endpoints')) endpoints.set(item.endpointId.toLowerCase(), item);
+  for (const item of await allPages<Recorded & { endpointId: string }>(get, '/api/endpoints?top=1000', 'endpoints')) endpoints.set(item.endpointId.toLowerCase(), item);
   const token = await requesterToken(baseUrl);
   const egress = new Map<string, Array<{ id: string; status: string; justification: string; destinations: Array<{ fqdn?: string }> }>>();
-  for (let skip = 0; ; skip += 100) {
-    const page = (await getJson(`${baseUrl}/api/egress-requests?top=100&skip=${skip}`, { authorization: `Bearer ${token}` })).body as {
-      value?: Array<{ id: string; status: string; spokeVnetId: string; justification: string; destinations: Array<{ fqdn?: string }> }>;
-      nextLink?: string;
-    };
-    for (const r of page.value ?? []) {
-      const key = r.spokeVnetId.toLowerCase();
-      egress.set(key, [...(egress.get(key) ?? []), r]);
-    }
-    if (!page.nextLink) break;
+  type EgressView = { id: string; status: string; spokeVnetId: string; justification: string; destinations: Array<{ fqdn?: string }> };
+  for (const r of await allPages<EgressView>((path) => getJson(`${baseUrl}${path}`, { authorization: `Bearer ${token}` }), '/api/egress-requests?top=100', 'value')) {
+    const key = r.spokeVnetId.toLowerCase();
+    egress.set(key, [...(egress.get(key) ?? []), r]);
   }
   const peerings = await driver.hubPeerings();
 
@@ -598,6 +593,18 @@ async function verify(baseUrl: string, api: Api, driver: Driver, all: Home[], fi
 }
 
 /** A list answer: `{ count, <name>: [...] }`. */
+/** Every item of a paged list route (`{count, <name>: [...], nextLink?}`), following its `nextLink` (a path). */
+async function allPages<T>(get: (path: string) => Promise<{ status: number; body: unknown }>, first: string, name: string): Promise<T[]> {
+  const items: T[] = [];
+  for (let next: string | undefined = first; next !== undefined; ) {
+    const body: unknown = (await get(next)).body;
+    items.push(...listItems<T>(body, name));
+    const link: unknown = (body as { nextLink?: unknown }).nextLink;
+    next = typeof link === 'string' ? link : undefined;
+  }
+  return items;
+}
+
 function listItems<T>(body: unknown, name: string): T[] {
   const value = (body as Record<string, unknown> | undefined)?.[name];
   if (Array.isArray(value)) return value as T[];
