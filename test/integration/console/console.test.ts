@@ -285,8 +285,12 @@ describe('the console in a headless browser', () => {
     await page.getByRole('button', { name: 'Run now', exact: true }).click();
     await page.getByRole('status').filter({ hasText: /Drift run started \(202\)|A drift run is already running/ }).waitFor();
     await untilShown('a finished drift run with its text summary', async () => {
-      const heading = (await page.getByRole('heading', { name: /^Latest run dr-/ }).count()) > 0;
-      const status = heading ? ((await page.getByTestId('drift-status').textContent()) ?? '') : '';
+      // Let the reloaded page finish drawing (it asks the API first) before judging it: on a loaded machine a reload
+      // every half second would otherwise never see the report drawn.
+      const latest = page.getByRole('heading', { name: /^Latest run dr-/ });
+      await latest.or(page.getByText('No drift run yet.')).waitFor({ timeout: WAIT });
+      if ((await latest.count()) === 0) return false;
+      const status = (await page.getByTestId('drift-status').textContent({ timeout: WAIT })) ?? '';
       return status === 'Completed' || status === 'Partial';
     });
     // The report as the API gives it: the differences table (or its empty message) and the text summary.
