@@ -74,6 +74,24 @@ export function errorBox(error) {
   return h('div', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error));
 }
 
+/** `action` with its failure shown in `problem` (the API's refusal, read out at once); the last failure is cleared first. */
+export function withProblem(problem, action) {
+  return async (...args) => {
+    problem.replaceChildren();
+    try {
+      await action(...args);
+    } catch (error) {
+      problem.append(errorBox(error));
+    }
+  };
+}
+
+/** A form (a card) that runs `action` when submitted, its failure shown in `problem`. */
+export function actionForm(problem, action, ...children) {
+  const run = withProblem(problem, action);
+  return h('form', { class: 'card', onsubmit: (event) => { event.preventDefault(); void run(); } }, ...children);
+}
+
 export function clear(el) {
   while (el.firstChild) el.firstChild.remove();
   return el;

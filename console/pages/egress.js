@@ -2,7 +2,7 @@
 // and a form to request egress. The API decides (roles, self-approval, the second approver): refusals are shown as
 // it words them.
 import { api, get, listAll } from '../api.js';
-import { errorBox, field, h, shortId, table, when } from '../dom.js';
+import { actionForm, errorBox, field, h, shortId, table, when, withProblem } from '../dom.js';
 
 const destinationText = (d) => `${d.fqdn ?? `tag ${d.tag ?? d.fqdnTag ?? ''}`}${d.ports?.length ? ` (${d.ports.map((p) => (typeof p === 'string' ? p : `${p.protocol}:${p.port}`)).join(', ')})` : ''}`;
 const who = (oid, name) => (name ? `${name} (${String(oid).slice(0, 8)})` : String(oid ?? ''));
@@ -51,21 +51,12 @@ function requestForm(ctx) {
   const justification = h('input', { type: 'text', id: 'egress-justification', required: true });
   const ttl = h('input', { type: 'number', id: 'egress-ttl', min: 1, max: 365, value: 30 });
   const problem = h('div');
-  return h(
-    'form',
-    {
-      class: 'card',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        problem.replaceChildren();
-        try {
-          const res = await api('POST', '/api/egress-requests', { spokeVnetId: spoke.value.trim(), destinations: parseDestinations(destinations.value), justification: justification.value, ttlDays: Number(ttl.value) }, { 'idempotency-key': crypto.randomUUID() });
-          ctx.say(`Requested: ${res.body.id} (${res.body.status})`);
-          location.hash = `#/egress/${res.body.id}`;
-        } catch (error) {
-          problem.append(errorBox(error));
-        }
-      },
+  return actionForm(
+    problem,
+    async () => {
+      const res = await api('POST', '/api/egress-requests', { spokeVnetId: spoke.value.trim(), destinations: parseDestinations(destinations.value), justification: justification.value, ttlDays: Number(ttl.value) }, { 'idempotency-key': crypto.randomUUID() });
+      ctx.say(`Requested: ${res.body.id} (${res.body.status})`);
+      location.hash = `#/egress/${res.body.id}`;
     },
     field('Spoke VNet ID', spoke),
     field('Destinations', destinations, 'One per line: an FQDN and its ports (Https:443,Http:80), or tag:<FQDN tag>.'),
@@ -80,26 +71,16 @@ async function renderOne(main, ctx, id) {
   const r = await get(`/api/egress-requests/${encodeURIComponent(id)}`);
   const comment = h('textarea', { id: 'decision-comment', rows: 2, maxlength: 1000 });
   const problem = h('div', { 'data-testid': 'decision-problem' });
-  const decide = async (verdict) => {
-    problem.replaceChildren();
-    try {
-      await api('POST', `/api/egress-requests/${r.id}/decision`, { verdict, comment: comment.value });
-      ctx.say(`Decision recorded: ${verdict}`);
-      await ctx.refresh();
-    } catch (error) {
-      problem.append(errorBox(error));
-    }
-  };
-  const revoke = async () => {
-    problem.replaceChildren();
-    try {
-      await api('POST', `/api/egress-requests/${r.id}/revoke`);
-      ctx.say('Revocation requested');
-      await ctx.refresh();
-    } catch (error) {
-      problem.append(errorBox(error));
-    }
-  };
+  const decide = withProblem(problem, async (verdict) => {
+    await api('POST', `/api/egress-requests/${r.id}/decision`, { verdict, comment: comment.value });
+    ctx.say(`Decision recorded: ${verdict}`);
+    await ctx.refresh();
+  });
+  const revoke = withProblem(problem, async () => {
+    await api('POST', `/api/egress-requests/${r.id}/revoke`);
+    ctx.say('Revocation requested');
+    await ctx.refresh();
+  });
   main.append(
     h('p', {}, h('a', { href: '#/egress' }, '← Egress requests')),
     h('h1', {}, `Egress request ${r.id}`),

@@ -1,6 +1,6 @@
 // Local sign-in (embedded default only): pick a user and roles; the local token issuer signs a token for them.
 import { localSignIn } from '../auth.js';
-import { errorBox, field, h } from '../dom.js';
+import { actionForm, field, h } from '../dom.js';
 
 const ROLES = ['Egress.Requester', 'Egress.Approver', 'ControlPlane.Reader', 'ControlPlane.Operator'];
 
@@ -21,20 +21,11 @@ export function renderSignIn(main, method, done) {
     oid.value = preset.oid;
     for (const box of boxes) box.checked = preset.roles.includes(box.value);
   };
-  const form = h(
-    'form',
-    {
-      class: 'card',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        problem.replaceChildren();
-        try {
-          await localSignIn(method.tokenUrl, { oid: oid.value.trim().toLowerCase(), name: name.value.trim(), roles: boxes.filter((b) => b.checked).map((b) => b.value) });
-          done();
-        } catch (error) {
-          problem.append(errorBox(error));
-        }
-      },
+  const form = actionForm(
+    problem,
+    async () => {
+      await localSignIn(method.tokenUrl, { oid: oid.value.trim().toLowerCase(), name: name.value.trim(), roles: boxes.filter((b) => b.checked).map((b) => b.value) });
+      done();
     },
     h('fieldset', {}, h('legend', {}, 'Start from'), h('div', { class: 'buttons' }, PRESETS.map((p) => h('button', { type: 'button', onclick: () => pick(p) }, p.label)))),
     field('Name', name),

@@ -1,6 +1,6 @@
 // Stamps: each with its state, Front Door state, pin and why; one stamp with its history, audit and the pin form.
 import { api, get } from '../api.js';
-import { errorBox, field, h, table, when } from '../dom.js';
+import { actionForm, field, h, table, when } from '../dom.js';
 
 const stateBadge = (state) => h('span', { class: `badge st-${state}` }, state);
 const pinText = (pin) => (pin ? `${pin.mode} by ${pin.by}${pin.until ? ` until ${when(pin.until)}` : ''}: ${pin.reason}` : 'none');
@@ -29,22 +29,13 @@ async function renderOne(main, ctx, name) {
   const reason = h('input', { type: 'text', id: 'pin-reason', required: true, maxlength: 500 });
   const until = h('input', { type: 'datetime-local', id: 'pin-until' });
   const problem = h('div');
-  const form = h(
-    'form',
-    {
-      class: 'card',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        problem.replaceChildren();
-        try {
-          const body = { mode: mode.value, reason: reason.value, ...(until.value ? { until: new Date(until.value).toISOString() } : {}) };
-          await api('POST', `/api/stamps/${encodeURIComponent(s.name)}/pin`, body);
-          ctx.say(`Pinned ${mode.value}: the stamp's monitor applies it in its next round`);
-          await ctx.refresh();
-        } catch (error) {
-          problem.append(errorBox(error));
-        }
-      },
+  const form = actionForm(
+    problem,
+    async () => {
+      const body = { mode: mode.value, reason: reason.value, ...(until.value ? { until: new Date(until.value).toISOString() } : {}) };
+      await api('POST', `/api/stamps/${encodeURIComponent(s.name)}/pin`, body);
+      ctx.say(`Pinned ${mode.value}: the stamp's monitor applies it in its next round`);
+      await ctx.refresh();
     },
     h('h2', {}, 'Pin'),
     field('Mode', mode),

@@ -270,19 +270,7 @@ export const peeringDeclaration = declare<PeeringRecord>({
       lock: peeringLock(core, localKey, spec.remoteVirtualNetworkId, existing?.id ?? id),
       build: () => {
         validatePeering(core, existing?.id ?? id, localKey, spec, existing);
-        const remote = core.state.virtualNetworks.get(remoteKey);
-        const peering: PeeringRecord = existing ?? {
-          id,
-          name,
-          vnetKey: localKey,
-          etag: newEtag(),
-          resourceGuid: randomUUID(),
-          ...spec,
-          remoteVirtualNetworkId: remote?.id ?? spec.remoteVirtualNetworkId,
-          peeringState: 'Initiated',
-          syncedRemotePrefixes: [...(remote?.addressPrefixes ?? [])],
-          provisioningState: 'Updating',
-        };
+        const peering = existing ?? newPeeringRecord(core, id, name, localKey, spec, 'Updating');
         Object.assign(peering, { ...spec, remoteVirtualNetworkId: peering.remoteVirtualNetworkId });
         return peering;
       },
@@ -296,6 +284,23 @@ export const peeringDeclaration = declare<PeeringRecord>({
   },
   deleteLock: (core, peering) => peeringLock(core, peering.vnetKey, peering.remoteVirtualNetworkId, peering.id),
 });
+
+/** A new peering (Initiated, the remote's address space as synced), for a PUT (Updating) or a seed (Succeeded). */
+function newPeeringRecord(core: EmulatorCore, id: string, name: string, localKey: string, spec: PeeringSpec, provisioningState: PeeringRecord['provisioningState']): PeeringRecord {
+  const remote = core.state.virtualNetworks.get(idKey(spec.remoteVirtualNetworkId));
+  return {
+    id,
+    name,
+    vnetKey: localKey,
+    etag: newEtag(),
+    resourceGuid: randomUUID(),
+    ...spec,
+    remoteVirtualNetworkId: remote?.id ?? spec.remoteVirtualNetworkId,
+    peeringState: 'Initiated',
+    syncedRemotePrefixes: [...(remote?.addressPrefixes ?? [])],
+    provisioningState,
+  };
+}
 
 /** Removes a peering; its reverse peering turns Disconnected and stays so until updated or re-created. */
 export function deletePeeringEffects(core: EmulatorCore, peering: PeeringRecord): void {
@@ -328,19 +333,7 @@ export function seedPeering(core: EmulatorCore, vnetId: string, name: string, sp
   const id = `${vnet.id}/virtualNetworkPeerings/${name}`;
   const existing = core.state.peerings.get(idKey(id));
   validatePeering(core, id, localKey, full, existing);
-  const remote = core.state.virtualNetworks.get(idKey(full.remoteVirtualNetworkId));
-  const peering: PeeringRecord = existing ?? {
-    id,
-    name,
-    vnetKey: localKey,
-    etag: newEtag(),
-    resourceGuid: randomUUID(),
-    ...full,
-    remoteVirtualNetworkId: remote?.id ?? full.remoteVirtualNetworkId,
-    peeringState: 'Initiated',
-    syncedRemotePrefixes: [...(remote?.addressPrefixes ?? [])],
-    provisioningState: 'Succeeded',
-  };
+  const peering = existing ?? newPeeringRecord(core, id, name, localKey, full, 'Succeeded');
   core.state.peerings.set(idKey(id), peering);
   applyPeeringState(core, peering);
   return peering;
