@@ -3,6 +3,7 @@
 // Type errors do not stop the build here (tsc still emits); CI fails on them in its own `tsc --noEmit` step.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { markBins } = require('../local/build/mark-bins.js');
 
 module.exports = async function globalSetup() {
   const root = path.resolve(__dirname, '..');
@@ -13,4 +14,6 @@ module.exports = async function globalSetup() {
   if (run.status !== 0) {
     process.stderr.write(`\n[global-setup] tsc reported errors (the build still emitted):\n${run.stdout}${run.stderr}\n`);
   }
+  // As `npm run build` does: the README test runs `npx hubspoke-local`, which needs the bin executable.
+  markBins(root);
 };
