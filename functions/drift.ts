@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { currentConfig } from '../shared/config';
-import { formatRunText, newRunId, RUN_ID, runStart, type DriftRun } from '../shared/drift/model';
-import { isActive, runtimeStatus } from '../orchestrations/common';
+import { formatRunText, newRunId, RUN_ID, runStart, shownRun, type DriftInstanceView, type DriftRun } from '../shared/drift/model';
+import { instanceStatus, isActive } from '../orchestrations/common';
 import { DRIFT_INSTANCE_ID, DRIFT_RUN_ORCHESTRATOR, driftReports, type DriftRunInput } from '../orchestrations/drift';
 import { guarded, problem } from './http';
 
@@ -29,13 +29,19 @@ const MAX_LIST = 100;
 
 type Started = { kind: 'started'; runId: string } | { kind: 'running'; runId?: string };
 
+/** What the engine says about the one drift instance: whether it runs, the run its input names, its output. */
+async function driftInstance(client: df.DurableClient): Promise<DriftInstanceView & { trigger?: DriftRunInput['trigger'] }> {
+  const s = await instanceStatus(client, DRIFT_INSTANCE_ID, { showInput: true });
+  if (!s) return { active: false };
+  const input = s.input as Partial<DriftRunInput> | null | undefined;
+  return { runtimeStatus: s.runtimeStatus, active: isActive(s.runtimeStatus), output: s.output, ...(input?.runId ? { runId: input.runId } : {}), ...(input?.trigger ? { trigger: input.trigger } : {}) };
+}
+
 /** The run of the one drift instance while it runs (its input names it). */
-async function runningRun(client: df.DurableClient): Promise<{ runId?: string } | undefined> {
-  const status = await runtimeStatus(client, DRIFT_INSTANCE_ID);
-  if (!isActive(status)) return undefined;
-  const s = await client.getStatus(DRIFT_INSTANCE_ID, { showInput: true });
-  const input = s.input as Partial<DriftRunInput> | undefined;
-  return input?.runId ? { runId: input.runId } : {};
+async function runningRun(client: df.DurableClient): Promise<{ runId?: string; trigger?: DriftRunInput['trigger'] } | undefined> {
+  const instance = await driftInstance(client);
+  if (!instance.active) return undefined;
+  return { ...(instance.runId ? { runId: instance.runId } : {}), ...(instance.trigger ? { trigger: instance.trigger } : {}) };
 }
 
 /** Starts a run unless one runs: the engine refuses a second start of the one instance, so two callers cannot both start. */
@@ -66,11 +72,14 @@ export async function postRun(request: HttpRequest, context: InvocationContext):
   return { status: 202, headers: { Location: url }, jsonBody: { runId: started.runId, status: 'Running', url, textUrl: `${url}?format=text` } };
 }
 
-export async function listRuns(request: HttpRequest): Promise<HttpResponseInit> {
+export async function listRuns(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const raw = request.query.get('limit');
   const limit = raw === null ? 20 : Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST) return problem(400, 'InvalidQuery', `limit must be a whole number from 1 to ${MAX_LIST} (got "${raw}")`);
-  const runs = await driftReports().listRuns(limit);
+  const stored = await driftReports().listRuns(limit);
+  // One read of the drift instance for the whole page, and only when some run says Running.
+  const instance = stored.some((r) => r.status === 'Running') ? await driftInstance(df.getClient(context)) : undefined;
+  const runs = stored.map((r) => shownRun(r, instance));
   return { status: 200, jsonBody: { count: runs.length, runs } };
 }
 
@@ -81,14 +90,10 @@ function respond(request: HttpRequest, run: DriftRun, items: Awaited<ReturnType<
 }
 
 /** The run the drift instance is executing, before its first activity has written its report (a Running stub). */
-async function startingRun(context: InvocationContext, runId: string): Promise<DriftRun | null> {
-  const client = df.getClient(context);
-  const running = await runningRun(client);
-  if (running?.runId !== runId) return null;
-  const s = await client.getStatus(DRIFT_INSTANCE_ID, { showInput: true });
-  const input = s.input as Partial<DriftRunInput> | undefined;
+function startingRun(instance: Awaited<ReturnType<typeof driftInstance>>, runId: string): DriftRun | null {
+  if (!instance.active || instance.runId !== runId) return null;
   const startedAt = runStart(runId) ?? new Date().toISOString();
-  return { runId, status: 'Running', trigger: input?.trigger ?? 'http', mode: currentConfig().mode, startedAt, flows: [], counts: {}, actions: {}, itemCount: 0 };
+  return { runId, status: 'Running', trigger: instance.trigger ?? 'http', mode: currentConfig().mode, startedAt, flows: [], counts: {}, actions: {}, itemCount: 0 };
 }
 
 export async function getRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -96,6 +101,8 @@ export async function getRun(request: HttpRequest, context: InvocationContext): 
   const format = request.query.get('format');
   if (format !== null && format !== 'text' && format !== 'json') return problem(400, 'InvalidQuery', `format must be text or json (got "${format}")`);
   const store = driftReports();
+  let read: ReturnType<typeof driftInstance> | undefined;
+  const instance = () => (read ??= driftInstance(df.getClient(context)));
   let run: DriftRun | null;
   if (id === 'latest') {
     run = (await store.listRuns(1))[0] ?? null;
@@ -103,21 +110,11 @@ export async function getRun(request: HttpRequest, context: InvocationContext): 
   } else {
     if (!RUN_ID.test(id)) return problem(400, 'InvalidRunId', `"${id}" is not a drift run ID (dr-<yyyymmddThhmmssfffZ>-<hex>) or "latest"`);
     // A run just started has no report yet: its orchestration answers for it until its first activity writes one.
-    run = (await store.getRun(id)) ?? (await startingRun(context, id));
+    run = (await store.getRun(id)) ?? startingRun(await instance(), id);
     if (!run) return problem(404, 'DriftRunNotFound', `no drift run ${id}`);
   }
-  return respond(request, await unlessAbandoned(context, run), await store.listItems(run.runId));
-}
-
-/**
- * A report that says Running while the drift instance runs no such run (its orchestration ended without writing the
- * report's end: the writes of its end failed) is shown as Failed, saying so; the stored report is left as it is.
- */
-async function unlessAbandoned(context: InvocationContext, run: DriftRun): Promise<DriftRun> {
-  if (run.status !== 'Running') return run;
-  const running = await runningRun(df.getClient(context));
-  if (running && (running.runId === undefined || running.runId === run.runId)) return run;
-  return { ...run, status: 'Failed', error: 'its orchestration ended without writing the report\'s end: what it did not inspect is unknown' };
+  const shown = run.status === 'Running' ? shownRun(run, await instance()) : run;
+  return respond(request, shown, await store.listItems(run.runId));
 }
 
 export async function driftTimer(timer: Timer, context: InvocationContext): Promise<void> {
@@ -130,5 +127,5 @@ const withClient = { extraInputs: [df.input.durableClient()] };
 
 app.timer('driftCheck', { schedule: driftSchedule(), ...withClient, handler: driftTimer });
 app.http('startDriftRun', { methods: ['POST'], route: 'drift/runs', authLevel: 'anonymous', ...withClient, handler: guarded('write', postRun) });
-app.http('listDriftRuns', { methods: ['GET'], route: 'drift/runs', authLevel: 'anonymous', handler: guarded('read', listRuns) });
+app.http('listDriftRuns', { methods: ['GET'], route: 'drift/runs', authLevel: 'anonymous', ...withClient, handler: guarded('read', listRuns) });
 app.http('getDriftRun', { methods: ['GET'], route: 'drift/runs/{runId}', authLevel: 'anonymous', ...withClient, handler: guarded('read', getRun) });

@@ -12,14 +12,19 @@ export function isActive(runtimeStatus: string | undefined | null): boolean {
   return runtimeStatus !== undefined && runtimeStatus !== null && ACTIVE.has(runtimeStatus);
 }
 
-/** The instance's runtime status, or undefined when no such instance exists (the client's 404). */
-export async function runtimeStatus(client: df.DurableClient, instanceId: string): Promise<string | undefined> {
+/** The instance's status (with its input when asked), or undefined when no such instance exists (the client's 404). */
+export async function instanceStatus(client: df.DurableClient, instanceId: string, options: df.GetStatusOptions = {}): Promise<df.DurableOrchestrationStatus | undefined> {
   try {
-    return (await client.getStatus(instanceId)).runtimeStatus;
+    return await client.getStatus(instanceId, options);
   } catch (e) {
     if (/404/.test((e as Error).message)) return undefined;
     throw e;
   }
+}
+
+/** The instance's runtime status, or undefined when no such instance exists (the client's 404). */
+export async function runtimeStatus(client: df.DurableClient, instanceId: string): Promise<string | undefined> {
+  return (await instanceStatus(client, instanceId))?.runtimeStatus;
 }
 
 export type ReconcileRequestOutcome = { instanceId: string; outcome: 'started' | 'signalled' };

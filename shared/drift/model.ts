@@ -196,3 +196,33 @@ export function runStart(runId: string): string | undefined {
   const m = /^dr-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(runId);
   return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : undefined;
 }
+
+/**
+ * What the Durable engine says about the one drift instance (every run executes as it, one after another):
+ * `runtimeStatus` undefined when no such instance exists (never started, or purged); `active` whether it can still
+ * run (orchestrations/common `isActive`); `runId` the run its input names (undefined when the input could not be
+ * read); `output` what it returned (the ended run, when it completed).
+ */
+export interface DriftInstanceView {
+  runtimeStatus?: string;
+  active: boolean;
+  runId?: string;
+  output?: unknown;
+}
+
+/**
+ * The run as shown by every read route (the list, `latest`, one run): the stored report, unless it still says
+ * Running while no orchestration runs it. Then the run is dead (its orchestration Failed, was Terminated, is gone,
+ * or the instance has since run another run) and is shown Failed, saying why; the stored report is left as it is.
+ * One exception: the instance completed this very run after its report was read (its output is the ended run).
+ */
+export function shownRun(run: DriftRun, instance: DriftInstanceView | undefined): DriftRun {
+  if (run.status !== 'Running') return run;
+  const status = instance?.runtimeStatus;
+  const mine = instance?.runId === run.runId;
+  if (instance?.active && (mine || instance?.runId === undefined)) return run;
+  const output = instance?.output as Partial<DriftRun> | null | undefined;
+  if (mine && status === 'Completed' && output?.runId === run.runId && output.status && output.status !== 'Running') return output as DriftRun;
+  const why = !status ? 'its orchestration no longer exists' : mine ? `its orchestration is ${status}` : `the drift instance has since run ${instance?.runId ?? 'another run'}`;
+  return { ...run, status: 'Failed', error: `its orchestration ended without writing the report's end (${why}): what it did not inspect is unknown` };
+}

@@ -9,6 +9,7 @@ import { apiFetch } from '../operator-token';
 import { TableClient } from '@azure/data-tables';
 import { createTablesDriftStore, DRIFT_ITEMS_TABLE } from '../../../shared/drift/store';
 import { newRunId, runStart } from '../../../shared/drift/model';
+import { DRIFT_INSTANCE_ID } from '../../../orchestrations/drift/names';
 
 const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
 const REPAIR_ALL = { repair: { peering: true, dns: true }, recentChangeMinutes: 0, repairWaitSeconds: 30 };
@@ -214,7 +215,37 @@ describe('drift checks: peering', () => {
     // Long ago, so it is never the latest run.
     const runId = newRunId(new Date('2020-01-01T00:00:00.000Z'), 'dead01');
     await createTablesDriftStore({ connectionString: process.env.TABLES_CONNECTION_STRING ?? '' }).putRun({ runId, status: 'Running', trigger: 'timer', mode: 'enforce', startedAt: runStart(runId) ?? '', flows: [], counts: {}, actions: {}, itemCount: 0 });
-    expect(await getRun(world, runId)).toMatchObject({ runId, status: 'Failed', error: expect.stringMatching(/ended without writing the report's end/) });
+    const dead = { runId, status: 'Failed', error: expect.stringMatching(/ended without writing the report's end \(the drift instance has since run dr-/) };
+    // The list shows it as the run itself does (the stored report still says Running).
+    const list = (await (await apiFetch(`${world.embedded.baseUrl}/api/drift/runs?limit=100`)).json()) as { runs: RunView[] };
+    expect(list.runs.find((r) => r.runId === runId)).toMatchObject(dead);
+    expect(list.runs.filter((r) => r.status === 'Running')).toEqual([]);
+    expect(await getRun(world, runId)).toMatchObject(dead);
+  });
+
+  it('shows a run whose orchestration was terminated mid-run as Failed in the list, as latest and as itself', async () => {
+    await quiesce(world);
+    // The peering detector's VNet list answers 429 with a long Retry-After (20 s each): the run holds there, its
+    // report saying Running, while it is terminated.
+    world.embedded.arm.faults.add({ method: 'GET', path: /\/providers\/Microsoft\.Network\/virtualNetworks$/i, effect: { kind: 'http', status: 429, retryAfterSeconds: 4000 }, times: 2 });
+    const res = await apiFetch(`${world.embedded.baseUrl}/api/drift/runs`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    const reports = createTablesDriftStore({ connectionString: process.env.TABLES_CONNECTION_STRING ?? '' });
+    await until('the run\'s report saying Running', async () => ((await reports.getRun(runId))?.status === 'Running' ? true : undefined));
+    expect(await getRun(world, runId)).toMatchObject({ runId, status: 'Running' });
+    await world.embedded.engine.terminate(DRIFT_INSTANCE_ID, 'drift test: a run that dies mid-run');
+    const dead = { runId, status: 'Failed', error: expect.stringMatching(/ended without writing the report's end \(its orchestration is Terminated\)/) };
+    await until('the run shown Failed', async () => ((await getRun(world, runId)).status === 'Failed' ? true : undefined));
+    const list = (await (await apiFetch(`${world.embedded.baseUrl}/api/drift/runs?limit=3`)).json()) as { count: number; runs: RunView[] };
+    expect(list.runs[0]).toMatchObject(dead);
+    expect(list.count).toBe(3);
+    expect(await getRun(world, runId)).toMatchObject(dead);
+    expect((await (await apiFetch(`${world.embedded.baseUrl}/api/drift/runs/latest`)).json()) as RunView).toMatchObject(dead);
+    // The stored report is left as the run left it.
+    expect((await reports.getRun(runId))?.status).toBe('Running');
+    world.embedded.arm.faults.clear();
+    await quiesce(world);
   });
 
   it('never repairs in observe mode: every item is reported', async () => {

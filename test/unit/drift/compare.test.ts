@@ -2,7 +2,7 @@
 import type { ObservedEndpoint } from '../../../shared/dns/model';
 import { compareDns, type ListedZone } from '../../../shared/drift/dns';
 import { compareEgress, compareStamps, decidedState } from '../../../shared/drift/egress-stamps';
-import { changedRecently, countItems, failureMessage, type ActionFacts, decideAction, formatRunText, newRunId, RUN_ID, runStart, statusLink, type DriftCandidate, type DriftRun } from '../../../shared/drift/model';
+import { changedRecently, countItems, failureMessage, type ActionFacts, decideAction, formatRunText, newRunId, RUN_ID, runStart, shownRun, statusLink, type DriftCandidate, type DriftInstanceView, type DriftRun } from '../../../shared/drift/model';
 import { comparePeering, type PeeringDriftConfig } from '../../../shared/drift/peering';
 import { desiredGroups } from '../../../shared/egress/spec';
 import type { ObservedPeering, ObservedVnet } from '../../../shared/peering/model';
@@ -248,5 +248,29 @@ describe('run helpers', () => {
     expect(text).toContain('egress: not configured');
     expect(text).toContain('- [peering] missingPeering');
     expect(text).toContain('action:   repaired; status: /api/spokes/x');
+  });
+});
+
+describe('shownRun: the status every read route shows, from the stored report and the drift instance', () => {
+  const runId = 'dr-20261128T111500123Z-ab12cd';
+  const stored: DriftRun = { runId, status: 'Running', trigger: 'timer', mode: 'enforce', startedAt: '2026-11-28T11:15:00.123Z', flows: [], counts: {}, actions: {}, itemCount: 0 };
+  const ended: DriftRun = { ...stored, status: 'Completed', endedAt: '2026-11-28T11:15:02.123Z', durationMs: 2000 };
+  const dead = (why: string): DriftRun => ({ ...stored, status: 'Failed', error: `its orchestration ended without writing the report's end (${why}): what it did not inspect is unknown` });
+  it.each<[string, DriftRun, DriftInstanceView | undefined, DriftRun]>([
+    ['an ended report as stored, whatever the instance', ended, { runtimeStatus: 'Terminated', active: false, runId }, ended],
+    ['an ended report as stored without an instance read', ended, undefined, ended],
+    ['Running while its orchestration runs', stored, { runtimeStatus: 'Running', active: true, runId }, stored],
+    ['Running while its orchestration is Pending', stored, { runtimeStatus: 'Pending', active: true, runId }, stored],
+    ['Running while the instance runs a run whose input is unreadable', stored, { runtimeStatus: 'Running', active: true }, stored],
+    ['Failed when its orchestration Failed', stored, { runtimeStatus: 'Failed', active: false, runId }, dead('its orchestration is Failed')],
+    ['Failed when its orchestration was Terminated', stored, { runtimeStatus: 'Terminated', active: false, runId }, dead('its orchestration is Terminated')],
+    ['Failed when its orchestration completed without an ended run', stored, { runtimeStatus: 'Completed', active: false, runId, output: null }, dead('its orchestration is Completed')],
+    ['Failed when the instance is gone', stored, { active: false }, dead('its orchestration no longer exists')],
+    ['Failed when the instance was not read (no instance)', stored, undefined, dead('its orchestration no longer exists')],
+    ['Failed when the instance runs another run', stored, { runtimeStatus: 'Running', active: true, runId: 'dr-20261128T113000000Z-ffff' }, dead('the drift instance has since run dr-20261128T113000000Z-ffff')],
+    ['Failed when the instance has since completed another run', stored, { runtimeStatus: 'Completed', active: false, runId: 'dr-20261128T113000000Z-ffff', output: { ...ended, runId: 'dr-20261128T113000000Z-ffff' } }, dead('the drift instance has since run dr-20261128T113000000Z-ffff')],
+    ['the ended run when its orchestration completed after the report was read', stored, { runtimeStatus: 'Completed', active: false, runId, output: ended }, ended],
+  ])('%s', (_name, run, instance, expected) => {
+    expect(shownRun(run, instance)).toEqual(expected);
   });
 });
