@@ -5,12 +5,13 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { changedRecently, countItems, decideAction, failureMessage, DRIFT_FLOWS, statusLink, type DriftCandidate, type OrphanRemovalRepair, type DriftFlow, type DriftItem, type DriftRun, type FlowInspection } from '../../shared/drift/model';
+import { changedRecently, decideAction, failureMessage, DRIFT_FLOWS, statusLink, type DriftCandidate, type OrphanRemovalRepair, type DriftFlow, type DriftItem, type DriftRun, type FlowInspection } from '../../shared/drift/model';
 import { createTablesDriftStore, MAX_ITEMS_PER_RUN, type DriftReportStore } from '../../shared/drift/store';
+import { endRun, type FinishInput } from '../../shared/drift/end';
 import type { ManagedKind, TriggerInfo } from '../../shared/store/records';
 import { armCredential } from '../../shared/azure/clients';
 import { flowDeps, timingFrom } from '../common/deps';
-import { recordDriftRun, tracedActivity } from '../../shared/telemetry';
+import { tracedActivity } from '../../shared/telemetry';
 import { isActive, runtimeStatus } from '../common/start';
 import { endpointInstanceId, requestEndpointDns } from '../dns';
 import { detailsOf, SOURCE_CHANGED_EVENT, REVOKE_EVENT, type EgressDetails } from '../egress';
@@ -351,36 +352,8 @@ function withIndexes(items: readonly DriftItem[]): Array<{ index: number; item: 
   });
 }
 
-export async function finishRun(input: { runId: string; endedAt: string; flows: FlowInspection[]; error?: string }): Promise<DriftRun> {
-  const store = driftReports();
-  const { config } = flowDeps();
-  const begun = await store.getRun(input.runId);
-  let items: DriftItem[] = [];
-  let error = input.error;
-  try {
-    items = await store.listItems(input.runId);
-  } catch (e) {
-    // The run still ends (Failed, saying why): a report left Running would never end.
-    error = [error, `the report's items could not be read: ${failureMessage(e)}`].filter(Boolean).join('; ');
-  }
-  const startedAt = begun?.startedAt ?? input.endedAt;
-  const partial = input.flows.some((f) => f.notInspected.length > 0);
-  const run: DriftRun = {
-    runId: input.runId,
-    status: error ? 'Failed' : partial ? 'Partial' : 'Completed',
-    trigger: begun?.trigger ?? 'http',
-    mode: begun?.mode ?? config.mode,
-    startedAt,
-    endedAt: input.endedAt,
-    durationMs: Math.max(0, Date.parse(input.endedAt) - Date.parse(startedAt)),
-    flows: input.flows.map((f) => ({ ...f, notInspected: f.notInspected.slice(0, 50) })),
-    ...countItems(items),
-    ...(error ? { error } : {}),
-  };
-  await store.putRun(run);
-  // The run's duration and its items by flow and kind (an activity: it runs once per run, not on every replay).
-  recordDriftRun({ durationMs: run.durationMs ?? 0, items });
-  return run;
+export async function finishRun(input: FinishInput): Promise<DriftRun> {
+  return endRun(driftReports(), flowDeps().config.mode, input);
 }
 
 const withClient = { extraInputs: [df.input.durableClient()] };

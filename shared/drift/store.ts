@@ -17,6 +17,10 @@ export const MAX_ITEMS_PER_RUN = 20_000;
 export interface DriftReportStore {
   putRun(run: DriftRun): Promise<void>;
   getRun(runId: string): Promise<DriftRun | null>;
+  /** The run with its version (the row's ETag), for a conditional write; null when there is none. */
+  getRunVersioned(runId: string): Promise<{ run: DriftRun; version: string } | null>;
+  /** Writes the run only if its row is still at `version` (null: only if there is none); false when it was not. */
+  putRunIf(run: DriftRun, version: string | null): Promise<boolean>;
   /** Newest first. */
   listRuns(limit: number): Promise<DriftRun[]>;
   /** Writes items `from` index `start` (a run appends as each detector ends). */
@@ -54,6 +58,29 @@ export function createTablesDriftStore(connection: DriftTablesConnection): Drift
         throw e;
       }
     },
+    async getRunVersioned(runId) {
+      await ensure(runs);
+      try {
+        const e = await runs.getEntity<Record<string, unknown>>('run', rowKeyOf(runId));
+        return { run: toRun(e), version: String(e.etag) };
+      } catch (e) {
+        if (statusOf(e) === 404) return null;
+        throw e;
+      }
+    },
+    async putRunIf(run, version) {
+      await ensure(runs);
+      const entity = { partitionKey: 'run', rowKey: rowKeyOf(run.runId), runId: run.runId, status: run.status, run: JSON.stringify(run) };
+      try {
+        if (version === null) await runs.createEntity(entity);
+        else await runs.updateEntity(entity, 'Replace', { etag: version });
+        return true;
+      } catch (e) {
+        // 409: created meanwhile; 412: changed meanwhile; 404: deleted meanwhile.
+        if ([404, 409, 412].includes(statusOf(e) ?? 0)) return false;
+        throw e;
+      }
+    },
     async listRuns(limit) {
       await ensure(runs);
       const out: DriftRun[] = [];
@@ -79,18 +106,30 @@ export function createTablesDriftStore(connection: DriftTablesConnection): Drift
 }
 
 export function createMemoryDriftStore(): DriftReportStore {
-  const runs = new Map<string, string>();
+  // Each row with its version, raised by every write (as a Tables row's ETag changes).
+  const runs = new Map<string, { json: string; version: number }>();
   const items = new Map<string, Map<number, string>>();
+  let versions = 0;
   return {
     async putRun(run) {
-      runs.set(rowKeyOf(run.runId), JSON.stringify(run));
+      runs.set(rowKeyOf(run.runId), { json: JSON.stringify(run), version: ++versions });
     },
     async getRun(runId) {
       const found = runs.get(rowKeyOf(runId));
-      return found ? (JSON.parse(found) as DriftRun) : null;
+      return found ? (JSON.parse(found.json) as DriftRun) : null;
+    },
+    async getRunVersioned(runId) {
+      const found = runs.get(rowKeyOf(runId));
+      return found ? { run: JSON.parse(found.json) as DriftRun, version: String(found.version) } : null;
+    },
+    async putRunIf(run, version) {
+      const found = runs.get(rowKeyOf(run.runId));
+      if ((found ? String(found.version) : null) !== version) return false;
+      runs.set(rowKeyOf(run.runId), { json: JSON.stringify(run), version: ++versions });
+      return true;
     },
     async listRuns(limit) {
-      return [...runs.entries()].sort(([a], [b]) => a.localeCompare(b)).slice(0, limit).map(([, v]) => JSON.parse(v) as DriftRun);
+      return [...runs.entries()].sort(([a], [b]) => a.localeCompare(b)).slice(0, limit).map(([, v]) => JSON.parse(v.json) as DriftRun);
     },
     async putItems(runId, start, list) {
       const mine = items.get(runId) ?? new Map<number, string>();
@@ -101,4 +140,19 @@ export function createMemoryDriftStore(): DriftReportStore {
       return [...(items.get(runId)?.entries() ?? [])].sort(([a], [b]) => a - b).map(([, v]) => JSON.parse(v) as DriftItem);
     },
   };
+}
+
+/**
+ * Writes a run's end once: only while the stored report still says Running (or there is none), by a write
+ * conditional on the version read, so of two attempts (an activity retried, say) exactly one makes the report's
+ * transition to a final state. Answers whether this call made it, and the run as stored after it (on a later
+ * attempt, the end the first one wrote).
+ */
+export async function endRunOnce(store: DriftReportStore, run: DriftRun): Promise<{ first: boolean; run: DriftRun }> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const current = await store.getRunVersioned(run.runId);
+    if (current && current.run.status !== 'Running') return { first: false, run: current.run };
+    if (await store.putRunIf(run, current?.version ?? null)) return { first: true, run };
+  }
+  throw new Error(`drift run ${run.runId}: its report kept changing while its end was written (5 attempts)`);
 }
