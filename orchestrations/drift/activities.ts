@@ -5,7 +5,7 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { changedRecently, decideAction, failureMessage, DRIFT_FLOWS, statusLink, type DriftCandidate, type OrphanRemovalRepair, type DriftFlow, type DriftItem, type DriftRun, type FlowInspection } from '../../shared/drift/model';
+import { changedRecently, decideAction, lastChangeOf, failureMessage, DRIFT_FLOWS, statusLink, type DriftCandidate, type OrphanRemovalRepair, type DriftFlow, type DriftItem, type DriftRun, type FlowInspection } from '../../shared/drift/model';
 import { createTablesDriftStore, MAX_ITEMS_PER_RUN, type DriftReportStore } from '../../shared/drift/store';
 import { endRun, type FinishInput } from '../../shared/drift/end';
 import type { ManagedKind, TriggerInfo } from '../../shared/store/records';
@@ -96,7 +96,8 @@ async function inFlight(client: df.DurableClient, kind: OwnerKind, id: string, n
     if (isActive(status)) return `its orchestration is ${status}`;
   }
   const record = await store.getRecord(RECORD_KIND[kind], id);
-  if (record && changedRecently(record.updatedAt, now, windowMinutes)) return `its record changed at ${record.updatedAt}, within drift.recentChangeMinutes (${windowMinutes})`;
+  const changedAt = record ? lastChangeOf(record) : undefined;
+  if (changedAt && changedRecently(changedAt, now, windowMinutes)) return `its record changed at ${changedAt}, within drift.recentChangeMinutes (${windowMinutes})`;
   return undefined;
 }
 

@@ -2,6 +2,7 @@
  * Drift checks: what a run reports. A run compares each flow's desired state (from the flow's own pure spec) with
  * what ARM lists, confirms each candidate with one direct GET, and writes one item per difference.
  */
+import type { ManagedRecord } from '../store/records';
 
 export const DRIFT_FLOWS = ['peering', 'dns', 'egress', 'stamps'] as const;
 export type DriftFlow = (typeof DRIFT_FLOWS)[number];
@@ -137,6 +138,20 @@ export function failureMessage(e: unknown): string {
   const activity = /^(Activity function '[^']+' failed)/.exec(text)?.[1];
   if (exception) return `${activity ? `${activity}: ` : ''}${exception}`;
   return text.split('\n')[0] ?? text;
+}
+
+/**
+ * When an owner's record last changed in a way the recent-change window counts: its `updatedAt`, except for a stamp,
+ * whose monitor writes its record again every round (every probe interval, 30 s by default) whether or not anything
+ * changed. For a stamp what counts is the latest of its condition's last transition, its state's last transition
+ * and its last Front Door write (which Front Door takes minutes to apply at every edge).
+ */
+export function lastChangeOf(record: Pick<ManagedRecord, 'kind' | 'updatedAt' | 'condition' | 'details'>): string {
+  if (record.kind !== 'stamp') return record.updatedAt;
+  const details = record.details as { lastTransition?: { at?: unknown } | null; frontDoor?: { lastWrite?: { acceptedAt?: unknown } | null } | null };
+  const times = [record.condition.lastTransitionTime, details.lastTransition?.at, details.frontDoor?.lastWrite?.acceptedAt]
+    .filter((t): t is string => typeof t === 'string' && Number.isFinite(Date.parse(t)));
+  return times.reduce<string | undefined>((latest, t) => (latest === undefined || Date.parse(t) > Date.parse(latest) ? t : latest), undefined) ?? record.updatedAt;
 }
 
 /** Whether a record's last change falls within the recent-change window before `now`. */

@@ -9,6 +9,7 @@ import type { DriftItem, DriftRun } from '../../../shared/drift/model';
 import { DEMO_EDGE_RESOURCE_GROUP, DEMO_FRONT_DOORS } from '../../../local/demo/stamps';
 import { FAST_POLICY, startStampWorld, until, type StampWorld } from '../stamps/support';
 import { setDrift } from './support';
+import { createTablesRecordStore } from '../../../shared/store/tables-store';
 
 async function runDrift(world: StampWorld): Promise<DriftRun & { items: DriftItem[] }> {
   const started = await world.api('/api/drift/runs', { method: 'POST' });
@@ -112,5 +113,34 @@ describe('drift checks: stamps, enforce mode', () => {
     expect(repaired.actions).toMatchObject({ repaired: 1 });
     expect(await world.origin('weu-1')).toBe('Enabled');
     expect(await enables()).toHaveLength(2);
+  }, 240_000);
+
+  it('counts a stamp\'s decided state and Front Door writes as its recent changes, not its monitor recording a round', async () => {
+    // As a monitor that has run for an hour leaves it: its record written by a round a moment ago, its condition,
+    // state and last write an hour old.
+    const records = createTablesRecordStore({ connectionString: process.env.TABLES_CONNECTION_STRING ?? '' });
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const age = async (lastWriteAt: string): Promise<void> => {
+      const current = await records.getRecord('stamp', 'weu-1');
+      if (!current) throw new Error('weu-1 has no record');
+      const details = current.details as { lastTransition?: unknown; frontDoor?: Record<string, unknown> };
+      await records.putRecord({
+        ...current,
+        condition: { ...current.condition, lastTransitionTime: hourAgo },
+        details: { ...details, lastTransition: null, frontDoor: { ...details.frontDoor, lastWrite: { enabledState: 'Enabled', ok: true, acceptedAt: lastWriteAt } } },
+        updatedAt: new Date().toISOString(),
+      });
+    };
+    await disable(world, 'weu-1');
+    await age(hourAgo);
+    setDrift({ recentChangeMinutes: 5, repairWaitSeconds: 0, repair: { stamps: false } });
+    const quiet = await runDrift(world);
+    expect(quiet.items.filter((i) => i.flow === 'stamps')).toEqual([expect.objectContaining({ resource: 'weu-1', action: 'reported', note: 'drift.repair.stamps is off' })]);
+
+    // A Front Door write a minute ago is a recent change: left to the monitor.
+    const minuteAgo = new Date(Date.now() - 60_000).toISOString();
+    await age(minuteAgo);
+    const recent = await runDrift(world);
+    expect(recent.items.filter((i) => i.flow === 'stamps')).toEqual([expect.objectContaining({ resource: 'weu-1', action: 'skippedRecentChange', note: `its record changed at ${minuteAgo}, within drift.recentChangeMinutes (5)` })]);
   }, 240_000);
 });

@@ -2,7 +2,7 @@
 import type { ObservedEndpoint } from '../../../shared/dns/model';
 import { compareDns, type ListedZone } from '../../../shared/drift/dns';
 import { compareEgress, compareStamps, decidedState } from '../../../shared/drift/egress-stamps';
-import { changedRecently, countItems, failureMessage, type ActionFacts, decideAction, formatRunText, newRunId, RUN_ID, runStart, shownRun, statusLink, type DriftCandidate, type DriftInstanceView, type DriftRun } from '../../../shared/drift/model';
+import { changedRecently, countItems, failureMessage, type ActionFacts, decideAction, formatRunText, lastChangeOf, newRunId, RUN_ID, runStart, shownRun, statusLink, type DriftCandidate, type DriftInstanceView, type DriftRun } from '../../../shared/drift/model';
 import { comparePeering, type PeeringDriftConfig } from '../../../shared/drift/peering';
 import { desiredGroups } from '../../../shared/egress/spec';
 import type { ObservedPeering, ObservedVnet } from '../../../shared/peering/model';
@@ -221,6 +221,15 @@ describe('run helpers', () => {
     expect(changedRecently('2026-01-01T00:06:00Z', now, 5)).toBe(true);
     expect(changedRecently('2026-01-01T00:04:00Z', now, 5)).toBe(false);
     expect(changedRecently('2026-01-01T00:09:59Z', now, 0)).toBe(false);
+  });
+  it.each<[string, Parameters<typeof lastChangeOf>[0], string]>([
+    ['a spoke: its record\'s last write', { ...record('spoke', SPOKE), updatedAt: '2026-01-01T00:09:00Z' }, '2026-01-01T00:09:00Z'],
+    ['a stamp recorded by a round just now, nothing changed for an hour: its condition\'s last transition', { ...record('stamp', 'weu-1', 'Healthy', { lastTransition: null, frontDoor: { lastWrite: null } }), updatedAt: '2026-01-01T01:00:00Z' }, '2026-01-01T00:00:00Z'],
+    ['a stamp whose state changed later than its condition', { ...record('stamp', 'weu-1', 'Healthy', { lastTransition: { from: 'Probation', to: 'Healthy', at: '2026-01-01T00:20:00Z', why: 'x' }, frontDoor: { lastWrite: { enabledState: 'Enabled', ok: true, acceptedAt: '2026-01-01T00:10:00Z' } } }), updatedAt: '2026-01-01T01:00:00Z' }, '2026-01-01T00:20:00Z'],
+    ['a stamp whose origin was written last', { ...record('stamp', 'weu-1', 'Healthy', { lastTransition: { from: 'Probation', to: 'Healthy', at: '2026-01-01T00:20:00Z', why: 'x' }, frontDoor: { lastWrite: { enabledState: 'Enabled', ok: true, acceptedAt: '2026-01-01T00:59:00Z' } } }), updatedAt: '2026-01-01T01:00:00Z' }, '2026-01-01T00:59:00Z'],
+    ['a stamp record without parseable times: its last write', { ...record('stamp', 'weu-1'), condition: { type: 'InRotation', status: 'True', reason: 'Healthy', message: '', lastTransitionTime: '' }, updatedAt: '2026-01-01T01:00:00Z' }, '2026-01-01T01:00:00Z'],
+  ])('lastChangeOf %s', (_name, rec, expected) => {
+    expect(lastChangeOf(rec)).toBe(expected);
   });
   it('status links name the resource\'s own route', () => {
     expect(statusLink('spoke', SPOKE)).toBe(`/api/spokes/${WL}/rg-app/spoke-app`);
