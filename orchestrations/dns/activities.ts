@@ -8,7 +8,7 @@ import * as df from 'durable-functions';
 import { resourceKey, sameResource } from '../../shared/azure/resource-id';
 import { classifyArmError } from '../../shared/azure/errors';
 import type { ObservedEndpoint, ObservedZoneGroup } from '../../shared/dns/model';
-import { judgeName, resolveEndpoint, sameIps, staleRecords, type NameClaim } from '../../shared/dns/spec';
+import { judgeName, resolveEndpoint, sameIps, staleRecords, zoneShownBy, type NameClaim } from '../../shared/dns/spec';
 import { type AuditEntry, type ManagedRecord, type TriggerInfo } from '../../shared/store/records';
 import { arm } from '../common/arm-retry';
 import { recordOutcome, type RecordInput } from '../common/record';
@@ -55,12 +55,21 @@ export async function observeEndpoint(input: { endpointId: string; snapshot?: Ob
     if (resolved.kind === 'notReady') return { kind: 'notReady', message: resolved.reason };
     const previous = await store.getRecord('endpoint', endpoint.id);
     const firstSeen = typeof previous?.details.firstSeen === 'string' ? previous.details.firstSeen : new Date().toISOString();
-    const [groups, exists] = await Promise.all([dns.listZoneGroups(endpoint.id), Promise.all(resolved.zones.map((z) => dns.zoneExists(z.id)))]);
-    const zones = resolved.zones.map((z, i) => ({ ...z, exists: exists[i] ?? false }));
+    // Every name's A record is read at once: its answer also says whether its zone exists, so a zone is read only
+    // when none of its records' answers did (a zone no name falls in, or a 404 whose code proves nothing).
+    const [groups, reads, claims] = await Promise.all([
+      dns.listZoneGroups(endpoint.id),
+      Promise.all(resolved.names.map((name) => dns.readARecord(name.zoneId, name.recordName))),
+      Promise.all(resolved.names.map((name) => store.getVersioned('dnsName', name.fqdn))),
+    ]);
+    const zones = await Promise.all(
+      resolved.zones.map(async (z) => ({ ...z, exists: zoneShownBy(resolved.names.flatMap((n, i) => (n.zoneId === z.id && reads[i] ? [reads[i]] : []))) ?? (await dns.zoneExists(z.id)) })),
+    );
     const names = await Promise.all(
-      resolved.names.map(async (name): Promise<JudgedName> => {
+      resolved.names.map(async (name, i): Promise<JudgedName> => {
         const zoneExists = zones.find((z) => z.id === name.zoneId)?.exists ?? false;
-        const [record, claimed] = await Promise.all([zoneExists ? dns.getARecord(name.zoneId, name.recordName) : null, store.getVersioned('dnsName', name.fqdn)]);
+        const record = zoneExists ? (reads[i]?.record ?? null) : null;
+        const claimed = claims[i] ?? null;
         const claim = claimed ? claimOf(claimed.record) : null;
         let ownerAlive: boolean | undefined;
         if (claim && !sameResource(claim.ownerId, endpoint.id)) {

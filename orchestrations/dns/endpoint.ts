@@ -3,13 +3,14 @@
  *   observe the endpoint, its zones, records, zone group and name claims -> blocked (unsupported target, too many
  *   zones, a missing zone we may not create, a foreign zone group we may not replace): record why, no write ->
  *   create missing zones when allowed -> claim the names it may hold -> write the zone group if it differs ->
- *   verify the A records point at the endpoint's IPs; at most `maxPasses` rounds.
+ *   verify the A records point at the endpoint's IPs (from the write's answer, reading only records it does not show);
+ *   at most `maxPasses` rounds.
  * A deleted endpoint has its leftover records removed and its names released. Every ending records the endpoint's
  * condition; a `reconcile` event raised meanwhile gets exactly one more execution.
  */
 import * as df from 'durable-functions';
-import type { ObservedEndpoint } from '../../shared/dns/model';
-import { planZoneGroup, sameIps, zoneNameOf } from '../../shared/dns/spec';
+import type { ObservedEndpoint, ObservedZoneGroup } from '../../shared/dns/model';
+import { namesNotShownIn, planZoneGroup, sameIps, zoneNameOf } from '../../shared/dns/spec';
 import type { TriggerInfo } from '../../shared/store/records';
 import { backoffMs, callArm, timerIn } from '../common/arm-retry';
 import { armFailure, reconcilingOrchestrator, requestInChunks, type FlowOutcome, type NoRecord } from '../common/orchestration';
@@ -164,7 +165,7 @@ function* reconcile(context: Ctx, input: EndpointInput, trigger: TriggerInfo, st
 
     const group = obs.groups[0];
     const write: ZoneGroupWrite = { endpointId: obs.endpoint.id, groupName: plan.groupName, zoneIds: plan.zoneIds, action: plan.action, reason: plan.reason, ...(group ? { before: group } : {}), trigger };
-    const written = yield* callArm<unknown>(context, DNS_ACTIVITY.writeZoneGroup, write, timing);
+    const written = yield* callArm<ObservedZoneGroup>(context, DNS_ACTIVITY.writeZoneGroup, write, timing);
     if (!written.ok) {
       if (written.error.class !== 'retryable') {
         return { condition: { status: 'False', reason: written.error.code, message: `writing zone group ${plan.groupName} failed: ${written.error.message}` }, details, audit: [] };
@@ -180,7 +181,10 @@ function* reconcile(context: Ctx, input: EndpointInput, trigger: TriggerInfo, st
     const calls = requestInChunks(context, DNS_ACTIVITY.requestReconcile, holders.map((endpointId) => ({ endpointId, trigger })));
     if (calls.length) yield context.df.Task.all(calls);
 
-    const verified = yield* callArm<string[]>(context, DNS_ACTIVITY.verifyRecords, { names: mine.filter((n) => plan.zoneIds.includes(n.zoneId)).map(recorded) }, timing, trigger);
+    // The write's answer shows the records Azure wrote (the group's recordSets): only names it does not show are read.
+    const unshown = namesNotShownIn(written.value, mine.filter((n) => plan.zoneIds.includes(n.zoneId)).map(recorded));
+    if (unshown.length === 0) return settled(obs, plan.groupName);
+    const verified = yield* callArm<string[]>(context, DNS_ACTIVITY.verifyRecords, { names: unshown }, timing, trigger);
     if (verified.ok && verified.value.length === 0) return settled(obs, plan.groupName);
     lastNote = verified.ok ? `records of ${list(verified.value)} do not point at the endpoint yet` : `verifying: ${verified.error.code}: ${verified.error.message}`;
     yield timerIn(context, backoffMs(timing, pass));

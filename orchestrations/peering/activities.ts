@@ -29,17 +29,21 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * side is read as one peering (virtualNetworkPeerings.get) instead of the whole hub VNet with its hundreds of
  * peerings: the hub's address space and gateway are taken from the previous pass (a change to them raises a hub
  * event, which reconciles every spoke again from a full read), and so is the overlap verdict that pass planned with.
+ * With `verify.spoke` (the pass's last write was the spoke side) the spoke is not read either: it is as that pass
+ * saw it, its side as the write's answer showed it; a change to the spoke raises its own event, which reconciles it
+ * again from a full read.
  */
 export async function observeSpoke(input: ObserveSpokeInput): Promise<ArmResult<SpokeObservation>> {
   const { config, network } = flowDeps();
   return arm(async (): Promise<SpokeObservation> => {
-    const vnet = input.snapshot ?? (await readOrAbsent(() => network.getVnet(input.vnetId)));
+    const vnet = input.snapshot ?? input.verify?.spoke ?? (await readOrAbsent(() => network.getVnet(input.vnetId)));
     if (!vnet) return { kind: 'absent' };
     const selection = selectSpoke(config, vnet);
     if (selection.kind !== 'spoke') return { kind: selection.kind, reason: selection.reason, message: selection.message, vnet };
     const spoke = (hub: ObservedVnet): SpokeObservation => ({ kind: 'spoke', spoke: vnet, hub: hubViewFor(hub, vnet), hubName: selection.hub.name, options: { useRemoteGateways: config.peering.useRemoteGateways }, mode: config.mode });
     const verify = input.verify;
     if (verify && sameResource(verify.hub.id, selection.hub.vnetId)) {
+      // The spoke read above (or the write's answer in verify.spoke) came first: the hub side is read after it.
       const hubSide = await network.getPeering(verify.hub.id, verify.hubPeeringName);
       return spoke({ ...verify.hub, peerings: hubSide ? [hubSide] : [] });
     }
@@ -70,8 +74,22 @@ export async function observeRemoval(input: { vnetId: string }): Promise<ArmResu
 const peeringId = (vnetId: string, name: string): string => `${vnetId}/virtualNetworkPeerings/${name}`;
 
 /**
- * Applies one change, reading the peering first (the plan was made before the request waited in the hub's queue):
- * a change that is no longer needed is skipped, a Disconnected peering is deleted and created again.
+ * Whether a change is written without reading its peering first. A create's first attempt is: its plan saw no
+ * peering to that remote VNet at all, and whatever appeared since, the PUT of the desired peering ends where the
+ * read-then-write would (the read looks the peering up by our name, so it finds nothing another name made either),
+ * except that one made meanwhile exactly as desired is written once more (an idempotent PUT) and one made and left
+ * Disconnected meanwhile is recreated by the next pass. Every other change reads first (the plan was made before
+ * the request waited in the hub's queue): an update or sync is skipped when no longer needed, a Disconnected
+ * peering is deleted and created again, a delete happens only while its condition holds; so does a create's retry,
+ * whose failed attempt may have left the peering behind.
+ */
+function writesWithoutReading(change: HubChange, attempt: number): boolean {
+  return change.kind === 'create' && attempt === 1;
+}
+
+/**
+ * Applies one change, reading the peering first unless `writesWithoutReading`: a change that is no longer needed
+ * is skipped, a Disconnected peering is deleted and created again.
  */
 async function applyChange(change: HubChange, request: HubWorkRequest, mode: 'enforce' | 'observe'): Promise<{ applied: AppliedChange; audit: AuditEntry[]; error?: ClassifiedError }> {
   const { config, network } = flowDeps();
@@ -94,7 +112,7 @@ async function applyChange(change: HubChange, request: HubWorkRequest, mode: 'en
   for (let attempt = 1; attempt <= timing.maxAttempts; attempt++) {
     let before: ObservedPeering | null = null;
     try {
-      before = await network.getPeering(change.vnetId, change.name);
+      before = writesWithoutReading(change, attempt) ? null : await network.getPeering(change.vnetId, change.name);
       if (change.kind === 'delete') {
         if (before && change.onlyIfDisconnected && before.peeringState !== 'Disconnected') {
           return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'skipped', detail: `no longer Disconnected (${before.peeringState})` }, audit };
@@ -116,7 +134,7 @@ async function applyChange(change: HubChange, request: HubWorkRequest, mode: 'en
       }
       const after = await network.putPeering(change.vnetId, change.name, { remoteVnetId: change.remoteVnetId, flags: change.flags }, { syncRemoteAddressSpace: change.kind === 'sync' });
       audit.push(entry(change.kind, 'succeeded', { ...(before ? { before } : {}), after }));
-      return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'written', detail: `${change.kind} done` }, audit };
+      return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'written', detail: `${change.kind} done`, after }, audit };
     } catch (e) {
       lastError = classifyArmError(e);
       if (lastError.class !== 'retryable' || attempt === timing.maxAttempts) break;

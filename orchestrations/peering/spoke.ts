@@ -2,13 +2,14 @@
  * The runbook of one spoke (one instance per VNet, see names.ts):
  *   observe the spoke and its hub -> plan (pure spec) -> nothing to do: verify Connected + FullyInSync and record;
  *   blocked (overlap): record, no write; observe-only: record what would change; otherwise hand the writes to the
- *   hub's writer, wait for its answer, and observe again to verify -- at most `maxPasses` rounds.
+ *   hub's writer, wait for its answer, and observe again to verify (the hub side read afresh, the spoke side taken
+ *   from the write's answer when it was written last) -- at most `maxPasses` rounds.
  * A deleted spoke has its hub-side peering removed. Every ending records the spoke's condition with its reason.
  * Whatever asked for a reconcile while this ran (a `reconcile` event) gets exactly one more execution afterwards.
  */
 import * as df from 'durable-functions';
 import type { ObservedVnet } from '../../shared/peering/model';
-import { describeChanges, describeOverlaps, pairState, planSpokePeering } from '../../shared/peering/spec';
+import { asLastWritten, describeChanges, describeOverlaps, pairState, planSpokePeering } from '../../shared/peering/spec';
 import type { TriggerInfo } from '../../shared/store/records';
 import { backoffMs, callArm, timerIn } from '../common/arm-retry';
 import { armFailure, reconcilingOrchestrator, type FlowOutcome, type NoRecord } from '../common/orchestration';
@@ -157,7 +158,10 @@ function* reconcile(context: Ctx, input: SpokeInput, trigger: TriggerInfo, start
       yield timerIn(context, backoffMs(timing, pass, error.retryAfterMs));
     } else {
       const hubPeeringName = plan.changes.find((c) => c.side === 'hub')?.name ?? pairState(obs.hub, obs.spoke).hubSide?.name;
-      if (hubPeeringName) verify = { hub: { ...obs.hub, peerings: [] }, hubPeeringName };
+      if (hubPeeringName) {
+        const spoke = asLastWritten(obs.spoke, reply.applied);
+        verify = { hub: { ...obs.hub, peerings: [] }, hubPeeringName, ...(spoke ? { spoke } : {}) };
+      }
     }
     // Next pass: observe again, to verify what was written (or to retry what failed).
   }

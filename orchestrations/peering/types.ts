@@ -1,5 +1,5 @@
 /** The plain data the peering flow's orchestrators, activities and entity pass to each other. */
-import type { ObservedVnet } from '../../shared/peering/model';
+import type { ObservedPeering, ObservedVnet } from '../../shared/peering/model';
 import type { PeeringChange, PeeringOptions } from '../../shared/peering/spec';
 import type { TriggerInfo } from '../../shared/store/records';
 import type { Timing } from '../common/types';
@@ -18,10 +18,13 @@ export interface SpokeInput {
 /**
  * What an observation after a pass that wrote (or found both sides settling) reads instead of the whole hub VNet:
  * the hub as the previous pass saw it, without its peerings, and the name of the hub-side peering to read afresh.
+ * `spoke`: when the pass's last write was the spoke side, the spoke as that pass saw it with its side as the write's
+ * answer showed it (the SDK's GET once the operation was done): the spoke VNet is then not read again either.
  */
 export interface SpokeVerify {
   hub: ObservedVnet;
   hubPeeringName: string;
+  spoke?: ObservedVnet;
 }
 
 /** The observe activity's input. */
@@ -65,6 +68,8 @@ export interface AppliedChange {
   name: string;
   outcome: 'written' | 'skipped' | 'failed';
   detail: string;
+  /** The peering as the write's answer showed it (written creates, updates and syncs). */
+  after?: ObservedPeering;
 }
 
 export interface HubWorkReply extends QueueReply {

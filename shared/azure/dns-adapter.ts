@@ -8,7 +8,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { NetworkInterface, PrivateDnsZoneGroup, PrivateEndpoint, PrivateLinkServiceConnection } from '@azure/arm-network';
 import { PrivateDnsManagementClient, type RecordSet } from '@azure/arm-privatedns';
-import type { EndpointDnsName, ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup, PrivateLinkConnection } from '../dns/model';
+import type { EndpointDnsName, ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup, PrivateLinkConnection, RecordRead } from '../dns/model';
 import type { DnsPort } from '../dns/ports';
 import { publishedNames } from '../dns/spec';
 import { classifyArmError } from './errors';
@@ -97,6 +97,22 @@ function observedRecordSet(zoneId: string, r: RecordSet, name: string): Observed
   };
 }
 
+/**
+ * What a record set GET's 404 says of the zone, by its code (lower case). Azure answers `NotFound` ("The resource
+ * record '...' does not exist in resource group ...") for a record missing from an existing zone, and ARM's
+ * nested-resource `ParentResourceNotFound` when the zone itself is missing. Any other 404 code proves nothing: the
+ * zone is then read. Edit these two lists, not the callers, if Azure is found to answer otherwise.
+ */
+const RECORD_ABSENT_CODES: ReadonlySet<string> = new Set(['notfound']);
+const ZONE_ABSENT_CODES: ReadonlySet<string> = new Set(['parentresourcenotfound']);
+
+export function zoneOfRecordNotFound(code: string): RecordRead['zone'] {
+  const lower = code.toLowerCase();
+  if (RECORD_ABSENT_CODES.has(lower)) return 'exists';
+  if (ZONE_ABSENT_CODES.has(lower)) return 'missing';
+  return 'unknown';
+}
+
 /** A zone config's name: the zone name with dots made dashes (what the portal writes). */
 export const zoneConfigName = (zoneId: string): string => (zoneId.split('/').pop() ?? 'zone').replace(/\./g, '-');
 
@@ -119,6 +135,16 @@ export function createDnsAdapter(options: DnsAdapterOptions): DnsPort {
       if (!isNotFound(e)) throw e;
     }
     return out;
+  };
+  const readARecord = async (zoneId: string, name: string): Promise<RecordRead> => {
+    const p = parts(zoneId);
+    try {
+      return { record: observedRecordSet(zoneId, await dns(p.subscriptionId).recordSets.get(p.resourceGroup, p.name, 'A', name), name), zone: 'exists' };
+    } catch (e) {
+      const error = classifyArmError(e);
+      if (error.class !== 'notFound') throw e;
+      return { record: null, zone: zoneOfRecordNotFound(error.code) };
+    }
   };
   /** A NIC that is not there (yet, or any more) carries no names. */
   const getNic = async (nicId: string): Promise<NetworkInterface | null> => {
@@ -214,11 +240,8 @@ export function createDnsAdapter(options: DnsAdapterOptions): DnsPort {
       for await (const r of dns(p.subscriptionId).recordSets.listByType(p.resourceGroup, p.name, 'A')) out.push(observedRecordSet(zoneId, r, r.name ?? ''));
       return out;
     },
-    async getARecord(zoneId, name) {
-      const p = parts(zoneId);
-      const r = await orNull(dns(p.subscriptionId).recordSets.get(p.resourceGroup, p.name, 'A', name));
-      return r ? observedRecordSet(zoneId, r, name) : null;
-    },
+    getARecord: async (zoneId, name) => (await readARecord(zoneId, name)).record,
+    readARecord,
     async deleteARecord(zoneId, name, etag) {
       const p = parts(zoneId);
       try {

@@ -65,3 +65,12 @@ export interface ObservedRecordSet {
   creator?: string;
   etag?: string;
 }
+
+/**
+ * One A record set read, with what the answer says of its zone: `exists` (the record, or a 404 for the record
+ * alone), `missing` (a 404 for the zone), `unknown` (a 404 whose code says neither; read the zone to know).
+ */
+export interface RecordRead {
+  record: ObservedRecordSet | null;
+  zone: 'exists' | 'missing' | 'unknown';
+}

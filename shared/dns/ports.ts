@@ -2,7 +2,7 @@
  * What the private endpoint DNS flow needs from ARM, shaped for the domain. The SDK adapter (arm-network for
  * endpoints and zone groups, arm-privatedns for zones, links and records) is shared/azure/dns-adapter.ts.
  */
-import type { ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup } from './model';
+import type { ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup, RecordRead } from './model';
 
 export interface DnsPort {
   /** The endpoint with the names on its NIC (else its zone group's, else customDnsConfigs), or null when it does not exist. */
@@ -27,6 +27,8 @@ export interface DnsPort {
   listARecords(zoneId: string): Promise<ObservedRecordSet[]>;
   /** The A record set, or null when absent (a missing zone is absent too). */
   getARecord(zoneId: string, name: string): Promise<ObservedRecordSet | null>;
+  /** The A record set (one GET, as getARecord) and whether its answer shows the zone exists, so no zone GET is needed. */
+  readARecord(zoneId: string, name: string): Promise<RecordRead>;
   /** Deletes the A record set if its ETag is still `etag` (absent is fine). */
   deleteARecord(zoneId: string, name: string, etag?: string): Promise<void>;
 }

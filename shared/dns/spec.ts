@@ -4,7 +4,7 @@
  */
 import type { PrivateDnsConfig } from '../config';
 import { resourceKey } from '../azure/resource-id';
-import type { EndpointDnsName, NamesSource, ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup } from './model';
+import type { EndpointDnsName, NamesSource, ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup, RecordRead } from './model';
 import { MAX_ZONE_CONFIGS_PER_GROUP, zonesForConnection } from './zones';
 
 export type ZonesLocation = Pick<PrivateDnsConfig, 'zonesSubscriptionId' | 'zonesResourceGroup'>;
@@ -278,6 +278,32 @@ export function staleRecords(names: ReadonlyArray<Pick<DesiredName, 'fqdn' | 'ip
     const r = records.get(n.fqdn);
     return !r || !sameIps(r.ipAddresses, n.ipAddresses);
   }).map((n) => n.fqdn);
+}
+
+/**
+ * Whether a zone exists, as the reads of its A records showed (RecordRead.zone): false when one found the zone
+ * missing, true when one found it there, undefined when none says (no name falls in it, or no answer told): then
+ * the zone itself must be read.
+ */
+export function zoneShownBy(reads: readonly RecordRead[]): boolean | undefined {
+  if (reads.some((r) => r.zone === 'missing')) return false;
+  if (reads.some((r) => r.zone === 'exists')) return true;
+  return undefined;
+}
+
+/**
+ * The names whose records a zone group write's own answer (the SDK's GET once the operation is done) does not show
+ * written: the group must have Succeeded and hold, in the name's zone, a record set of the name with exactly the
+ * name's IPs. Azure fills `recordSets[]` as it writes the records into the zones (AZURE-FACTS), so a name shown there
+ * needs no record GET to verify; the others are read.
+ */
+export function namesNotShownIn<N extends Pick<DesiredName, 'fqdn' | 'zoneId' | 'recordName' | 'ipAddresses'>>(group: ObservedZoneGroup | undefined, names: readonly N[]): N[] {
+  if (group?.provisioningState !== 'Succeeded') return [...names];
+  return names.filter((n) => {
+    const config = group.configs.find((c) => resourceKey(c.zoneId) === resourceKey(n.zoneId));
+    const shown = config?.recordSets.find((r) => r.recordSetName.toLowerCase() === n.recordName.toLowerCase());
+    return !shown || !sameIps(shown.ipAddresses, n.ipAddresses);
+  });
 }
 
 export { sameIps };

@@ -170,3 +170,23 @@ export function describeOverlaps(conditions: readonly OverlapCondition[]): strin
 export function describeChanges(changes: readonly { kind: string; side: string; name: string; reason: string }[]): string {
   return changes.map((c) => `${c.kind} ${c.side}-side peering ${c.name} (${c.reason})`).join('; ');
 }
+
+/** One write a hub writer made, as its reply lists it. */
+export interface WriteAnswer {
+  vnetId: string;
+  outcome: string;
+  /** The peering as the write's answer (the SDK's GET once the operation was done) showed it. */
+  after?: ObservedPeering;
+}
+
+/**
+ * `vnet` with its peering as the last of `writes` showed it, when that last write was on `vnet` (nothing written
+ * after it can have changed it since); undefined otherwise, when `vnet` must be read again to know its side.
+ */
+export function asLastWritten(vnet: ObservedVnet, writes: readonly WriteAnswer[]): ObservedVnet | undefined {
+  const last = [...writes].reverse().find((w) => w.outcome === 'written');
+  const after = last?.after;
+  if (!last || !after || !sameResource(last.vnetId, vnet.id)) return undefined;
+  const replaced = (p: ObservedPeering): boolean => sameResource(p.remoteVnetId, after.remoteVnetId) || p.name.toLowerCase() === after.name.toLowerCase();
+  return { ...vnet, peerings: [...vnet.peerings.filter((p) => !replaced(p)), after] };
+}

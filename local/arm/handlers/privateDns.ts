@@ -124,6 +124,18 @@ export function getZoneOr404(core: EmulatorCore, ctx: RequestContext, rg: string
 }
 
 /**
+ * The zone a record set or VNet link request names. A missing zone is ARM's nested-resource 404,
+ * `ParentResourceNotFound` (Learn "Resolve errors for parent resources"; the same message for Private DNS A records
+ * in terraform-provider-azurerm#21399), unlike a missing record set in an existing zone (`NotFound`).
+ */
+function getParentZoneOr404(core: EmulatorCore, ctx: RequestContext, rg: string, zoneName: string): PrivateDnsZoneRecord {
+  requireResourceGroup(core, ctx, rg);
+  const zone = core.state.privateDnsZones.get(zoneKeyOf(ctx, rg, zoneName));
+  if (!zone) throw new ArmError(404, 'ParentResourceNotFound', `Can not perform requested operation on nested resource. Parent resource '${zoneName}' not found.`);
+  return zone;
+}
+
+/**
  * Private DNS asks clients to come back after 60 s (the 202 of every long-running example in the 2024-06-01 spec,
  * e.g. PrivateZonePut.json, VirtualNetworkLinkPut.json), where NRP says 10 s; scaled like every
  * other duration.
@@ -270,7 +282,7 @@ function requireARecordType(recordType: string): void {
 }
 
 export function putRecordSet(core: EmulatorCore, ctx: RequestContext, rg: string, zoneName: string, recordType: string, name: string): ArmResponse {
-  const zone = getZoneOr404(core, ctx, rg, zoneName);
+  const zone = getParentZoneOr404(core, ctx, rg, zoneName);
   requireARecordType(recordType);
   const lower = name.toLowerCase();
   const existing = zone.recordSets.get(`a/${lower}`);
@@ -301,7 +313,7 @@ export function putRecordSet(core: EmulatorCore, ctx: RequestContext, rg: string
 }
 
 export function getRecordSet(core: EmulatorCore, ctx: RequestContext, rg: string, zoneName: string, recordType: string, name: string): ArmResponse {
-  const zone = getZoneOr404(core, ctx, rg, zoneName);
+  const zone = getParentZoneOr404(core, ctx, rg, zoneName);
   if (recordType.toLowerCase() === 'soa' && name === '@') return { status: 200, headers: {}, body: soaWire(zone) };
   requireARecordType(recordType);
   const recordSet = zone.recordSets.get(`a/${name.toLowerCase()}`);
@@ -310,7 +322,7 @@ export function getRecordSet(core: EmulatorCore, ctx: RequestContext, rg: string
 }
 
 export function listRecordSets(core: EmulatorCore, ctx: RequestContext, rg: string, zoneName: string, recordType: string): ArmResponse {
-  const zone = getZoneOr404(core, ctx, rg, zoneName);
+  const zone = getParentZoneOr404(core, ctx, rg, zoneName);
   const all = recordType.toLowerCase() === 'all';
   if (!all && recordType.toLowerCase() !== 'soa') requireARecordType(recordType);
   const items = [
@@ -321,7 +333,7 @@ export function listRecordSets(core: EmulatorCore, ctx: RequestContext, rg: stri
 }
 
 export function deleteRecordSet(core: EmulatorCore, ctx: RequestContext, rg: string, zoneName: string, recordType: string, name: string): ArmResponse {
-  const zone = getZoneOr404(core, ctx, rg, zoneName);
+  const zone = getParentZoneOr404(core, ctx, rg, zoneName);
   requireARecordType(recordType);
   const lower = name.toLowerCase();
   const existing = zone.recordSets.get(`a/${lower}`);
@@ -340,7 +352,7 @@ export function deleteRecordSet(core: EmulatorCore, ctx: RequestContext, rg: str
 }
 
 export function putLink(core: EmulatorCore, ctx: RequestContext, rg: string, zoneName: string, name: string): ArmResponse {
-  const zone = getZoneOr404(core, ctx, rg, zoneName);
+  const zone = getParentZoneOr404(core, ctx, rg, zoneName);
   const linkKey = name.toLowerCase();
   const existing = zone.links.get(linkKey);
   const ifMatch = ctx.request.headers['if-match'];
@@ -388,19 +400,19 @@ export function putLink(core: EmulatorCore, ctx: RequestContext, rg: string, zon
 }
 
 export function getLink(core: EmulatorCore, ctx: RequestContext, rg: string, zoneName: string, name: string): ArmResponse {
-  const zone = getZoneOr404(core, ctx, rg, zoneName);
+  const zone = getParentZoneOr404(core, ctx, rg, zoneName);
   const link = zone.links.get(name.toLowerCase());
   if (!link) throw childNotFound(`${zone.id}/virtualNetworkLinks/${name}`);
   return { status: 200, headers: {}, body: linkWire(link) };
 }
 
 export function listLinks(core: EmulatorCore, ctx: RequestContext, rg: string, zoneName: string): ArmResponse {
-  const zone = getZoneOr404(core, ctx, rg, zoneName);
+  const zone = getParentZoneOr404(core, ctx, rg, zoneName);
   return pagedAnswer(core, ctx, [...zone.links.values()].map(linkWire));
 }
 
 export function deleteLink(core: EmulatorCore, ctx: RequestContext, rg: string, zoneName: string, name: string): ArmResponse {
-  const zone = getZoneOr404(core, ctx, rg, zoneName);
+  const zone = getParentZoneOr404(core, ctx, rg, zoneName);
   const linkKey = name.toLowerCase();
   const link = zone.links.get(linkKey);
   if (!link) return { status: 204, headers: {} };

@@ -81,6 +81,22 @@ describe('DNS adapter: names from the endpoint NIC', () => {
     });
   });
 
+  it('reads an A record with what its answer says of the zone: there, absent from it, or the zone missing (ParentResourceNotFound)', async () => {
+    const missingZoneId = cosmosZoneId.replace('privatelink.documents.azure.com', 'privatelink.mongo.cosmos.azure.com');
+    arm.requestLog.reset();
+    expect(await dns.readARecord(cosmosZoneId, 'cosmos7')).toEqual({ record: expect.objectContaining({ name: 'cosmos7', ipAddresses: ['10.60.0.4'] }), zone: 'exists' });
+    expect(await dns.readARecord(cosmosZoneId, 'nobody')).toEqual({ record: null, zone: 'exists' });
+    expect(await dns.readARecord(missingZoneId, 'cosmos7')).toEqual({ record: null, zone: 'missing' });
+    expect(await dns.getARecord(missingZoneId, 'cosmos7')).toBeNull();
+    // One GET each, no zone GET.
+    expect(arm.requestLog.snapshot().byOperation).toEqual({ 'GET privateDnsZones/A': { total: 4, byStatus: { 200: 1, 404: 3 } } });
+  });
+
+  it('cannot tell the zone from a 404 whose code says neither, and says so', async () => {
+    arm.faults.add({ method: 'GET', path: '*/A/*', effect: { kind: 'http', status: 404, code: 'ResourceNotFound', message: 'not found' } });
+    expect(await dns.readARecord(cosmosZoneId, 'cosmos7')).toEqual({ record: null, zone: 'unknown' });
+  });
+
   it('says an endpoint that is gone is gone', async () => {
     expect(await dns.getEndpoint(endpointIdOf('pe-none'))).toBeNull();
   });

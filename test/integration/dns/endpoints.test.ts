@@ -83,6 +83,23 @@ describe('private endpoint DNS', () => {
     expect(view.zoneGroup).toBe('default');
   });
 
+  it('reads each record once per pass, and neither the zone nor the records again once the write\'s answer shows them', async () => {
+    await quiesce(world);
+    const log = world.embedded.arm.requestLog;
+    const activities = world.embedded.engine.counts.activities;
+    const counts = () => ({ records: log.count('GET privateDnsZones/A'), zones: log.count('GET privateDnsZones'), observes: activities.get('observeEndpointDns') ?? 0, verifies: activities.get('verifyEndpointRecords') ?? 0 });
+    const before = counts();
+    const { id } = await createEndpoint(world, pe('pe-cosmos-reads', target(PAYMENTS, 'rg-data', 'Microsoft.DocumentDB/databaseAccounts', 'cosmos-reads'), ['Sql']));
+    await settledEndpoint(world, id, 'Registered');
+    await quiesce(world);
+    const after = counts();
+    const observes = after.observes - before.observes;
+    expect(observes).toBeGreaterThanOrEqual(1);
+    // Two names (the account and its regional name): two record GETs per observation; their answers (404 NotFound)
+    // show the zone exists, and the zone group's answer shows both records written.
+    expect({ records: after.records - before.records, zones: after.zones - before.zones, verifies: after.verifies - before.verifies }).toEqual({ records: 2 * observes, zones: 0, verifies: 0 });
+  });
+
   it.each([
     ['Key Vault (vault.azure.net names in privatelink.vaultcore.azure.net)', 'Microsoft.KeyVault/vaults', 'kv-pay1', ['vault'], [['privatelink.vaultcore.azure.net', 'kv-pay1']]],
     ['Cosmos DB Sql (account and regional names)', 'Microsoft.DocumentDB/databaseAccounts', 'cosmos-pay1', ['Sql'], [['privatelink.documents.azure.com', 'cosmos-pay1'], ['privatelink.documents.azure.com', 'cosmos-pay1-westeurope']]],

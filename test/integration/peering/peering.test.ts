@@ -49,9 +49,12 @@ describe('spoke <-> hub peering through the local host, the Durable engine and t
   it('peers a new spoke with its gateway hub, both sides Connected and FullyInSync, with exactly two writes', async () => {
     const spoke = ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-new-weu');
     const before = peeringWrites(world);
+    const absentReadsBefore = world.embedded.arm.requestLog.count('GET virtualNetworkPeerings', 404);
     await createVnet(world, spoke, { location: 'westeurope', prefixes: ['10.60.0.0/24'] });
 
     const view = await settledSpoke(world, spoke, 'Converged');
+    // The plan saw neither side: both are created without reading them first (no GET answered 404).
+    expect(world.embedded.arm.requestLog.count('GET virtualNetworkPeerings', 404) - absentReadsBefore).toBe(0);
     expect(view.condition).toMatchObject({ type: 'Peered', status: 'True', message: 'peered with hub westeurope: both sides Connected and FullyInSync' });
     expect(view).toMatchObject({ hubName: 'westeurope', hubVnetId: world.hubWeu, hubSideState: 'Connected/FullyInSync', spokeSideState: 'Connected/FullyInSync' });
 

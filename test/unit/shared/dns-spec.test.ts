@@ -1,9 +1,10 @@
-import type { EndpointDnsName, NamesSource, ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup, PrivateLinkConnection } from '../../../shared/dns/model';
+import type { EndpointDnsName, NamesSource, ObservedEndpoint, ObservedRecordSet, ObservedZoneGroup, PrivateLinkConnection, RecordRead } from '../../../shared/dns/model';
 import {
   DesiredName,
   EndpointResolution,
   judgeName,
   mergeNames,
+  namesNotShownIn,
   NameClaim,
   NameFacts,
   NameVerdict,
@@ -17,6 +18,7 @@ import {
   zoneGroupNames,
   zoneIdFor,
   zoneNameOf,
+  zoneShownBy,
 } from '../../../shared/dns/spec';
 
 const DNS_SUB = '00000000-0000-0000-0000-00000000d115';
@@ -540,5 +542,47 @@ describe('edge cases found in review', () => {
     expect(resolveEndpoint(failed, ZONES)).toEqual({ kind: 'failed', reason: "the endpoint's provisioning failed (provisioningState Failed): fix or recreate it" });
     const updating = { ...failed, provisioningState: 'Updating' };
     expect(resolveEndpoint(updating, ZONES)).toEqual({ kind: 'notReady', reason: 'the endpoint is Updating' });
+  });
+});
+
+describe('zoneShownBy: what record reads say of their zone', () => {
+  const read = (zone: RecordRead['zone']): RecordRead => ({ record: null, zone });
+  it.each<[string, RecordRead[], boolean | undefined]>([
+    ['no read (no name in the zone): the zone must be read', [], undefined],
+    ['a record found: the zone exists', [{ record: { zoneId: zone(BLOB_ZONE), name: 'st1', ipAddresses: ['10.0.0.4'] }, zone: 'exists' }], true],
+    ['a 404 for the record alone: the zone exists', [read('exists')], true],
+    ['a 404 for the zone', [read('missing')], false],
+    ['a 404 that says neither: the zone must be read', [read('unknown'), read('unknown')], undefined],
+    ['one says missing, another exists (deleted between them): missing wins', [read('exists'), read('missing')], false],
+    ['one unknown, one exists', [read('unknown'), read('exists')], true],
+  ])('%s', (_what, reads, expected) => {
+    expect(zoneShownBy(reads)).toBe(expected);
+  });
+});
+
+describe('namesNotShownIn: verifying records from the zone group write\'s answer', () => {
+  const st1 = { fqdn: 'st1.blob.core.windows.net', zoneId: zone(BLOB_ZONE), recordName: 'st1', ipAddresses: ['10.0.0.5', '10.0.0.4'] };
+  const kv1 = { fqdn: 'kv1.vault.azure.net', zoneId: zone(VAULT_ZONE), recordName: 'kv1', ipAddresses: ['10.0.0.6'] };
+  const group = (provisioningState: string | undefined, recordSets: Array<{ zone: string; name: string; ips: string[] }>): ObservedZoneGroup => ({
+    id: `${endpointId('pe1')}/privateDnsZoneGroups/default`,
+    name: 'default',
+    ...(provisioningState ? { provisioningState } : {}),
+    configs: [BLOB_ZONE, VAULT_ZONE].map((z) => ({
+      name: z.replace(/\./g, '-'),
+      // Zone IDs in another casing than the names': compared as resource IDs.
+      zoneId: zone(z).toUpperCase(),
+      recordSets: recordSets.filter((r) => r.zone === z).map((r) => ({ recordSetName: r.name, fqdn: `${r.name}.${z}.`, ipAddresses: r.ips })),
+    })),
+  });
+  it.each<[string, ObservedZoneGroup | undefined, string[]]>([
+    ['every name shown with its IPs (any order, any record name casing): none left to read', group('Succeeded', [{ zone: BLOB_ZONE, name: 'ST1', ips: ['10.0.0.4', '10.0.0.5'] }, { zone: VAULT_ZONE, name: 'kv1', ips: ['10.0.0.6'] }]), []],
+    ['no answer', undefined, ['st1.blob.core.windows.net', 'kv1.vault.azure.net']],
+    ['the group has not Succeeded', group('Updating', [{ zone: BLOB_ZONE, name: 'st1', ips: ['10.0.0.4', '10.0.0.5'] }, { zone: VAULT_ZONE, name: 'kv1', ips: ['10.0.0.6'] }]), ['st1.blob.core.windows.net', 'kv1.vault.azure.net']],
+    ['no provisioning state', group(undefined, [{ zone: BLOB_ZONE, name: 'st1', ips: ['10.0.0.4', '10.0.0.5'] }]), ['st1.blob.core.windows.net', 'kv1.vault.azure.net']],
+    ['a record set missing', group('Succeeded', [{ zone: BLOB_ZONE, name: 'st1', ips: ['10.0.0.4', '10.0.0.5'] }]), ['kv1.vault.azure.net']],
+    ['a record set with other IPs', group('Succeeded', [{ zone: BLOB_ZONE, name: 'st1', ips: ['10.0.0.4'] }, { zone: VAULT_ZONE, name: 'kv1', ips: ['10.0.0.6'] }]), ['st1.blob.core.windows.net']],
+    ['the name shown in another zone only', group('Succeeded', [{ zone: VAULT_ZONE, name: 'st1', ips: ['10.0.0.4', '10.0.0.5'] }, { zone: VAULT_ZONE, name: 'kv1', ips: ['10.0.0.6'] }]), ['st1.blob.core.windows.net']],
+  ])('%s', (_what, answer, expected) => {
+    expect(namesNotShownIn(answer, [st1, kv1]).map((n) => n.fqdn)).toEqual(expected);
   });
 });

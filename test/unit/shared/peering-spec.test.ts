@@ -1,5 +1,5 @@
 import { ObservedPeering, ObservedVnet } from '../../../shared/peering/model';
-import { hubViewFor, pairState, peeringName, planSpokePeering, planSpokeRemoval } from '../../../shared/peering/spec';
+import { asLastWritten, hubViewFor, pairState, peeringName, planSpokePeering, planSpokeRemoval, type WriteAnswer } from '../../../shared/peering/spec';
 
 const SUB = '00000000-0000-0000-0000-00000000c0de';
 const WL = '00000000-0000-0000-0000-0000000000a1';
@@ -147,5 +147,34 @@ describe('hubViewFor', () => {
     expect(pairState(view, spoke)).toEqual(pairState(hub, spoke));
     expect(view.peerings.length).toBeLessThanOrEqual(2);
     expect({ ...view, peerings: [] }).toEqual({ ...hub, peerings: [] });
+  });
+});
+
+describe('asLastWritten: a side known from the write\'s answer instead of a read', () => {
+  const OTHER_HUB = vnetId(SUB, 'rg-hub', 'hub-neu');
+  const other = peering('to-neu', OTHER_HUB, ['10.9.0.0/16']);
+  const stale = peering(spokeName, HUB_ID, ['10.0.0.0/16'], { peeringState: 'Initiated' });
+  const spoke = vnet(SPOKE_ID, 'spoke-app', ['10.1.0.0/16'], { peerings: [other, stale] });
+  const answer = peering(spokeName, HUB_ID, ['10.0.0.0/16'], { provisioningState: 'Succeeded' });
+  const hubAnswer = peering(hubName, SPOKE_ID, ['10.1.0.0/16'], { peeringState: 'Initiated' });
+
+  it.each<[string, WriteAnswer[], ObservedPeering[] | undefined]>([
+    ['the spoke side written last: its answer replaces the side read before, other peerings stay', [{ vnetId: HUB_ID, outcome: 'written', after: hubAnswer }, { vnetId: SPOKE_ID.toLowerCase(), outcome: 'written', after: answer }], [other, answer]],
+    ['a skipped or failed change after it does not count', [{ vnetId: SPOKE_ID, outcome: 'written', after: answer }, { vnetId: HUB_ID, outcome: 'skipped' }], [other, answer]],
+    ['the hub side written last: the spoke must be read', [{ vnetId: SPOKE_ID, outcome: 'written', after: answer }, { vnetId: HUB_ID, outcome: 'written', after: hubAnswer }], undefined],
+    ['the last write had no answer (a delete)', [{ vnetId: SPOKE_ID, outcome: 'written' }], undefined],
+    ['nothing written', [{ vnetId: SPOKE_ID, outcome: 'skipped' }], undefined],
+  ])('%s', (_what, writes, peerings) => {
+    const got = asLastWritten(spoke, writes);
+    expect(got?.peerings).toEqual(peerings);
+    if (got) expect({ ...got, peerings: [] }).toEqual({ ...spoke, peerings: [] });
+  });
+
+  it('leaves the spoke as it was seen otherwise, and the answer is what pairState then judges', () => {
+    const hub = vnet(HUB_ID, 'hub-weu', ['10.0.0.0/16'], { peerings: [peering(hubName, SPOKE_ID, ['10.1.0.0/16'])] });
+    const written = asLastWritten(spoke, [{ vnetId: SPOKE_ID, outcome: 'written', after: answer }]);
+    if (!written) throw new Error('expected the spoke as written');
+    expect(pairState(hub, spoke).converged).toBe(false);
+    expect(pairState(hub, written).converged).toBe(true);
   });
 });
