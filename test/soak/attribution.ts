@@ -25,6 +25,8 @@ export interface AuditSeen {
   target?: string;
   outcome: string;
   reason: string;
+  before?: unknown;
+  after?: unknown;
   trigger?: { source?: string; eventId?: string; operationName?: string; eventTime?: string };
 }
 
@@ -32,10 +34,14 @@ export interface AuditSeen {
 export type Cause =
   /** An earlier write to the resource started an operation the injection made end Failed: this one redoes it. */
   | 'redo-after-injected-lro-failure'
-  /** An injected 429/5xx on this resource (its read, write or status poll) since the previous write. */
+  /** An injected 429/5xx on this resource (its read, write or status poll) since the previous write and the event. */
   | 'after-injected-fault'
-  /** The kill -9 came between the previous write and this one. */
+  /** The kill -9 came after the event this write answers (and after the previous write): the work was interrupted. */
   | 'after-kill'
+  /** The write left the resource as it was (its audit's `before` and `after` agree on everything desired). */
+  | 'rewrote-same-state'
+  /** The VNet the resource belongs to was written by someone else (the soak's driver) since the previous write. */
+  | 'vnet-written-since'
   /** Its audit entry's trigger is the same event as an earlier write's to the resource (a duplicate delivery). */
   | 'same-event-as-earlier-write'
   /** No audit entry of the control plane matches it (an activity run again whose first audit was lost, or unaudited). */
@@ -50,6 +56,8 @@ export interface AttributedWrite {
   causes: Cause[];
   /** The injected faults (and failed operations) on the resource since the previous write. */
   faults: Journaled[];
+  /** Writes by others to the VNets the resource joins, since the previous write (e.g. the spoke changed). */
+  vnetWrites: number;
   audit?: AuditSeen;
 }
 
@@ -66,11 +74,23 @@ export interface ResourceAttribution {
 const isWrite = (e: Journaled): boolean => ['PUT', 'PATCH', 'POST', 'DELETE'].includes(e.method);
 const ok = (e: Journaled): boolean => e.status >= 200 && e.status < 300;
 
+/** Whether an audited write changed nothing desired: same remote, flags and synced remote address space, both healthy. */
+export function sameState(before: unknown, after: unknown): boolean {
+  if (typeof before !== 'object' || before === null || typeof after !== 'object' || after === null) return false;
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  if (b.provisioningState !== 'Succeeded' || b.peeringState === 'Disconnected' || !('remoteAddressPrefixes' in b)) return false;
+  const keys = ['remoteVnetId', 'allowVirtualNetworkAccess', 'allowForwardedTraffic', 'allowGatewayTransit', 'useRemoteGateways'];
+  const prefixes = (x: Record<string, unknown>): string => (Array.isArray(x.remoteAddressPrefixes) ? [...(x.remoteAddressPrefixes as string[])].sort().join(',') : '');
+  return keys.every((k) => String(b[k]).toLowerCase() === String(a[k]).toLowerCase()) && prefixes(b) === prefixes(a);
+}
+
 /**
  * Attributes each 2xx write of `path` in `journal` (the run's, in order). `kills`: the times of kill -9s.
- * `audit`: the control plane's audit entries whose target is `path` (any order).
+ * `audit`: the control plane's audit entries whose target is `path` (any order). `vnetWrites`: other callers' writes
+ * to the VNet the resource serves (the driver's spoke writes), to tell a write that follows a new intent.
  */
-export function attributeWrites(path: string, journal: Journaled[], audit: AuditSeen[], kills: number[]): AttributedWrite[] {
+export function attributeWrites(path: string, journal: Journaled[], audit: AuditSeen[], kills: number[], vnetWrites: Journaled[] = []): AttributedWrite[] {
   const mine = journal.filter((e) => e.path === path || e.resource === path).sort((a, b) => a.at - b.at || a.seq - b.seq);
   const audits = audit.filter((a) => a.target?.toLowerCase() === path).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const used = new Set<AuditSeen>();
@@ -89,15 +109,22 @@ export function attributeWrites(path: string, journal: Journaled[], audit: Audit
     const entry = audits.find((a) => !used.has(a) && Date.parse(a.at) >= e.at - 1000 && (a.action === 'delete') === deleting);
     if (entry) used.add(entry);
     const causes: Cause[] = [];
+    // What came after both the previous write and the event this write answers can have caused it.
+    const eventAt = entry?.trigger?.eventTime ? Date.parse(entry.trigger.eventTime) : Number.NaN;
+    const from = Math.max(previousAt, Number.isNaN(eventAt) ? -Infinity : eventAt);
+    const faults = since.filter((f) => f.at >= from);
+    const changed = vnetWrites.filter((v) => isWrite(v) && ok(v) && v.at > previousAt && v.at <= e.at).length;
     if (pendingLroFailure) causes.push('redo-after-injected-lro-failure');
-    if (since.length > 0) causes.push('after-injected-fault');
-    if (kills.some((k) => k > previousAt && k <= e.at)) causes.push('after-kill');
+    if (faults.length > 0) causes.push('after-injected-fault');
+    if (kills.some((k) => k > from && k <= e.at)) causes.push('after-kill');
+    if (entry && entry.action !== 'delete' && sameState(entry.before, entry.after)) causes.push('rewrote-same-state');
     const eventId = entry?.trigger?.eventId;
     if (eventId && events.has(eventId)) causes.push('same-event-as-earlier-write');
     if (eventId) events.add(eventId);
     if (!entry) causes.push('no-audit-entry');
+    if (changed > 0 && causes.length === 0) causes.push('vnet-written-since');
     if (causes.length === 0) causes.push('unexplained');
-    out.push({ at: e.at, method: e.method, status: e.status, causes, faults: since, ...(entry ? { audit: entry } : {}) });
+    out.push({ at: e.at, method: e.method, status: e.status, causes, faults, vnetWrites: changed, ...(entry ? { audit: entry } : {}) });
     pendingLroFailure = e.injected === 'lroFailure';
     since = [];
     previousAt = e.at;
@@ -106,7 +133,7 @@ export function attributeWrites(path: string, journal: Journaled[], audit: Audit
 }
 
 /** One line per write, times relative to the run's start (seconds). */
-export function describeAttribution(r: ResourceAttribution, startedAt: number): string[] {
+export function describeAttribution(r: ResourceAttribution, startedAt: number, baselineWrites: AttributedWrite[] = [], baselineStartedAt = 0): string[] {
   const t = (ms: number): string => `t+${((ms - startedAt) / 1000).toFixed(1)}s`;
   const trig = (a: AuditSeen | undefined): string => {
     const g = a?.trigger;
@@ -116,9 +143,12 @@ export function describeAttribution(r: ResourceAttribution, startedAt: number): 
   const lines = [`${r.path}: baseline ${r.baseline}, run ${r.run} (+${r.run - r.baseline})`];
   for (const w of r.writes) {
     const faults = w.faults.map((f) => `${f.injected === 'lroFailure' ? 'failed op of' : f.status} ${f.method}${f.resource ? ' poll' : ''} ${t(f.at)}`).join(', ');
-    lines.push(`    ${t(w.at)} ${w.method} ${w.status} [${w.causes.join(', ')}]${faults ? ` faults before: ${faults};` : ''} ${trig(w.audit)}`);
+    lines.push(`    ${t(w.at)} ${w.method} ${w.status} [${w.causes.join(', ')}]${w.vnetWrites ? ` VNet written ${w.vnetWrites}x since the previous write;` : ''}${faults ? ` faults before: ${faults};` : ''} ${trig(w.audit)}`);
   }
-  if (r.baselineAudit.length > 0) lines.push(`    baseline audit: ${r.baselineAudit.map((a) => `${a.action} ${a.outcome} ${a.trigger?.source ?? '?'}${a.trigger?.operationName ? ` ${a.trigger.operationName}` : ''}`).join('; ')}`);
+  const bt = (ms: number): string => `t+${((ms - baselineStartedAt) / 1000).toFixed(1)}s`;
+  if (baselineWrites.length > 0) lines.push(`    baseline's writes: ${baselineWrites.map((w) => `${bt(w.at)} ${w.method} ${w.audit ? `${w.audit.action} ${w.audit.outcome}` : 'no audit entry'}${w.vnetWrites ? ` (VNet written ${w.vnetWrites}x before)` : ''}`).join('; ')}`);
+  const failed = r.baselineAudit.filter((a) => a.outcome !== 'succeeded');
+  if (failed.length > 0) lines.push(`    baseline's failed writes: ${failed.map((a) => `${a.action} ${a.outcome}`).join('; ')}`);
   return lines;
 }
 

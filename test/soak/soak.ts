@@ -30,7 +30,7 @@ import { demoTopology } from '../../local/demo';
 import { checkActivityTrace, type ActivityTraceReport } from '../../local/durable/activityTrace';
 import { LOCAL_OBJECT_ID } from '../../shared/azure/local-credential';
 import { Api, planStamps, StampDriver, verifyStamps, type EpisodeResult, type StampEpisode } from './stamps';
-import { attributeWrites, causeTotals, describeAttribution, type AuditSeen, type Journaled, type ResourceAttribution } from './attribution';
+import { attributeWrites, causeTotals, describeAttribution, type AttributedWrite, type AuditSeen, type Journaled, type ResourceAttribution } from './attribution';
 
 // ------------------------------------------------------------------------------------------------ settings
 
@@ -209,8 +209,17 @@ async function startChild(dataDir: string, chaos: boolean, fresh: boolean): Prom
   children.add(child);
   child.once('exit', () => children.delete(child));
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
+  // SOAK_KEEP=1: every line of every process of the run, for reading the attribution against (the rest keeps a tail).
+  const full = KEEP ? fs.createWriteStream(`${dataDir}-output-full.log`, { flags: 'a' }) : undefined;
+  child.once('exit', () => full?.end());
+  child.stdout?.on('data', (d: Buffer) => {
+    full?.write(d);
+    output = (output + d.toString()).slice(-200_000);
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    full?.write(d);
+    output = (output + d.toString()).slice(-200_000);
+  });
   const deadline = Date.now() + 120_000;
   while (!output.includes('Press Ctrl+C to stop.')) {
     if (child.exitCode !== null) throw new Error(`the control plane exited with ${child.exitCode} before it was ready:\n${output.slice(-4000)}`);
@@ -293,6 +302,8 @@ interface ControlPlaneRequests {
   lroFailures: Record<string, number>;
   /** The control plane's journaled requests (writes, answers other than 2xx) after `afterSeq`, in order. */
   journal: Journaled[];
+  /** Other callers' (the driver's) successful writes of the soak's VNets, after `afterSeq`. */
+  vnetWrites: Journaled[];
 }
 
 async function controlPlaneRequests(baseUrl: string, afterSeq = 0): Promise<ControlPlaneRequests> {
@@ -303,6 +314,7 @@ async function controlPlaneRequests(baseUrl: string, afterSeq = 0): Promise<Cont
     writes: body.writesByPrincipal?.[LOCAL_OBJECT_ID] ?? {},
     lroFailures: body.injectedLroFailures ?? {},
     journal: (body.journal ?? []).filter((e) => e.principal === LOCAL_OBJECT_ID),
+    vnetWrites: (body.journal ?? []).filter((e) => e.principal !== LOCAL_OBJECT_ID && e.status < 300 && /\/virtualnetworks\/vnet-soak-\d+$/.test(e.path)),
   };
 }
 
@@ -731,6 +743,7 @@ interface RunResult {
   kills: number[];
   /** The control plane's journaled ARM requests over the run (every process), and its spokes' audit entries. */
   journal: Journaled[];
+  vnetWrites: Journaled[];
   audits: AuditSeen[];
   failures: Record<string, number>;
   driverRetries: number;
@@ -764,6 +777,7 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
   const writes: Record<string, number> = {};
   const lroFailures: Record<string, number> = {};
   const journal: Journaled[] = [];
+  const vnetWrites: Journaled[] = [];
   const kills: number[] = [];
   // The topology was seeded by the same principal before the control plane started: not the control plane's writes.
   let journalAfter = await journalPosition(child.baseUrl);
@@ -773,6 +787,7 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
     addWrites(writes, now.writes);
     addWrites(lroFailures, now.lroFailures);
     journal.push(...now.journal);
+    vnetWrites.push(...now.vnetWrites);
     journalAfter = 0; // the next read is of a new process (after the kill) or the last one
   };
   const seeding = await controlPlaneRequests(child.baseUrl, Number.MAX_SAFE_INTEGER);
@@ -890,6 +905,7 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
     startedAt: started,
     kills,
     journal,
+    vnetWrites,
     audits,
     failures: failuresSeen(counts),
     driverRetries: driver.retriedOps,
@@ -999,7 +1015,12 @@ async function main(): Promise<void> {
       for (const e of list.slice(0, 10)) console.log(`    ${e.path}: baseline ${e.baseline}, chaos ${e.chaos}${chaos.lroFailures[e.path] ? `, ${chaos.lroFailures[e.path]} failed by injection` : ''}`);
     }
     // Every write beyond the baseline's, attributed (the journal and audit of the run against the baseline's).
-    const attribution = (a: RunResult, b: RunResult): ResourceAttribution[] =>
+    // The driver's writes of the spoke a peering serves (its slot's VNet): the intent changing under the control plane.
+    const spokeWrites = (r: RunResult, peering: string): Journaled[] => {
+      const slot = /vnet-soak-(\d+)/.exec(peering)?.[1];
+      return slot === undefined ? [] : r.vnetWrites.filter((w) => w.path.endsWith(`/virtualnetworks/vnet-soak-${slot}`));
+    };
+    const attribution = (a: RunResult, b: RunResult): Array<ResourceAttribution & { baselineWrites: AttributedWrite[] }> =>
       Object.values(beyond(a, b))
         .flat()
         .map((e) => ({
@@ -1007,7 +1028,8 @@ async function main(): Promise<void> {
           flow: flowOfPath(e.path),
           baseline: e.baseline,
           run: e.chaos,
-          writes: attributeWrites(e.path, b.journal, b.audits, b.kills),
+          writes: attributeWrites(e.path, b.journal, b.audits, b.kills, spokeWrites(b, e.path)),
+          baselineWrites: attributeWrites(e.path, a.journal, a.audits, a.kills, spokeWrites(a, e.path)),
           baselineAudit: a.audits.filter((x) => x.target?.toLowerCase() === e.path),
         }));
     const attributed = { chaos: attribution(baseline, chaos), ...(second ? { 'baseline-2': attribution(baseline, second) } : {}) };
@@ -1021,7 +1043,7 @@ async function main(): Promise<void> {
         if (mine.length === 0) continue;
         console.log(`  ${label}, ${flow}: causes of the extra writes ${JSON.stringify(causeTotals(mine))}`);
         if (flow !== 'peering') continue;
-        for (const r of mine.slice(0, 25)) for (const line of describeAttribution(r, run.startedAt)) console.log(`    ${line}`);
+        for (const r of mine.slice(0, 25)) for (const line of describeAttribution(r, run.startedAt, r.baselineWrites, baseline.startedAt)) console.log(`    ${line}`);
       }
     }
     const ops = new Set([...Object.keys(baseline.writes.perOperation), ...Object.keys(chaos.writes.perOperation)]);

@@ -36,4 +36,21 @@ describe('attributeWrites', () => {
       'after-kill': 1,
     });
   });
+
+  it('tells a write that changed nothing from one that follows a new intent (the VNet written since)', () => {
+    const peering = { remoteVnetId: '/x/vnet-soak-1', allowVirtualNetworkAccess: true, allowForwardedTraffic: true, allowGatewayTransit: true, useRemoteGateways: false, remoteAddressPrefixes: ['10.0.0.0/24'], provisioningState: 'Succeeded', peeringState: 'Connected' };
+    const journal = [j(1000, 'PUT', 201), j(5000, 'PUT', 200), j(9000, 'PUT', 200)];
+    const audits: AuditSeen[] = [
+      { ...audit(2000, 'create', 'a'), after: peering },
+      { ...audit(6000, 'sync', 'b'), before: peering, after: { ...peering, remoteAddressPrefixes: ['10.0.0.0/24', '172.16.0.0/24'] } },
+      { ...audit(10000, 'sync', 'c'), before: { ...peering, remoteAddressPrefixes: ['172.16.0.0/24', '10.0.0.0/24'] }, after: { ...peering, remoteAddressPrefixes: ['10.0.0.0/24', '172.16.0.0/24'], peeringState: 'Initiated' } },
+    ];
+    const vnet = [j(3000, 'PUT', 200, { path: '/x/vnet-soak-1', principal: 'driver' }), j(3500, 'PUT', 429, { path: '/x/vnet-soak-1', principal: 'driver' })];
+    const writes = attributeWrites(P, journal, audits, [], vnet);
+    expect(writes.map((w) => [w.causes, w.vnetWrites])).toEqual([
+      [['unexplained'], 0],
+      [['vnet-written-since'], 1],
+      [['rewrote-same-state'], 0],
+    ]);
+  });
 });
