@@ -30,7 +30,7 @@ import { demoTopology } from '../../local/demo';
 import { checkActivityTrace, type ActivityTraceReport } from '../../local/durable/activityTrace';
 import { LOCAL_OBJECT_ID } from '../../shared/azure/local-credential';
 import { Api, planStamps, StampDriver, verifyStamps, type EpisodeResult, type StampEpisode } from './stamps';
-import { attributeWrites, causeTotals, describeAttribution, type AttributedWrite, type AuditSeen, type Journaled, type ResourceAttribution } from './attribution';
+import { attributeWrites, causeTotals, describeAttribution, sameState, type AttributedWrite, type AuditSeen, type Journaled, type ResourceAttribution } from './attribution';
 
 // ------------------------------------------------------------------------------------------------ settings
 
@@ -1006,6 +1006,9 @@ async function main(): Promise<void> {
     if (noise) {
       console.log(`  clean-vs-clean floor (baseline-2 beyond baseline, same seed): ${['peering', 'dns', 'egress', 'stamps', 'other'].map((f) => `${f} ${total(noise[f])}`).join(', ')}`);
     }
+    // Whatever the timing, a write that left the peering as it was is wasted: counted over every audited peering write.
+    const unchanged = (r: RunResult): number => r.audits.filter((a) => a.target && a.outcome === 'succeeded' && a.action !== 'delete' && sameState(a.before, a.after)).length;
+    console.log(`  peering writes that changed nothing (audit before = after, every spoke's newest 50 entries): ${[baseline, chaos, ...(second ? [second] : [])].map((r) => `${r.label} ${unchanged(r)}`).join(', ')}`);
     for (const flow of ['peering', 'dns', 'egress', 'stamps', 'other']) {
       const list = extra[flow] ?? [];
       const sum = total(list);
