@@ -410,7 +410,8 @@ export async function startEmbeddedDefault(options: EmbeddedOptions): Promise<Em
 
 /**
  * `GET /api/local/arm/requests`: the ARM emulator's request log (per operation and per caller; counted since this
- * process started) and the long-running operations fault injection made fail, per path. `GET /api/local/quiet?quietMs=&timeoutMs=`: answers `{"quiet": true}` once nothing is in flight
+ * process started) and the long-running operations fault injection made fail, per path; with `journal=true` also
+ * the journal (every write request and every answer other than 2xx, in order, faults marked; `afterSeq=` after one). `GET /api/local/quiet?quietMs=&timeoutMs=`: answers `{"quiet": true}` once nothing is in flight
  * (whenQuiet; `ignoreWaiting=true` and `ignoreReads=true` as there), `{"quiet": false}` when `timeoutMs` (default 30 s, at most 120 s) passes
  * first. Local only.
  */
@@ -429,7 +430,18 @@ function mountHarnessRoutes(host: LocalHost, arm: ArmEmulator, whenQuiet: Embedd
       }
       return true;
     });
-  only(LOCAL_ARM_REQUESTS_PATH, () => ({ ...arm.requestLog.snapshot(), injectedLroFailures: arm.faults.lroFailuresByPath() }));
+  only(LOCAL_ARM_REQUESTS_PATH, (url) => {
+    const journal = url.searchParams.get('journal');
+    if (journal !== null && journal !== 'true' && journal !== 'false') throw new Error(`journal must be true or false (got "${journal}")`);
+    const rawAfter = url.searchParams.get('afterSeq');
+    const afterSeq = rawAfter === null ? 0 : Number(rawAfter);
+    if (!Number.isInteger(afterSeq) || afterSeq < 0) throw new Error(`afterSeq must be a non-negative integer (got "${rawAfter}")`);
+    return {
+      ...arm.requestLog.snapshot(),
+      injectedLroFailures: arm.faults.lroFailuresByPath(),
+      ...(journal === 'true' ? { journal: arm.requestLog.journalEntries(afterSeq) } : {}),
+    };
+  });
   only(LOCAL_QUIET_PATH, async (url) => {
     const number = (name: string, fallback: number, max: number): number => {
       const raw = url.searchParams.get(name);

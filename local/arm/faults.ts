@@ -39,6 +39,8 @@ export class FaultInjector {
   private rules: ActiveRule[] = [];
   /** Long-running operations made to fail, per lower-cased request path (a soak reads why a resource was written again). */
   private readonly lroFailures = new Map<string, number>();
+  /** Long-running operations made to fail so far (the router tells by it whether a request's operation was one). */
+  lroFailuresTaken = 0;
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -78,6 +80,7 @@ export class FaultInjector {
     if (effect?.kind !== 'lroFailure') return undefined;
     const key = path.toLowerCase();
     this.lroFailures.set(key, (this.lroFailures.get(key) ?? 0) + 1);
+    this.lroFailuresTaken += 1;
     return effect;
   }
 

@@ -51,6 +51,12 @@ const VERSIONS: Record<Family, readonly string[]> = {
   resources: RESOURCES_API_VERSIONS,
 };
 
+/** A response header, whatever the case it was set in. */
+function headerOf(headers: Record<string, string> | undefined, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers ?? {})) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
 export class ArmRouter {
   constructor(
     private readonly core: EmulatorCore,
@@ -70,6 +76,8 @@ export class ArmRouter {
     let label = 'unknown';
     let principalId: string | undefined;
     let response: ArmResponse;
+    let injected: 'http' | 'lroFailure' | undefined;
+    const lroFailuresBefore = this.core.faults.lroFailuresTaken;
     try {
       const principal = this.authenticate(request);
       principalId = principal.id;
@@ -96,6 +104,7 @@ export class ArmRouter {
       }
       const fault = this.core.faults.takeHttp(method, request.url.pathname);
       if (fault) {
+        injected = 'http';
         throw new ArmError(
           fault.status,
           fault.code ?? defaultFaultCode(fault.status),
@@ -137,7 +146,9 @@ export class ArmRouter {
       const armError = error instanceof ArmError ? error : new ArmError(500, 'InternalServerError', 'An internal error occurred in the ARM emulator.');
       response = { status: armError.status, headers: armError.headers, body: armError.body() };
     }
-    this.requestLog.record(`${method} ${label}`, response.status, principalId, request.url.pathname);
+    if (this.core.faults.lroFailuresTaken > lroFailuresBefore) injected = 'lroFailure';
+    const operationUrl = headerOf(response.headers, 'azure-asyncoperation') ?? headerOf(response.headers, 'location');
+    this.requestLog.record(`${method} ${label}`, response.status, principalId, request.url.pathname, { ...(injected ? { injected } : {}), ...(operationUrl ? { operationUrl } : {}) });
     return { ...response, headers: { ...base, ...response.headers } };
   }
 

@@ -10,7 +10,7 @@ import { classifyArmError, type ClassifiedError } from '../../shared/azure/error
 import { resourceKey, sameResource } from '../../shared/azure/resource-id';
 import type { ObservedPeering, ObservedVnet } from '../../shared/peering/model';
 import { selectSpoke } from '../../shared/peering/selection';
-import { flagsDiffer, hubViewFor, peeringTo } from '../../shared/peering/spec';
+import { alreadyApplied, hubViewFor, peeringTo } from '../../shared/peering/spec';
 import { type AuditEntry, type TriggerInfo } from '../../shared/store/records';
 import { arm } from '../common/arm-retry';
 import { recordOutcome, type RecordInput } from '../common/record';
@@ -88,8 +88,9 @@ function writesWithoutReading(change: HubChange, attempt: number): boolean {
 }
 
 /**
- * Applies one change, reading the peering first unless `writesWithoutReading`: a change that is no longer needed
- * is skipped, a Disconnected peering is deleted and created again.
+ * Applies one change, reading the peering first unless `writesWithoutReading` (an attempt again may find the last
+ * one done): a change that is no longer needed is skipped (alreadyApplied, a sync too when ARM says the peering's
+ * view of its remote is current), a Disconnected peering is deleted and created again.
  */
 async function applyChange(change: HubChange, request: HubWorkRequest, mode: 'enforce' | 'observe'): Promise<{ applied: AppliedChange; audit: AuditEntry[]; error?: ClassifiedError }> {
   const { config, network } = flowDeps();
@@ -122,12 +123,9 @@ async function applyChange(change: HubChange, request: HubWorkRequest, mode: 'en
         audit.push(entry('delete', 'succeeded', { before }));
         return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'written', detail: 'deleted' }, audit };
       }
-      const disconnected = before?.peeringState === 'Disconnected';
-      const healthy = !disconnected && before?.provisioningState !== 'Failed';
-      if (before && healthy && change.kind !== 'sync' && flagsDiffer(before, change.flags).length === 0 && sameResource(before.remoteVnetId, change.remoteVnetId)) {
-        return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'skipped', detail: 'already as desired' }, audit };
-      }
-      if (before && disconnected) {
+      const done = alreadyApplied(change, before);
+      if (done) return { applied: { kind: change.kind, vnetId: change.vnetId, name: change.name, outcome: 'skipped', detail: done }, audit };
+      if (before?.peeringState === 'Disconnected') {
         await network.deletePeering(change.vnetId, change.name);
         audit.push(entry('delete', 'succeeded', { before, reason: `${change.reason}; deleting it to create it again` }));
         before = null;

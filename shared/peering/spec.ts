@@ -106,6 +106,23 @@ function sideChange(side: PeeringSide, local: ObservedVnet, remote: ObservedVnet
 }
 
 /**
+ * Whether a planned write is no longer needed, judged on the peering as read just before it is written (the plan may
+ * have waited in the hub's queue while the VNets changed again, or this is an attempt again after a failure or a
+ * restart whose first attempt ARM did carry out): the detail of a skip, or undefined when it must be written.
+ * A create, update or recreate is done when the peering is healthy (neither Disconnected nor Failed) and points at the
+ * planned remote with the planned flags. A sync is done when, besides, it is Connected, Succeeded, and ARM says its
+ * own view of the remote address space is current (peeringSyncLevel FullyInSync, or RemoteNotInSync: only the other
+ * side lags): syncing it would write the address space it already has.
+ */
+export function alreadyApplied(change: PeeringChange, before: ObservedPeering | null): string | undefined {
+  if (!before || before.peeringState === 'Disconnected' || before.provisioningState === 'Failed') return undefined;
+  if (flagsDiffer(before, change.flags).length > 0 || !sameResource(before.remoteVnetId, change.remoteVnetId)) return undefined;
+  if (change.kind !== 'sync') return 'already as desired';
+  const ownViewCurrent = before.peeringSyncLevel === 'FullyInSync' || before.peeringSyncLevel === 'RemoteNotInSync';
+  return before.peeringState === 'Connected' && before.provisioningState === 'Succeeded' && ownViewCurrent ? `already in sync with the remote address space (${before.peeringSyncLevel})` : undefined;
+}
+
+/**
  * Plans the hub<->spoke peering pair. `peeredWithHub` are the VNets already peered with the hub, as the hub's own
  * peerings describe them (remote ID + address space): a spoke overlapping any of them cannot join.
  */

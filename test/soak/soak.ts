@@ -30,6 +30,7 @@ import { demoTopology } from '../../local/demo';
 import { checkActivityTrace, type ActivityTraceReport } from '../../local/durable/activityTrace';
 import { LOCAL_OBJECT_ID } from '../../shared/azure/local-credential';
 import { Api, planStamps, StampDriver, verifyStamps, type EpisodeResult, type StampEpisode } from './stamps';
+import { attributeWrites, causeTotals, describeAttribution, sameState, type AttributedWrite, type AuditSeen, type Journaled, type ResourceAttribution } from './attribution';
 
 // ------------------------------------------------------------------------------------------------ settings
 
@@ -208,8 +209,17 @@ async function startChild(dataDir: string, chaos: boolean, fresh: boolean): Prom
   children.add(child);
   child.once('exit', () => children.delete(child));
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
+  // SOAK_KEEP=1: every line of every process of the run, for reading the attribution against (the rest keeps a tail).
+  const full = KEEP ? fs.createWriteStream(`${dataDir}-output-full.log`, { flags: 'a' }) : undefined;
+  child.once('exit', () => full?.end());
+  child.stdout?.on('data', (d: Buffer) => {
+    full?.write(d);
+    output = (output + d.toString()).slice(-200_000);
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    full?.write(d);
+    output = (output + d.toString()).slice(-200_000);
+  });
   const deadline = Date.now() + 120_000;
   while (!output.includes('Press Ctrl+C to stop.')) {
     if (child.exitCode !== null) throw new Error(`the control plane exited with ${child.exitCode} before it was ready:\n${output.slice(-4000)}`);
@@ -290,12 +300,45 @@ interface ControlPlaneRequests {
   writes: Record<string, number>;
   /** Operations made to fail by the fault injection, per path (any caller). */
   lroFailures: Record<string, number>;
+  /** The control plane's journaled requests (writes, answers other than 2xx) after `afterSeq`, in order. */
+  journal: Journaled[];
+  /** Other callers' (the driver's) successful writes of the soak's VNets, after `afterSeq`. */
+  vnetWrites: Journaled[];
 }
 
-async function controlPlaneRequests(baseUrl: string): Promise<ControlPlaneRequests> {
-  const answer = await getJson(`${baseUrl}/api/local/arm/requests`);
-  const body = answer.body as { byPrincipal?: Record<string, ByOperation>; writesByPrincipal?: Record<string, Record<string, number>>; injectedLroFailures?: Record<string, number> };
-  return { byOperation: body.byPrincipal?.[LOCAL_OBJECT_ID] ?? {}, writes: body.writesByPrincipal?.[LOCAL_OBJECT_ID] ?? {}, lroFailures: body.injectedLroFailures ?? {} };
+async function controlPlaneRequests(baseUrl: string, afterSeq = 0): Promise<ControlPlaneRequests> {
+  const answer = await getJson(`${baseUrl}/api/local/arm/requests?journal=true&afterSeq=${afterSeq}`, {}, 120_000);
+  const body = answer.body as { byPrincipal?: Record<string, ByOperation>; writesByPrincipal?: Record<string, Record<string, number>>; injectedLroFailures?: Record<string, number>; journal?: Journaled[] };
+  return {
+    byOperation: body.byPrincipal?.[LOCAL_OBJECT_ID] ?? {},
+    writes: body.writesByPrincipal?.[LOCAL_OBJECT_ID] ?? {},
+    lroFailures: body.injectedLroFailures ?? {},
+    journal: (body.journal ?? []).filter((e) => e.principal === LOCAL_OBJECT_ID),
+    vnetWrites: (body.journal ?? []).filter((e) => e.principal !== LOCAL_OBJECT_ID && e.status < 300 && /\/virtualnetworks\/vnet-soak-\d+$/.test(e.path)),
+  };
+}
+
+/** The last journal position of a process's request log (any caller), so a later read takes only what follows. */
+async function journalPosition(baseUrl: string): Promise<number> {
+  const answer = await getJson(`${baseUrl}/api/local/arm/requests?journal=true`, {}, 120_000);
+  return ((answer.body as { journal?: Journaled[] }).journal ?? []).reduce((max, e) => Math.max(max, e.seq), 0);
+}
+
+/** The audit entries (newest 50 each) of the soak's spokes whose peerings the run wrote: what the writes were for. */
+async function spokeAudits(api: Api, all: Home[], writes: Record<string, number>): Promise<AuditSeen[]> {
+  const slots = new Set<number>();
+  for (const path of Object.keys(writes)) {
+    const match = /\/virtualnetworkpeerings\/.*?vnet-soak-(\d+)|\/virtualnetworks\/vnet-soak-(\d+)\/virtualnetworkpeerings\//.exec(path);
+    const slot = match?.[1] ?? match?.[2];
+    if (slot !== undefined) slots.add(Number(slot));
+  }
+  const audits: AuditSeen[] = [];
+  for (const slot of [...slots].slice(0, 2000)) {
+    const home = homeOf(slot, all);
+    const answer = await api.call('GET', `/api/spokes/${home.subscriptionId}/${home.resourceGroup}/${slotName(slot)}`).catch(() => undefined);
+    if (answer?.status === 200) audits.push(...((answer.body as { audit?: AuditSeen[] }).audit ?? []));
+  }
+  return audits;
 }
 
 function addWrites(into: Record<string, number>, more: Record<string, number>, sign = 1): void {
@@ -695,6 +738,13 @@ interface RunResult {
   writes: { perFlow: Record<string, number>; perOperation: Record<string, number> };
   writesPerResource: Record<string, number>;
   lroFailures: Record<string, number>;
+  /** When the run started and when it killed the control plane (ms since the epoch). */
+  startedAt: number;
+  kills: number[];
+  /** The control plane's journaled ARM requests over the run (every process), and its spokes' audit entries. */
+  journal: Journaled[];
+  vnetWrites: Journaled[];
+  audits: AuditSeen[];
   failures: Record<string, number>;
   driverRetries: number;
   stampEpisodes: EpisodeResult[];
@@ -726,14 +776,21 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
   const counts: ByOperation = {};
   const writes: Record<string, number> = {};
   const lroFailures: Record<string, number> = {};
+  const journal: Journaled[] = [];
+  const vnetWrites: Journaled[] = [];
+  const kills: number[] = [];
+  // The topology was seeded by the same principal before the control plane started: not the control plane's writes.
+  let journalAfter = await journalPosition(child.baseUrl);
   const collect = async (): Promise<void> => {
-    const now = await controlPlaneRequests(child.baseUrl);
+    const now = await controlPlaneRequests(child.baseUrl, journalAfter);
     addCounts(counts, now.byOperation);
     addWrites(writes, now.writes);
     addWrites(lroFailures, now.lroFailures);
+    journal.push(...now.journal);
+    vnetWrites.push(...now.vnetWrites);
+    journalAfter = 0; // the next read is of a new process (after the kill) or the last one
   };
-  // The topology was seeded by the same principal before the control plane started: not the control plane's writes.
-  const seeding = await controlPlaneRequests(child.baseUrl);
+  const seeding = await controlPlaneRequests(child.baseUrl, Number.MAX_SAFE_INTEGER);
   let peak = peakRssMb(child.process.pid) ?? 0;
   const killAt = chaos ? Math.floor(plan.ops.length / 2) : -1;
   let crash: RunResult['crash'];
@@ -753,6 +810,7 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
       await collect();
       peak = Math.max(peak, peakRssMb(child.process.pid) ?? 0);
       driver.pause();
+      kills.push(Date.now());
       child.process.kill('SIGKILL');
       await exited(child.process);
       fs.writeFileSync(`${dataDir}-output-killed.log`, child.output());
@@ -824,6 +882,10 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
   await collect();
   subtractCounts(counts, seeding.byOperation);
   addWrites(writes, seeding.writes, -1);
+  const audits = await spokeAudits(api, all, writes).catch((e: unknown) => {
+    console.error(`soak: spoke audits: ${(e as Error).message}`);
+    return [];
+  });
   peak = Math.max(peak, peakRssMb(child.process.pid) ?? 0);
   // After the writes are counted (a drift run may repair): one drift check of the landing zone the soak leaves.
   const drift = DRIFT ? await driftCheck(api).catch((e: unknown) => ({ error: (e as Error).message }) as DriftSummary) : undefined;
@@ -840,6 +902,11 @@ async function run(label: string, chaos: boolean, plan: { slots: number; ops: Op
     writes: writesPerFlow(counts),
     writesPerResource: Object.fromEntries(Object.entries(writes).filter(([, n]) => n !== 0)),
     lroFailures,
+    startedAt: started,
+    kills,
+    journal,
+    vnetWrites,
+    audits,
     failures: failuresSeen(counts),
     driverRetries: driver.retriedOps,
     stampEpisodes: stampDriver.results,
@@ -939,6 +1006,9 @@ async function main(): Promise<void> {
     if (noise) {
       console.log(`  clean-vs-clean floor (baseline-2 beyond baseline, same seed): ${['peering', 'dns', 'egress', 'stamps', 'other'].map((f) => `${f} ${total(noise[f])}`).join(', ')}`);
     }
+    // Whatever the timing, a write that left the peering as it was is wasted: counted over every audited peering write.
+    const unchanged = (r: RunResult): number => r.audits.filter((a) => a.target && a.outcome === 'succeeded' && a.action !== 'delete' && sameState(a.before, a.after)).length;
+    console.log(`  peering writes that changed nothing (audit before = after, every spoke's newest 50 entries): ${[baseline, chaos, ...(second ? [second] : [])].map((r) => `${r.label} ${unchanged(r)}`).join(', ')}`);
     for (const flow of ['peering', 'dns', 'egress', 'stamps', 'other']) {
       const list = extra[flow] ?? [];
       const sum = total(list);
@@ -946,6 +1016,38 @@ async function main(): Promise<void> {
       const forced = list.reduce((n, e) => n + Math.min(e.chaos - e.baseline, chaos.lroFailures[e.path] ?? 0), 0);
       console.log(`  per resource, ${flow}: ${sum} write(s) beyond the baseline's on ${list.length} resource(s); ${forced} of them rewrite an operation the injection failed; unexplained ${sum - forced}`);
       for (const e of list.slice(0, 10)) console.log(`    ${e.path}: baseline ${e.baseline}, chaos ${e.chaos}${chaos.lroFailures[e.path] ? `, ${chaos.lroFailures[e.path]} failed by injection` : ''}`);
+    }
+    // Every write beyond the baseline's, attributed (the journal and audit of the run against the baseline's).
+    // The driver's writes of the spoke a peering serves (its slot's VNet): the intent changing under the control plane.
+    const spokeWrites = (r: RunResult, peering: string): Journaled[] => {
+      const slot = /vnet-soak-(\d+)/.exec(peering)?.[1];
+      return slot === undefined ? [] : r.vnetWrites.filter((w) => w.path.endsWith(`/virtualnetworks/vnet-soak-${slot}`));
+    };
+    const attribution = (a: RunResult, b: RunResult): Array<ResourceAttribution & { baselineWrites: AttributedWrite[] }> =>
+      Object.values(beyond(a, b))
+        .flat()
+        .map((e) => ({
+          path: e.path,
+          flow: flowOfPath(e.path),
+          baseline: e.baseline,
+          run: e.chaos,
+          writes: attributeWrites(e.path, b.journal, b.audits, b.kills, spokeWrites(b, e.path)),
+          baselineWrites: attributeWrites(e.path, a.journal, a.audits, a.kills, spokeWrites(a, e.path)),
+          baselineAudit: a.audits.filter((x) => x.target?.toLowerCase() === e.path),
+        }));
+    const attributed = { chaos: attribution(baseline, chaos), ...(second ? { 'baseline-2': attribution(baseline, second) } : {}) };
+    const file = path.join(KEEP ? work : os.tmpdir(), `hubspoke-soak-attribution-seed${SEED}-${process.pid}.json`);
+    fs.writeFileSync(file, JSON.stringify({ seed: SEED, events: EVENTS, runs: Object.fromEntries(Object.entries(attributed).map(([label, list]) => [label, { startedAt: (label === 'chaos' ? chaos : second)?.startedAt, kills: (label === 'chaos' ? chaos : second)?.kills, resources: list }])) }, null, 1));
+    console.log(`\n== writes beyond the baseline, attributed (every one in ${file}) ==`);
+    for (const [label, list] of Object.entries(attributed)) {
+      const run = label === 'chaos' ? chaos : (second as RunResult);
+      for (const flow of ['peering', 'dns', 'egress', 'stamps', 'other']) {
+        const mine = list.filter((r) => r.flow === flow);
+        if (mine.length === 0) continue;
+        console.log(`  ${label}, ${flow}: causes of the extra writes ${JSON.stringify(causeTotals(mine))}`);
+        if (flow !== 'peering') continue;
+        for (const r of mine.slice(0, 25)) for (const line of describeAttribution(r, run.startedAt, r.baselineWrites, baseline.startedAt)) console.log(`    ${line}`);
+      }
     }
     const ops = new Set([...Object.keys(baseline.writes.perOperation), ...Object.keys(chaos.writes.perOperation)]);
     for (const op of [...ops].sort()) {

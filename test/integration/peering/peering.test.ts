@@ -160,6 +160,23 @@ describe('spoke <-> hub peering through the local host, the Durable engine and t
     expect(sync?.reason).toMatch(/knows vnet-grow-weu as \[10\.65\.0\.0\/24\] but it is now \[10\.65\.0\.0\/24, 10\.65\.1\.0\/24\]/);
   });
 
+  it('does not sync again when the sync it could not see finish is found done (its status polls failed)', async () => {
+    const spoke = ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-sync-poll-weu');
+    await createVnet(world, spoke, { location: 'westeurope', prefixes: ['10.74.0.0/24'] });
+    await settledSpoke(world, spoke, 'Converged');
+    const before = peeringWrites(world);
+
+    await createVnet(world, spoke, { location: 'westeurope', prefixes: ['10.74.0.0/24', '10.74.1.0/24'] });
+    // The sync is accepted and carried out, but every poll of its status fails, the SDK's retries too (4 answers): the
+    // hub writer's attempt again reads the peering, finds it in sync, and writes nothing more.
+    world.embedded.arm.faults.failNext(4, 'GET', '*/providers/Microsoft.Network/locations/*/operations/*', { kind: 'http', status: 503, code: 'ServiceUnavailable' });
+    await until('the hub side to see the new prefix', async () => ((await peeringTo(world.hubWeu, spoke))?.remoteAddressSpace?.addressPrefixes?.length === 2 ? true : undefined));
+    await settledSpoke(world, spoke, 'Converged');
+    expect(world.embedded.arm.faults.list()).toEqual([]); // the four poll failures were all used
+    expect(await peeringTo(world.hubWeu, spoke)).toMatchObject({ peeringSyncLevel: 'FullyInSync', remoteAddressSpace: { addressPrefixes: ['10.74.0.0/24', '10.74.1.0/24'] } });
+    expect(peeringWrites(world) - before).toBe(1);
+  });
+
   it('repairs a spoke-side peering deleted by hand (the hub side, left Disconnected, is recreated)', async () => {
     const spoke = ids.vnet(PAYMENTS, 'rg-payments-weu', 'vnet-repair-weu');
     await createVnet(world, spoke, { location: 'westeurope', prefixes: ['10.66.0.0/24'] });

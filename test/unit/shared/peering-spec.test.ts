@@ -1,5 +1,5 @@
 import { ObservedPeering, ObservedVnet } from '../../../shared/peering/model';
-import { asLastWritten, hubViewFor, pairState, peeringName, planSpokePeering, planSpokeRemoval, type WriteAnswer } from '../../../shared/peering/spec';
+import { alreadyApplied, asLastWritten, hubViewFor, pairState, peeringName, planSpokePeering, planSpokeRemoval, type PeeringChange, type WriteAnswer } from '../../../shared/peering/spec';
 
 const SUB = '00000000-0000-0000-0000-00000000c0de';
 const WL = '00000000-0000-0000-0000-0000000000a1';
@@ -176,5 +176,32 @@ describe('asLastWritten: a side known from the write\'s answer instead of a read
     if (!written) throw new Error('expected the spoke as written');
     expect(pairState(hub, spoke).converged).toBe(false);
     expect(pairState(hub, written).converged).toBe(true);
+  });
+});
+
+describe('alreadyApplied (the hub writer reads the peering just before writing)', () => {
+  const flags = { allowVirtualNetworkAccess: true, allowForwardedTraffic: true, allowGatewayTransit: false, useRemoteGateways: false };
+  const change = (kind: PeeringChange['kind']): PeeringChange => ({ kind, side: 'hub', vnetId: HUB_ID, name: hubName, remoteVnetId: SPOKE_ID, flags, reason: 'planned' });
+  const seen = (extra: Partial<ObservedPeering> = {}) => peering(hubName, SPOKE_ID, ['10.1.0.0/16'], { provisioningState: 'Succeeded', ...extra });
+  it.each<[string, PeeringChange['kind'], ObservedPeering | null, string | undefined]>([
+    ['create, nothing there', 'create', null, undefined],
+    ['create, there as desired', 'create', seen(), 'already as desired'],
+    ['create, there but still Updating (written, settling)', 'create', seen({ provisioningState: 'Updating' }), 'already as desired'],
+    ['update, a flag still wrong', 'update', seen({ allowForwardedTraffic: false }), undefined],
+    ['update, pointing at another VNet', 'update', seen({ remoteVnetId: HUB_ID }), undefined],
+    ['update, provisioning Failed', 'update', seen({ provisioningState: 'Failed' }), undefined],
+    ['recreate, still Disconnected', 'recreate', seen({ peeringState: 'Disconnected' }), undefined],
+    ['recreate, Connected again', 'recreate', seen(), 'already as desired'],
+    ['sync, its view of the remote current (FullyInSync)', 'sync', seen(), 'already in sync with the remote address space (FullyInSync)'],
+    ['sync, only the other side lags (RemoteNotInSync)', 'sync', seen({ peeringSyncLevel: 'RemoteNotInSync' }), 'already in sync with the remote address space (RemoteNotInSync)'],
+    ['sync, its view stale (LocalNotInSync)', 'sync', seen({ peeringSyncLevel: 'LocalNotInSync' }), undefined],
+    ['sync, both stale', 'sync', seen({ peeringSyncLevel: 'LocalAndRemoteNotInSync' }), undefined],
+    ['sync, sync level not given', 'sync', seen({ peeringSyncLevel: undefined }), undefined],
+    ['sync, Initiated (sync levels say nothing yet)', 'sync', seen({ peeringState: 'Initiated' }), undefined],
+    ['sync, still Updating', 'sync', seen({ provisioningState: 'Updating' }), undefined],
+    ['sync, a flag to correct too', 'sync', seen({ allowGatewayTransit: true }), undefined],
+    ['sync, nothing there', 'sync', null, undefined],
+  ])('%s', (_label, kind, before, expected) => {
+    expect(alreadyApplied(change(kind), before)).toBe(expected);
   });
 });
