@@ -5,18 +5,10 @@
  * entry the control plane wrote for it (action, reason, the trigger: event, sweep or HTTP). Printed, never asserted:
  * it tells a person where to look.
  */
+import type { JournalEntry } from '../../local/arm/requestLog';
 
-/** One entry of the ARM emulator's journal (local/arm/requestLog.ts JournalEntry), as the soak reads it. */
-export interface Journaled {
-  seq: number;
-  at: number;
-  method: string;
-  path: string;
-  status: number;
-  principal: string;
-  injected?: 'http' | 'lroFailure';
-  resource?: string;
-}
+/** One entry of the ARM emulator's journal, as the soak reads it from `GET /api/local/arm/requests?journal=true`. */
+export type Journaled = JournalEntry;
 
 /** An audit entry of a spoke (GET /api/spokes/{..}: `audit`), the fields read here. */
 export interface AuditSeen {

@@ -8,7 +8,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { ids } from '../../../local/demo';
 import { METRICS, prometheusName, SPAN_ATTRIBUTES } from '../../../shared/telemetry';
 import { createVnet, quiesce, settledSpoke, startWorld, until, type PeeringWorld } from '../peering/support';
-import { counted, histogramCount, newTelemetry, points } from './support';
+import { counted, histogramCount, newTelemetry, points } from '../../support/telemetry';
 
 const PAYMENTS = 'a0000000-0000-4000-8000-0000000000a1';
 

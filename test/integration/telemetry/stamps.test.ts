@@ -5,7 +5,7 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { METRICS, SPAN_ATTRIBUTES } from '../../../shared/telemetry';
 import { startStampWorld, until, type StampWorld } from '../stamps/support';
-import { counted, newTelemetry, points } from './support';
+import { counted, newTelemetry, points } from '../../support/telemetry';
 
 describe('stamp telemetry on the embedded default', () => {
   let world: StampWorld;

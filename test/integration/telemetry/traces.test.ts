@@ -10,7 +10,7 @@ import { ids } from '../../../local/demo';
 import { SPAN_ATTRIBUTES } from '../../../shared/telemetry';
 import { runDrift } from '../drift/support';
 import { quiesce, startWorld, until, type PeeringWorld } from '../peering/support';
-import { newTelemetry } from './support';
+import { newTelemetry } from '../../support/telemetry';
 
 const REQUESTER = 'aaaaaaaa-0000-4000-8000-000000000001';
 const APPROVER = 'bbbbbbbb-0000-4000-8000-000000000002';

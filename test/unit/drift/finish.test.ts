@@ -4,28 +4,12 @@
  * real OpenTelemetry MeterProvider.
  */
 import { metrics } from '@opentelemetry/api';
-import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type Histogram } from '@opentelemetry/sdk-metrics';
 import { endRun } from '../../../shared/drift/end';
 import type { DriftItem, DriftRun, FlowInspection } from '../../../shared/drift/model';
 import { createMemoryDriftStore, endRunOnce, type DriftReportStore } from '../../../shared/drift/store';
 import { METRICS } from '../../../shared/telemetry';
-
-class Reader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-async function pointsOf<T = number>(reader: Reader, name: string): Promise<Array<DataPoint<T>>> {
-  const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.filter((m) => m.descriptor.name === name).flatMap((m) => m.dataPoints as Array<DataPoint<T>>));
-}
+import { points as pointsOf, TestReader as Reader } from '../../support/telemetry';
 
 const runId = 'dr-20261128T111500123Z-ab12cd';
 const begun: DriftRun = { runId, status: 'Running', trigger: 'timer', mode: 'enforce', startedAt: '2026-11-28T11:15:00.123Z', flows: [], counts: {}, actions: {}, itemCount: 0 };

@@ -4,30 +4,14 @@
  * operation names ARM requests are counted under; the trace a trigger's work lands in.
  */
 import { metrics, trace } from '@opentelemetry/api';
-import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type Histogram } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { armOperationOf, inTriggerSpan, METRICS, recordArmResponse, recordDriftRun, recordQueueDepth, recordQueueWait, tracedActivity, traceParentOf } from '../../../shared/telemetry';
 import { withTrigger } from '../../../orchestrations/common/arm-retry';
 import { roundTrigger } from '../../../orchestrations/stamps/names';
 import { recordGauges, type RecordsByKind } from '../../../shared/telemetry/records-view';
 import type { ManagedRecord } from '../../../shared/store/records';
-
-class Reader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-async function pointsOf<T = number>(reader: Reader, name: string): Promise<Array<DataPoint<T>>> {
-  const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.filter((m) => m.descriptor.name === name).flatMap((m) => m.dataPoints as Array<DataPoint<T>>));
-}
+import { points as pointsOf, TestReader as Reader } from '../../support/telemetry';
 
 describe('telemetry instruments on the registered meter provider', () => {
   let reader: Reader;
