@@ -39,8 +39,10 @@ function renderChrome(current) {
   const u = user();
   if (u) {
     nav.append(h('ul', {}, PAGES.map((p) => h('li', {}, h('a', { href: `#/${p.path}`, 'aria-current': p.path === current ? 'page' : false }, p.label)))));
+    // A long name or many roles is cut with an ellipsis (the whole text in the tooltip), so the header stays one line.
+    const text = `${u.name} (${u.roles.length ? u.roles.join(', ') : 'no roles'})`;
     who.append(
-      h('span', { class: 'user', 'data-testid': 'who' }, `${u.name} (${u.roles.length ? u.roles.join(', ') : 'no roles'})`),
+      h('span', { class: 'user', 'data-testid': 'who', title: text }, text),
       ' ',
       h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'),
     );

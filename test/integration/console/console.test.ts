@@ -134,6 +134,18 @@ describe('the console in a headless browser', () => {
     expect(await me.json()).toMatchObject({ oid: '0e7a0000-0000-4000-8000-0000000000a1', name: 'test operator', roles: ['ControlPlane.Operator'], via: 'bearer' });
   });
 
+  it('keeps its header on one line at 1366 px for a long name with every role (the whole text in the tooltip)', async () => {
+    const headerHeight = async () => (await page.locator('header.top').boundingBox())?.height ?? 0;
+    await signIn('Requester');
+    const oneLine = await headerHeight();
+    const roles = ['Egress.Requester', 'Egress.Approver', 'ControlPlane.Reader', 'ControlPlane.Operator'];
+    const name = 'Maximiliane Alexandra von Hohenberg-Schwarzenfels (Platform Networking, EMEA)';
+    await signIn('Requester', { name, roles });
+    await expect(page.getByTestId('who').getAttribute('title')).resolves.toBe(`${name} (${roles.join(', ')})`);
+    expect(await headerHeight()).toBe(oneLine);
+    await shot('header-long-name');
+  });
+
   let requestId: string;
 
   it('signs in a requester, who requests egress (and may not read the operator pages: the API says why)', async () => {
