@@ -4,6 +4,7 @@
  * lost request.
  */
 import type * as df from 'durable-functions';
+import { retryNetworkFaults } from './transient';
 
 const ACTIVE = new Set(['Pending', 'Running', 'ContinuedAsNew', 'Suspended']);
 
@@ -12,10 +13,13 @@ export function isActive(runtimeStatus: string | undefined | null): boolean {
   return runtimeStatus !== undefined && runtimeStatus !== null && ACTIVE.has(runtimeStatus);
 }
 
-/** The instance's status (with its input when asked), or undefined when no such instance exists (the client's 404). */
+/**
+ * The instance's status (with its input when asked), or undefined when no such instance exists (the client's 404).
+ * A read, so a network fault on the way to the host is tried again (retryNetworkFaults).
+ */
 export async function instanceStatus(client: df.DurableClient, instanceId: string, options: df.GetStatusOptions = {}): Promise<df.DurableOrchestrationStatus | undefined> {
   try {
-    return await client.getStatus(instanceId, options);
+    return await retryNetworkFaults(() => client.getStatus(instanceId, options));
   } catch (e) {
     if (/404/.test((e as Error).message)) return undefined;
     throw e;

@@ -24,6 +24,7 @@ import type { ClassifiedError } from '../../shared/azure/errors';
 import { recordQueueDepth, recordQueueWait } from '../../shared/telemetry';
 import { timerIn } from './arm-retry';
 import { isActive, runtimeStatus } from './start';
+import { retryNetworkFaults } from './transient';
 
 /** What every queued request carries; flows add their own fields. */
 export interface QueuedRequest {
@@ -179,7 +180,9 @@ export function registerWriterQueue(definition: WriterQueueDefinition): void {
     handler: async (start: { instanceId: string; target: string; queueKey: string }, context: InvocationContext): Promise<void> => {
       const client = df.getClient(context);
       try {
-        await client.startNew(definition.writer, { instanceId: start.instanceId, input: { target: start.target, queueKey: start.queueKey, processed: 0 } satisfies WriterInput });
+        // A network fault is tried again: a try whose start got through before the reset fails the next with "already
+        // exists", which the catch below takes as done.
+        await retryNetworkFaults(() => client.startNew(definition.writer, { instanceId: start.instanceId, input: { target: start.target, queueKey: start.queueKey, processed: 0 } satisfies WriterInput }));
       } catch (e) {
         // Started already (an activity retried after its first try got through): that is the goal.
         if ((await runtimeStatus(client, start.instanceId)) === undefined) throw e;

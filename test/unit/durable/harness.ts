@@ -2,7 +2,7 @@
  * Test harness: the fixture app loaded through the local host's loader, an engine over it, and the engine's HTTP
  * API on a loopback server (port 0) so the real DurableClient can reach it.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { loadFunctionApp, type LocalFunctionApp } from '../../../local/host/app-loader';
@@ -40,8 +40,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Sees every request to the engine's HTTP API first; answering true means it handled it (e.g. reset the connection). */
+export type HarnessIntercept = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+
 export async function startHarness(
-  options: Partial<Omit<DurableEngineOptions, 'baseUrl' | 'taskHubName'>> = {},
+  options: Partial<Omit<DurableEngineOptions, 'baseUrl' | 'taskHubName'>> & { intercept?: HarnessIntercept } = {},
 ): Promise<Harness> {
   const app = fixtureApp();
   let baseUrl = '';
@@ -58,6 +61,7 @@ export async function startHarness(
   });
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', baseUrl);
+    if (options.intercept?.(req, res, url)) return;
     void Promise.resolve(engine.routeHandler(req, res, url)).then((handled) => {
       if (!handled) {
         res.writeHead(404);
