@@ -7,7 +7,7 @@
  */
 import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { runStart, type DriftItem, type DriftRun } from './model';
-import { tablesOf, type TablesConnection } from '../store/tables-store';
+import { getEntityOrNull, putEntityIf, tablesOf, type TablesConnection } from '../store/tables-store';
 
 export const DRIFT_RUNS_TABLE = 'ControlPlaneDriftRuns';
 export const DRIFT_ITEMS_TABLE = 'ControlPlaneDriftItems';
@@ -35,7 +35,6 @@ function rowKeyOf(runId: string): string {
 }
 
 const index = (i: number): string => String(i).padStart(6, '0');
-const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number }).statusCode;
 
 export type DriftTablesConnection = TablesConnection;
 
@@ -51,35 +50,17 @@ export function createTablesDriftStore(connection: DriftTablesConnection): Drift
     },
     async getRun(runId) {
       await ensure(runs);
-      try {
-        return toRun(await runs.getEntity<Record<string, unknown>>('run', rowKeyOf(runId)));
-      } catch (e) {
-        if (statusOf(e) === 404) return null;
-        throw e;
-      }
+      const found = await getEntityOrNull(runs, 'run', rowKeyOf(runId));
+      return found && toRun(found.entity);
     },
     async getRunVersioned(runId) {
       await ensure(runs);
-      try {
-        const e = await runs.getEntity<Record<string, unknown>>('run', rowKeyOf(runId));
-        return { run: toRun(e), version: String(e.etag) };
-      } catch (e) {
-        if (statusOf(e) === 404) return null;
-        throw e;
-      }
+      const found = await getEntityOrNull(runs, 'run', rowKeyOf(runId));
+      return found && { run: toRun(found.entity), version: found.etag };
     },
     async putRunIf(run, version) {
       await ensure(runs);
-      const entity = { partitionKey: 'run', rowKey: rowKeyOf(run.runId), runId: run.runId, status: run.status, run: JSON.stringify(run) };
-      try {
-        if (version === null) await runs.createEntity(entity);
-        else await runs.updateEntity(entity, 'Replace', { etag: version });
-        return true;
-      } catch (e) {
-        // 409: created meanwhile; 412: changed meanwhile; 404: deleted meanwhile.
-        if ([404, 409, 412].includes(statusOf(e) ?? 0)) return false;
-        throw e;
-      }
+      return putEntityIf(runs, { partitionKey: 'run', rowKey: rowKeyOf(run.runId), runId: run.runId, status: run.status, run: JSON.stringify(run) }, version);
     },
     async listRuns(limit) {
       await ensure(runs);

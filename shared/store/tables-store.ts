@@ -54,6 +54,33 @@ function toEntity(record: ManagedRecord): TableEntity<Record<string, unknown>> {
 
 export type TablesConnection = { connectionString: string } | { accountUrl: string; credential: TokenCredential };
 
+/** An entity and its ETag, or null when the table has no such row (404). */
+export async function getEntityOrNull(client: TableClient, partitionKey: string, rowKey: string): Promise<{ entity: Record<string, unknown>; etag: string } | null> {
+  try {
+    const e = await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+    return { entity: e, etag: String(e.etag) };
+  } catch (e) {
+    if (statusOf(e) === 404) return null;
+    throw e;
+  }
+}
+
+/**
+ * Writes `entity` only if the row is still at `etag` (null: only if there is no such row); false when another writer
+ * got there first (409 created meanwhile, 412 changed meanwhile, 404 deleted meanwhile). The record store and the
+ * drift report store share it.
+ */
+export async function putEntityIf(client: TableClient, entity: TableEntity<Record<string, unknown>>, etag: string | null): Promise<boolean> {
+  try {
+    if (etag === null) await client.createEntity(entity);
+    else await client.updateEntity(entity, 'Replace', { etag });
+    return true;
+  } catch (e) {
+    if ([404, 409, 412].includes(statusOf(e) ?? 0)) return false;
+    throw e;
+  }
+}
+
 /**
  * Table clients on one connection, and `ensure(client)`: createTable once per process and table (idempotent: an
  * existing table is not an error; a failure is forgotten so the next call tries again). The record store and the
@@ -153,12 +180,8 @@ export function createTablesRecordStore(connection: TablesConnection): RecordSto
     },
     async getRecord(kind, resourceId) {
       await ensure(records);
-      try {
-        return toRecord(await records.getEntity<Record<string, unknown>>(kind, tableKey(resourceId)));
-      } catch (e) {
-        if (statusOf(e) === 404) return null;
-        throw e;
-      }
+      const found = await getEntityOrNull(records, kind, tableKey(resourceId));
+      return found && toRecord(found.entity);
     },
     async putRecord(record) {
       await ensure(records);
@@ -166,25 +189,12 @@ export function createTablesRecordStore(connection: TablesConnection): RecordSto
     },
     async getVersioned(kind, resourceId) {
       await ensure(records);
-      try {
-        const e = await records.getEntity<Record<string, unknown>>(kind, tableKey(resourceId));
-        return { record: toRecord(e), version: String(e.etag) };
-      } catch (e) {
-        if (statusOf(e) === 404) return null;
-        throw e;
-      }
+      const found = await getEntityOrNull(records, kind, tableKey(resourceId));
+      return found && { record: toRecord(found.entity), version: found.etag };
     },
     async putRecordIf(record, version) {
       await ensure(records);
-      try {
-        if (version === null) await records.createEntity(toEntity(record));
-        else await records.updateEntity(toEntity(record), 'Replace', { etag: version });
-        return true;
-      } catch (e) {
-        // 409: created meanwhile; 412: changed meanwhile; 404: deleted meanwhile.
-        if ([404, 409, 412].includes(statusOf(e) ?? 0)) return false;
-        throw e;
-      }
+      return putEntityIf(records, toEntity(record), version);
     },
     async deleteRecordIf(kind, resourceId, version) {
       await ensure(records);
